@@ -1,1 +1,162 @@
-fn main() {}
+//! `papers`, the one binary of Daily Papers: it serves the site, imports and
+//! harvests papers, and reports on the store. It wires the library crates
+//! together; the work itself lives in them.
+
+mod config;
+mod harvest;
+mod ingest;
+mod serve;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+use jiff::civil::Date;
+
+use crate::config::{Config, Overrides};
+
+/// Daily Papers: the community's daily feed of research papers, self-hosted.
+#[derive(Debug, Parser)]
+#[command(name = "papers", version, about, long_about = None, propagate_version = true)]
+struct Cli {
+    /// Directory for the database and other state.
+    #[arg(long, global = true, env = "PAPERS_DATA_DIR", value_name = "DIR")]
+    data_dir: Option<PathBuf>,
+    /// TOML configuration file (environment variables and flags override it).
+    #[arg(long, global = true, env = "PAPERS_CONFIG", value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Log filter, e.g. `info` or `papers_web=debug` (also RUST_LOG).
+    #[arg(long, global = true, value_name = "FILTER")]
+    log: Option<String>,
+    /// Hide progress bars (they are hidden anyway when stderr is not a terminal).
+    #[arg(long, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the site and the JSON API.
+    Serve {
+        /// Address to listen on [default: 127.0.0.1:8080].
+        #[arg(long, env = "PAPERS_BIND", value_name = "HOST:PORT")]
+        bind: Option<String>,
+        /// Load the bundled demo dataset (20 days of Hugging Face daily papers) if the store is empty.
+        #[arg(long)]
+        demo: bool,
+    },
+    /// Import papers from files, directories, .gz files or .tar.gz archives.
+    ///
+    /// FORMAT is one of: hf-daily (Hugging Face /api/daily_papers day files),
+    /// arxiv-atom (arXiv API responses), arxiv-oai (OAI-PMH, metadataPrefix=arXiv),
+    /// arxiv-snapshot (arXiv bulk metadata JSON lines), papers-jsonl (our own export format).
+    /// Re-running an import is safe: it changes nothing. Rejected records are listed on
+    /// stderr and saved with their place in DATA_DIR/rejects/; the exit code is 2 if any were rejected.
+    Ingest {
+        #[arg(value_name = "FORMAT", value_parser = ["hf-daily", "arxiv-atom", "arxiv-oai", "arxiv-snapshot", "papers-jsonl"])]
+        format: String,
+        #[arg(value_name = "PATH", required = true)]
+        paths: Vec<PathBuf>,
+        /// Records per transaction.
+        #[arg(long, default_value_t = 2000)]
+        batch_size: usize,
+    },
+    /// Fetch papers from a live source over HTTP, politely (rate limit, retries, back-off).
+    Harvest {
+        #[command(subcommand)]
+        source: harvest::HarvestSource,
+    },
+    /// Print counts of what the store holds.
+    Stats {
+        /// One JSON object instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+fn init_tracing(filter: Option<&str>, default: &str) {
+    use tracing_subscriber::EnvFilter;
+    let filter = filter
+        .map(EnvFilter::new)
+        .or_else(|| EnvFilter::try_from_default_env().ok())
+        .unwrap_or_else(|| EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let default_log = match cli.command {
+        Command::Serve { .. } => "info",
+        _ => "warn",
+    };
+    init_tracing(cli.log.as_deref(), default_log);
+    let _ = rustls::crypto::ring::default_provider().install_default();
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(cli: Cli) -> Result<ExitCode> {
+    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
+    let bind = match &cli.command {
+        Command::Serve { bind, .. } => bind.clone(),
+        _ => None,
+    };
+    let cfg = Config::load(
+        cli.config.as_deref(),
+        &env,
+        Overrides {
+            data_dir: cli.data_dir.clone(),
+            bind,
+        },
+    )?;
+    let progress = !cli.quiet;
+    match cli.command {
+        Command::Serve { demo, .. } => serve::run(&cfg, demo, progress).await,
+        Command::Ingest {
+            format,
+            paths,
+            batch_size,
+        } => ingest::run(&cfg, &format, paths, batch_size.max(1), progress).await,
+        Command::Harvest { source } => harvest::run(&cfg, source, progress).await,
+        Command::Stats { json } => {
+            let store = papers_store::Store::open(&cfg.database_url()).await?;
+            let s = store.stats().await?;
+            if json {
+                println!("{}", serde_json::to_string(&s)?);
+            } else {
+                println!("papers        {}", s.papers);
+                println!("listing days  {}", s.listing_days);
+                println!("listings      {}", s.listings);
+                println!("users         {}", s.users);
+                println!("votes         {}", s.votes);
+                println!("comments      {}", s.comments);
+            }
+            store.close().await;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
+
+/// Parses `YYYY-MM-DD` for clap.
+pub(crate) fn parse_date(s: &str) -> Result<Date, String> {
+    papers_core::DateWindow::parse_day(s)
+        .map(|w| w.bounds().0)
+        .map_err(|e| e.to_string())
+}

@@ -3,10 +3,14 @@
 //! appearance on the daily feed ([`DailyListing`]), and the calendar windows the
 //! feed is browsed by ([`DateWindow`]). It is pure: no I/O, no async, no HTTP.
 
+pub mod clock;
 pub mod id;
 pub mod paper;
+pub mod trending;
 pub mod window;
 
 pub use id::{ArxivId, IdError};
 pub use paper::{Author, DailyListing, IngestRecord, Paper, Submitter};
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use trending::{TrendingParams, TrendingScore};
 pub use window::{DateWindow, WindowError, today_in_new_york};

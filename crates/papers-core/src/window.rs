@@ -195,7 +195,7 @@ pub fn month_name(month: i8) -> &'static str {
 /// "Today" for the feed: the calendar date in America/New_York at `now`.
 pub fn today_in_new_york(now: Timestamp) -> Date {
     let tz = TimeZone::get("America/New_York").unwrap_or(TimeZone::UTC);
-    now.to_zoned(tz).date()
+    now.to_zoned_datetime(tz).date()
 }
 
 #[cfg(test)]

@@ -1,1 +1,193 @@
-//! placeholder
+//! `papers-store` owns durable state: papers, daily listings, users, votes,
+//! comments and harvest cursors. It defines the [`Store`] contract the rest of
+//! the product uses and its SQLite implementation (WAL mode, embedded
+//! migrations). All SQL in the product lives in this crate; a PostgreSQL
+//! backend slots in behind the same [`Store`] methods, picked by the URL scheme.
+
+mod rows;
+mod sqlite;
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use papers_core::{ArxivId, DailyListing, IngestRecord, Paper};
+
+pub use sqlite::SqliteStore;
+
+/// Errors from the store. `Database` is always our fault, never the user's.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("database migration failed: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+    #[error("unsupported database URL {0:?}: use sqlite://PATH (PostgreSQL support is planned)")]
+    UnsupportedUrl(String),
+    #[error("corrupt row for {what}: {detail}")]
+    Corrupt { what: String, detail: String },
+}
+
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+/// A paper together with what the feed knows of it.
+#[derive(Clone, Debug, PartialEq)]
+pub struct ListedPaper {
+    pub paper: Paper,
+    /// The listing this row came from (a day view), or the latest listing of
+    /// the paper (a paper page); `None` if it was never on the feed.
+    pub listing: Option<DailyListing>,
+    /// Imported baseline plus votes cast here.
+    pub upvotes: i64,
+    /// Imported baseline plus visible comments written here.
+    pub num_comments: i64,
+}
+
+/// How a window of the feed is ordered.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Default)]
+pub enum ListingSort {
+    /// Most upvoted first, then the source's position (the feed's default).
+    #[default]
+    Upvotes,
+    /// Most recent arXiv date first.
+    PublishedAt,
+}
+
+/// A query over the daily feed.
+#[derive(Clone, Debug)]
+pub struct ListingQuery {
+    pub from: Date,
+    pub to: Date,
+    pub submitter: Option<String>,
+    pub sort: ListingSort,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+/// One page of results and the total that matched.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Page<T> {
+    pub items: Vec<T>,
+    pub total: u64,
+}
+
+/// What one `upsert_batch` changed.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct UpsertStats {
+    pub papers_new: u64,
+    pub listings_new: u64,
+    pub records: u64,
+}
+
+/// Counts for `papers stats`.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct Stats {
+    pub papers: u64,
+    pub listing_days: u64,
+    pub listings: u64,
+    pub users: u64,
+    pub votes: u64,
+    pub comments: u64,
+}
+
+/// The store contract. Every method is one use of the data; the backend is
+/// chosen when the store is opened.
+#[derive(Clone, Debug)]
+pub struct Store {
+    backend: Backend,
+}
+
+#[derive(Clone, Debug)]
+enum Backend {
+    Sqlite(SqliteStore),
+}
+
+impl Store {
+    /// Opens (creating if needed) the database at `url` and applies migrations.
+    /// `sqlite://path/to/papers.db` is the embedded default.
+    pub async fn open(url: &str) -> Result<Store> {
+        if let Some(path) = url.strip_prefix("sqlite://") {
+            let s = SqliteStore::open(std::path::Path::new(path)).await?;
+            return Ok(Store {
+                backend: Backend::Sqlite(s),
+            });
+        }
+        Err(StoreError::UnsupportedUrl(url.to_string()))
+    }
+
+    /// Opens the SQLite database file at `path`.
+    pub async fn open_sqlite(path: &std::path::Path) -> Result<Store> {
+        Ok(Store {
+            backend: Backend::Sqlite(SqliteStore::open(path).await?),
+        })
+    }
+
+    /// Inserts or merges papers and their listings, all in one transaction.
+    /// Idempotent: applying the same batch twice changes nothing the second
+    /// time. Optional fields never erase what an earlier source knew.
+    pub async fn upsert_batch(&self, records: &[IngestRecord], now: Timestamp) -> Result<UpsertStats> {
+        match &self.backend {
+            Backend::Sqlite(s) => s.upsert_batch(records, now).await,
+        }
+    }
+
+    pub async fn stats(&self) -> Result<Stats> {
+        match &self.backend {
+            Backend::Sqlite(s) => s.stats().await,
+        }
+    }
+
+    /// The most recent day that has listings.
+    pub async fn latest_listing_day(&self) -> Result<Option<Date>> {
+        match &self.backend {
+            Backend::Sqlite(s) => s.latest_listing_day().await,
+        }
+    }
+
+    /// The nearest days with listings strictly before and after `day`.
+    pub async fn neighbour_listing_days(&self, day: Date) -> Result<(Option<Date>, Option<Date>)> {
+        match &self.backend {
+            Backend::Sqlite(s) => s.neighbour_listing_days(day).await,
+        }
+    }
+
+    /// Listings in a window of days, with paging.
+    pub async fn listings(&self, q: &ListingQuery) -> Result<Page<ListedPaper>> {
+        match &self.backend {
+            Backend::Sqlite(s) => s.listings(q).await,
+        }
+    }
+
+    /// One paper, with its latest listing if it was ever featured. Hidden
+    /// papers are not returned.
+    pub async fn paper(&self, id: &ArxivId) -> Result<Option<ListedPaper>> {
+        match &self.backend {
+            Backend::Sqlite(s) => s.paper(id).await,
+        }
+    }
+
+    /// Reads a harvest cursor.
+    pub async fn cursor(&self, name: &str) -> Result<Option<String>> {
+        match &self.backend {
+            Backend::Sqlite(s) => s.cursor(name).await,
+        }
+    }
+
+    /// Saves (or, with `None`, clears) a harvest cursor.
+    pub async fn set_cursor(&self, name: &str, value: Option<&str>, now: Timestamp) -> Result<()> {
+        match &self.backend {
+            Backend::Sqlite(s) => s.set_cursor(name, value, now).await,
+        }
+    }
+
+    /// Flushes the write-ahead log into the main file and closes the pool.
+    pub async fn close(&self) {
+        match &self.backend {
+            Backend::Sqlite(s) => s.close().await,
+        }
+    }
+}
+
+/// Formats a timestamp the way the store and the HF API write it:
+/// `2026-08-21T00:00:00.000Z`.
+pub fn format_timestamp(ts: Timestamp) -> String {
+    ts.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string()
+}

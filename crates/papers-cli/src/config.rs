@@ -1,0 +1,245 @@
+//! Typed configuration: defaults, then a TOML file, then `PAPERS_*`
+//! environment variables, then command-line flags. Validated once, before any
+//! work starts; unknown keys are errors.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, Result, bail};
+use papers_core::TrendingParams;
+use serde::Deserialize;
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// Where the database, rejects and caches live.
+    pub data_dir: PathBuf,
+    /// Database URL; defaults to `sqlite://<data_dir>/papers.db`.
+    pub database_url: Option<String>,
+    pub server: ServerConfig,
+    pub harvest: HarvestSettings,
+    pub trending: TrendingParams,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    pub bind: String,
+    /// How long rendered pages are served from memory, in milliseconds.
+    pub cache_ttl_ms: u64,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct HarvestSettings {
+    pub user_agent: String,
+    pub timeout_secs: u64,
+    pub max_retries: u32,
+    pub base_delay_ms: u64,
+    pub max_delay_ms: u64,
+    /// Pause between two requests to the same service (arXiv asks for 3 s).
+    pub min_interval_ms: u64,
+    pub hf_base: String,
+    pub arxiv_oai_base: String,
+    pub arxiv_api_base: String,
+}
+
+impl Default for Config {
+    fn default() -> Self {
+        Config {
+            data_dir: PathBuf::from("data"),
+            database_url: None,
+            server: ServerConfig::default(),
+            harvest: HarvestSettings::default(),
+            trending: TrendingParams::default(),
+        }
+    }
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            bind: "127.0.0.1:8080".to_string(),
+            cache_ttl_ms: 2000,
+        }
+    }
+}
+
+impl Default for HarvestSettings {
+    fn default() -> Self {
+        HarvestSettings {
+            user_agent: format!(
+                "DailyPapers/{} (self-hosted; +https://github.com/daily-papers)",
+                env!("CARGO_PKG_VERSION")
+            ),
+            timeout_secs: 30,
+            max_retries: 5,
+            base_delay_ms: 1000,
+            max_delay_ms: 60_000,
+            min_interval_ms: 3000,
+            hf_base: "https://huggingface.co".to_string(),
+            arxiv_oai_base: "https://oaipmh.arxiv.org/oai".to_string(),
+            arxiv_api_base: "https://export.arxiv.org".to_string(),
+        }
+    }
+}
+
+/// Values given on the command line; they win over everything else.
+#[derive(Debug, Default)]
+pub struct Overrides {
+    pub data_dir: Option<PathBuf>,
+    pub bind: Option<String>,
+}
+
+impl Config {
+    /// Builds the configuration from a file (if any), the environment and the
+    /// flags, and validates it.
+    pub fn load(
+        file: Option<&Path>,
+        env: &dyn Fn(&str) -> Option<String>,
+        overrides: Overrides,
+    ) -> Result<Config> {
+        let mut cfg = match file {
+            Some(path) => {
+                let text = std::fs::read_to_string(path)
+                    .with_context(|| format!("reading config file {}", path.display()))?;
+                toml::from_str::<Config>(&text)
+                    .with_context(|| format!("invalid config file {}", path.display()))?
+            }
+            None => Config::default(),
+        };
+        if let Some(v) = env("PAPERS_DATA_DIR") {
+            cfg.data_dir = PathBuf::from(v);
+        }
+        if let Some(v) = env("PAPERS_DATABASE_URL") {
+            cfg.database_url = Some(v);
+        }
+        if let Some(v) = env("PAPERS_BIND") {
+            cfg.server.bind = v;
+        }
+        if let Some(v) = env("PAPERS_CACHE_TTL_MS") {
+            cfg.server.cache_ttl_ms = v
+                .parse()
+                .with_context(|| format!("PAPERS_CACHE_TTL_MS={v:?} is not a number"))?;
+        }
+        if let Some(v) = env("PAPERS_HF_BASE") {
+            cfg.harvest.hf_base = v;
+        }
+        if let Some(v) = env("PAPERS_ARXIV_OAI_BASE") {
+            cfg.harvest.arxiv_oai_base = v;
+        }
+        if let Some(v) = env("PAPERS_ARXIV_API_BASE") {
+            cfg.harvest.arxiv_api_base = v;
+        }
+        if let Some(v) = env("PAPERS_HARVEST_MIN_INTERVAL_MS") {
+            cfg.harvest.min_interval_ms = v
+                .parse()
+                .with_context(|| format!("PAPERS_HARVEST_MIN_INTERVAL_MS={v:?} is not a number"))?;
+        }
+        if let Some(v) = overrides.data_dir {
+            cfg.data_dir = v;
+        }
+        if let Some(v) = overrides.bind {
+            cfg.server.bind = v;
+        }
+        cfg.validate()?;
+        Ok(cfg)
+    }
+
+    fn validate(&self) -> Result<()> {
+        self.bind_addr()?;
+        for (name, url) in [
+            ("harvest.hf_base", &self.harvest.hf_base),
+            ("harvest.arxiv_oai_base", &self.harvest.arxiv_oai_base),
+            ("harvest.arxiv_api_base", &self.harvest.arxiv_api_base),
+        ] {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                bail!("{name} must be an http(s) URL, got {url:?}");
+            }
+        }
+        if let Some(url) = &self.database_url
+            && !url.starts_with("sqlite://")
+        {
+            bail!("database_url {url:?}: only sqlite:// is supported in this build");
+        }
+        if !(self.trending.gravity > 0.0 && self.trending.gravity < 10.0) {
+            bail!("trending.gravity must be between 0 and 10, got {}", self.trending.gravity);
+        }
+        if self.trending.offset_hours < 0.0 {
+            bail!("trending.offset_hours must not be negative");
+        }
+        if self.harvest.user_agent.trim().is_empty() {
+            bail!("harvest.user_agent must not be empty");
+        }
+        Ok(())
+    }
+
+    pub fn bind_addr(&self) -> Result<SocketAddr> {
+        self.server
+            .bind
+            .parse()
+            .with_context(|| format!("server.bind {:?} is not HOST:PORT", self.server.bind))
+    }
+
+    pub fn database_url(&self) -> String {
+        self.database_url
+            .clone()
+            .unwrap_or_else(|| format!("sqlite://{}", self.data_dir.join("papers.db").display()))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn no_env(_: &str) -> Option<String> {
+        None
+    }
+
+    #[test]
+    fn layers_file_env_and_flags() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("papers.toml");
+        std::fs::write(
+            &file,
+            "data_dir = \"/srv/papers\"\n[server]\nbind = \"0.0.0.0:9000\"\n[trending]\ngravity = 1.5\noffset_hours = 2.0\nwindow_days = 3\n",
+        )
+        .unwrap();
+        let cfg = Config::load(Some(&file), &no_env, Overrides::default()).unwrap();
+        assert_eq!(cfg.data_dir, PathBuf::from("/srv/papers"));
+        assert_eq!(cfg.server.bind, "0.0.0.0:9000");
+        assert_eq!(cfg.trending.gravity, 1.5);
+
+        let env = |k: &str| (k == "PAPERS_DATA_DIR").then(|| "/env/dir".to_string());
+        let cfg = Config::load(Some(&file), &env, Overrides::default()).unwrap();
+        assert_eq!(cfg.data_dir, PathBuf::from("/env/dir"));
+
+        let cfg = Config::load(
+            Some(&file),
+            &env,
+            Overrides {
+                data_dir: Some("/flag/dir".into()),
+                bind: Some("127.0.0.1:1".into()),
+            },
+        )
+        .unwrap();
+        assert_eq!(cfg.data_dir, PathBuf::from("/flag/dir"));
+        assert_eq!(cfg.server.bind, "127.0.0.1:1");
+    }
+
+    #[test]
+    fn rejects_unknown_keys_and_bad_values() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bad.toml");
+        std::fs::write(&file, "[server]\nbindd = \"x\"\n").unwrap();
+        let err = Config::load(Some(&file), &no_env, Overrides::default()).unwrap_err();
+        assert!(format!("{err:#}").contains("bindd"), "{err:#}");
+
+        std::fs::write(&file, "[server]\nbind = \"nowhere\"\n").unwrap();
+        let err = Config::load(Some(&file), &no_env, Overrides::default()).unwrap_err();
+        assert!(format!("{err:#}").contains("nowhere"), "{err:#}");
+
+        let env = |k: &str| (k == "PAPERS_ARXIV_API_BASE").then(|| "ftp://x".to_string());
+        assert!(Config::load(None, &env, Overrides::default()).is_err());
+    }
+}

@@ -1,0 +1,92 @@
+//! `papers serve`: opens the store, loads the bundled demo data on request,
+//! and serves the site until Ctrl-C or SIGTERM.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result};
+use papers_core::SystemClock;
+use papers_ingest::Format;
+use papers_store::Store;
+use papers_web::{AppState, WebConfig};
+
+use crate::config::Config;
+use crate::ingest::{RejectLog, ingest_paths, progress_bar};
+
+/// Twenty weekdays of the real Hugging Face daily papers archive, raw.
+const DEMO_DATASET: &[u8] = include_bytes!("../../../demo/hf-daily-demo.tar.gz");
+
+async fn load_demo(cfg: &Config, store: &Store, progress: bool) -> Result<()> {
+    let dir = cfg.data_dir.join("demo");
+    std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
+    let path = dir.join("hf-daily-demo.tar.gz");
+    std::fs::write(&path, DEMO_DATASET).with_context(|| format!("writing {}", path.display()))?;
+    let mut rejects = RejectLog::new(&cfg.data_dir);
+    let pb = progress_bar(progress, "loading demo data");
+    let report = ingest_paths(store, Format::HfDaily, vec![path], 1000, &mut rejects, &pb).await;
+    pb.finish_and_clear();
+    rejects.finish()?;
+    let report = report?;
+    tracing::info!(
+        papers = report.papers_new,
+        days = report.sources,
+        "loaded the bundled demo dataset"
+    );
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+    tracing::info!("shutting down");
+}
+
+pub async fn run(cfg: &Config, demo: bool, progress: bool) -> Result<ExitCode> {
+    let addr = cfg.bind_addr()?;
+    std::fs::create_dir_all(&cfg.data_dir)
+        .with_context(|| format!("creating data directory {}", cfg.data_dir.display()))?;
+    let store = Store::open(&cfg.database_url())
+        .await
+        .with_context(|| format!("opening the store at {}", cfg.database_url()))?;
+    if demo && store.stats().await?.papers == 0 {
+        load_demo(cfg, &store, progress).await?;
+    }
+    let listener = tokio::net::TcpListener::bind(addr)
+        .await
+        .with_context(|| format!("binding {addr}"))?;
+    let local = listener.local_addr()?;
+    let stats = store.stats().await?;
+    tracing::info!(
+        papers = stats.papers,
+        listing_days = stats.listing_days,
+        "Daily Papers is serving http://{local}/"
+    );
+    let state = AppState::new(
+        store.clone(),
+        Arc::new(SystemClock),
+        WebConfig {
+            cache_ttl: Duration::from_millis(cfg.server.cache_ttl_ms),
+            trending: cfg.trending,
+        },
+    );
+    papers_web::serve(listener, state, shutdown_signal()).await?;
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,191 @@
+//! Mapping between domain records and table columns, shared by the backends.
+
+use jiff::Timestamp;
+use papers_core::{ArxivId, Author, DailyListing, Paper, Submitter};
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+use crate::{ListedPaper, Result, StoreError, format_timestamp};
+
+/// A paper flattened into column values.
+pub(crate) struct PaperColumns {
+    pub id: String,
+    pub version: Option<i64>,
+    pub title: String,
+    pub abstract_text: String,
+    pub authors: String,
+    pub author_count: i64,
+    pub categories: String,
+    pub primary_category: Option<String>,
+    pub published_at: Option<String>,
+    pub updated_at: Option<String>,
+    pub github_repo: Option<String>,
+    pub github_stars: Option<i64>,
+    pub project_page: Option<String>,
+    pub ai_summary: Option<String>,
+    pub ai_keywords: Option<String>,
+    pub doi: Option<String>,
+    pub journal_ref: Option<String>,
+    pub arxiv_comments: Option<String>,
+    pub discussion_id: Option<String>,
+    pub organization: Option<String>,
+    pub upvotes: Option<i64>,
+    pub num_comments: Option<i64>,
+    pub has_hf_authors: bool,
+}
+
+fn to_json<T: serde::Serialize>(v: &T) -> String {
+    serde_json::to_string(v).unwrap_or_else(|_| "null".to_string())
+}
+
+impl PaperColumns {
+    pub fn from_paper(p: &Paper) -> Self {
+        PaperColumns {
+            id: p.id.base().to_string(),
+            version: p.id.version().map(i64::from),
+            title: p.title.clone(),
+            abstract_text: p.abstract_text.clone(),
+            authors: to_json(&p.authors),
+            author_count: p.authors.len() as i64,
+            categories: to_json(&p.categories),
+            primary_category: p.categories.first().cloned(),
+            published_at: p.published_at.map(format_timestamp),
+            updated_at: p.updated_at.map(format_timestamp),
+            github_repo: p.github_repo.clone(),
+            github_stars: p.github_stars,
+            project_page: p.project_page.clone(),
+            ai_summary: p.ai_summary.clone(),
+            ai_keywords: p.ai_keywords.as_ref().map(to_json),
+            doi: p.doi.clone(),
+            journal_ref: p.journal_ref.clone(),
+            arxiv_comments: p.comments.clone(),
+            discussion_id: p.discussion_id.clone(),
+            organization: p.organization.as_ref().map(to_json),
+            upvotes: p.upvotes,
+            num_comments: p.num_comments,
+            has_hf_authors: p.authors.iter().any(|a| a.hf_id.is_some()),
+        }
+    }
+}
+
+/// A listing flattened into column values.
+pub(crate) struct ListingColumns {
+    pub day: String,
+    pub paper_id: String,
+    pub position: i64,
+    pub submitted_at: Option<String>,
+    pub item_published_at: Option<String>,
+    pub submitter_name: Option<String>,
+    pub submitter: Option<String>,
+    pub comment: Option<String>,
+    pub thumbnail: Option<String>,
+    pub is_author_participating: Option<bool>,
+}
+
+impl ListingColumns {
+    pub fn from_listing(l: &DailyListing) -> Self {
+        ListingColumns {
+            day: l.day.to_string(),
+            paper_id: l.paper_id.base().to_string(),
+            position: l.position,
+            submitted_at: l.submitted_at.map(format_timestamp),
+            item_published_at: l.item_published_at.map(format_timestamp),
+            submitter_name: l.submitter.as_ref().map(|s| s.name.clone()),
+            submitter: l.submitter.as_ref().map(|s| to_json(&s.profile)),
+            comment: l.comment.clone(),
+            thumbnail: l.thumbnail.clone(),
+            is_author_participating: l.is_author_participating,
+        }
+    }
+}
+
+/// The columns `listed_from_row` reads: papers as `p`, listings as `l`.
+pub(crate) const LISTED_COLUMNS: &str = "p.id, p.version, p.title, p.abstract, p.authors,
+    p.categories, p.published_at, p.updated_at, p.github_repo, p.github_stars, p.project_page,
+    p.ai_summary, p.ai_keywords, p.doi, p.journal_ref, p.arxiv_comments, p.discussion_id,
+    p.organization, p.upvotes_baseline, p.comments_baseline, p.local_votes, p.local_comments,
+    l.day, l.position, l.submitted_at, l.item_published_at, l.submitter_name, l.submitter,
+    l.comment, l.thumbnail, l.is_author_participating";
+
+fn corrupt(id: &str, detail: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt {
+        what: format!("paper {id}"),
+        detail: detail.to_string(),
+    }
+}
+
+fn ts(v: Option<String>) -> Option<Timestamp> {
+    v.and_then(|s| s.parse().ok())
+}
+
+fn json<T: serde::de::DeserializeOwned>(id: &str, col: &str, v: Option<String>) -> Result<Option<T>> {
+    match v {
+        None => Ok(None),
+        Some(s) => serde_json::from_str(&s)
+            .map(Some)
+            .map_err(|e| corrupt(id, format!("column {col}: {e}"))),
+    }
+}
+
+pub(crate) fn listed_from_row(row: &SqliteRow) -> Result<ListedPaper> {
+    let raw_id: String = row.try_get("id")?;
+    let version: Option<i64> = row.try_get("version")?;
+    let id = ArxivId::parse(&raw_id)
+        .map_err(|e| corrupt(&raw_id, e))?
+        .with_version(version.and_then(|v| u32::try_from(v).ok()).filter(|v| *v > 0));
+    let authors: Vec<Author> = json(&raw_id, "authors", row.try_get("authors")?)?.unwrap_or_default();
+    let categories: Vec<String> =
+        json(&raw_id, "categories", row.try_get("categories")?)?.unwrap_or_default();
+    let mut paper = Paper::new(id.clone(), row.try_get::<String, _>("title")?, row.try_get::<String, _>("abstract")?);
+    paper.authors = authors;
+    paper.categories = categories;
+    paper.published_at = ts(row.try_get("published_at")?);
+    paper.updated_at = ts(row.try_get("updated_at")?);
+    paper.github_repo = row.try_get("github_repo")?;
+    paper.github_stars = row.try_get("github_stars")?;
+    paper.project_page = row.try_get("project_page")?;
+    paper.ai_summary = row.try_get("ai_summary")?;
+    paper.ai_keywords = json(&raw_id, "ai_keywords", row.try_get("ai_keywords")?)?;
+    paper.doi = row.try_get("doi")?;
+    paper.journal_ref = row.try_get("journal_ref")?;
+    paper.comments = row.try_get("arxiv_comments")?;
+    paper.discussion_id = row.try_get("discussion_id")?;
+    paper.organization = json(&raw_id, "organization", row.try_get("organization")?)?;
+    let up_base: i64 = row.try_get("upvotes_baseline")?;
+    let com_base: i64 = row.try_get("comments_baseline")?;
+    let local_votes: i64 = row.try_get("local_votes")?;
+    let local_comments: i64 = row.try_get("local_comments")?;
+    paper.upvotes = Some(up_base);
+    paper.num_comments = Some(com_base);
+
+    let day: Option<String> = row.try_get("day")?;
+    let listing = match day.and_then(|d| d.parse().ok()) {
+        None => None,
+        Some(day) => {
+            let submitter_name: Option<String> = row.try_get("submitter_name")?;
+            let profile: Option<serde_json::Value> =
+                json(&raw_id, "submitter", row.try_get("submitter")?)?;
+            let submitter = submitter_name.map(|name| Submitter {
+                name,
+                profile: profile.unwrap_or(serde_json::Value::Null),
+            });
+            Some(DailyListing {
+                paper_id: id,
+                day,
+                position: row.try_get("position")?,
+                submitted_at: ts(row.try_get("submitted_at")?),
+                item_published_at: ts(row.try_get("item_published_at")?),
+                submitter,
+                comment: row.try_get("comment")?,
+                thumbnail: row.try_get("thumbnail")?,
+                is_author_participating: row.try_get("is_author_participating")?,
+            })
+        }
+    };
+    Ok(ListedPaper {
+        paper,
+        listing,
+        upvotes: up_base + local_votes,
+        num_comments: com_base + local_comments,
+    })
+}

@@ -1,0 +1,184 @@
+//! The store contract, exercised against the SQLite backend. Each test gets
+//! its own database file.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use papers_core::{ArxivId, Author, DailyListing, IngestRecord, Paper, Submitter};
+use papers_store::{ListingQuery, ListingSort, Store};
+
+fn now() -> Timestamp {
+    "2026-08-21T12:00:00Z".parse().unwrap()
+}
+
+async fn temp_store() -> (tempfile::TempDir, Store) {
+    let dir = tempfile::tempdir().unwrap();
+    let store = Store::open_sqlite(&dir.path().join("papers.db")).await.unwrap();
+    (dir, store)
+}
+
+fn paper(id: &str, title: &str, upvotes: Option<i64>) -> Paper {
+    let mut p = Paper::new(ArxivId::parse(id).unwrap(), title, format!("Abstract of {title}"));
+    p.authors = vec![Author::named("Ada Lovelace"), Author::named("Alan Turing")];
+    p.categories = vec!["cs.CL".into(), "cs.AI".into()];
+    p.upvotes = upvotes;
+    p
+}
+
+fn listed(p: Paper, day: &str, position: i64, submitter: Option<&str>) -> IngestRecord {
+    let listing = DailyListing {
+        paper_id: p.id.clone(),
+        day: day.parse::<Date>().unwrap(),
+        position,
+        submitted_at: Some(format!("{day}T08:00:00Z").parse().unwrap()),
+        item_published_at: None,
+        submitter: submitter.map(|s| Submitter {
+            name: s.to_string(),
+            profile: serde_json::json!({"name": s, "fullname": s.to_uppercase()}),
+        }),
+        comment: None,
+        thumbnail: None,
+        is_author_participating: Some(false),
+    };
+    IngestRecord {
+        paper: p,
+        listing: Some(listing),
+    }
+}
+
+fn day_query(day: &str) -> ListingQuery {
+    let d: Date = day.parse().unwrap();
+    ListingQuery {
+        from: d,
+        to: d,
+        submitter: None,
+        sort: ListingSort::Upvotes,
+        offset: 0,
+        limit: 50,
+    }
+}
+
+#[tokio::test]
+async fn upserts_are_idempotent() {
+    let (_dir, store) = temp_store().await;
+    let batch = vec![
+        listed(paper("2608.00001", "One", Some(5)), "2026-08-20", 0, Some("alice")),
+        listed(paper("2608.00002", "Two", Some(9)), "2026-08-20", 1, Some("bob")),
+        listed(paper("2608.00001", "One", Some(5)), "2026-08-21", 0, Some("alice")),
+    ];
+    let first = store.upsert_batch(&batch, now()).await.unwrap();
+    assert_eq!((first.papers_new, first.listings_new, first.records), (2, 3, 3));
+    let before = store.stats().await.unwrap();
+    let second = store.upsert_batch(&batch, now()).await.unwrap();
+    assert_eq!((second.papers_new, second.listings_new), (0, 0));
+    let after = store.stats().await.unwrap();
+    assert_eq!(before, after);
+    assert_eq!((after.papers, after.listing_days, after.listings), (2, 2, 3));
+}
+
+#[tokio::test]
+async fn merging_never_erases_known_fields() {
+    let (_dir, store) = temp_store().await;
+    let mut rich = paper("2608.00001", "Rich", Some(40));
+    rich.github_repo = Some("https://github.com/a/b".into());
+    rich.github_stars = Some(12);
+    rich.authors[0].hf_id = Some("66540321d200a2ecdf784ffe".into());
+    rich.published_at = Some("2026-08-19T00:00:00Z".parse().unwrap());
+    store.upsert_batch(&[rich.into()], now()).await.unwrap();
+
+    // A poorer source for the same paper, a later version, a smaller upvote snapshot.
+    let mut poor = paper("2608.00001v2", "Rich", Some(3));
+    poor.published_at = Some("2026-08-20T00:00:00Z".parse().unwrap());
+    poor.updated_at = Some("2026-08-22T00:00:00Z".parse().unwrap());
+    store.upsert_batch(&[poor.into()], now()).await.unwrap();
+
+    let got = store
+        .paper(&ArxivId::parse("2608.00001").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(got.paper.github_repo.as_deref(), Some("https://github.com/a/b"));
+    assert_eq!(got.paper.github_stars, Some(12));
+    assert_eq!(got.upvotes, 40, "upvote baselines only grow");
+    assert_eq!(got.paper.id.version(), Some(2));
+    assert_eq!(
+        got.paper.authors[0].hf_id.as_deref(),
+        Some("66540321d200a2ecdf784ffe"),
+        "Hugging Face author records are kept"
+    );
+    assert_eq!(got.paper.published_at.unwrap().to_string(), "2026-08-19T00:00:00Z");
+    assert_eq!(got.paper.updated_at.unwrap().to_string(), "2026-08-22T00:00:00Z");
+    assert_eq!(got.paper.categories, vec!["cs.CL", "cs.AI"]);
+}
+
+#[tokio::test]
+async fn a_day_is_ordered_by_upvotes_then_position() {
+    let (_dir, store) = temp_store().await;
+    let batch = vec![
+        listed(paper("2608.00001", "A", Some(5)), "2026-08-21", 0, None),
+        listed(paper("2608.00002", "B", Some(9)), "2026-08-21", 1, None),
+        listed(paper("2608.00003", "C", Some(5)), "2026-08-21", 2, None),
+        listed(paper("2608.00004", "D", Some(100)), "2026-08-20", 0, None),
+    ];
+    store.upsert_batch(&batch, now()).await.unwrap();
+    let page = store.listings(&day_query("2026-08-21")).await.unwrap();
+    let titles: Vec<_> = page.items.iter().map(|i| i.paper.title.as_str()).collect();
+    assert_eq!(titles, ["B", "A", "C"]);
+    assert_eq!(page.total, 3);
+
+    let mut q = day_query("2026-08-21");
+    q.limit = 1;
+    q.offset = 1;
+    let page = store.listings(&q).await.unwrap();
+    assert_eq!(page.items[0].paper.title, "A");
+    assert_eq!(page.total, 3);
+
+    assert_eq!(store.latest_listing_day().await.unwrap().unwrap().to_string(), "2026-08-21");
+    let (prev, next) = store
+        .neighbour_listing_days("2026-08-21".parse().unwrap())
+        .await
+        .unwrap();
+    assert_eq!(prev.unwrap().to_string(), "2026-08-20");
+    assert!(next.is_none());
+}
+
+#[tokio::test]
+async fn submitter_filter_ignores_case() {
+    let (_dir, store) = temp_store().await;
+    let batch = vec![
+        listed(paper("2608.00001", "A", Some(5)), "2026-08-21", 0, Some("Alice")),
+        listed(paper("2608.00002", "B", Some(9)), "2026-08-21", 1, Some("bob")),
+    ];
+    store.upsert_batch(&batch, now()).await.unwrap();
+    let mut q = day_query("2026-08-21");
+    q.submitter = Some("alice".into());
+    let page = store.listings(&q).await.unwrap();
+    assert_eq!(page.total, 1);
+    let l = page.items[0].listing.as_ref().unwrap();
+    assert_eq!(l.submitter.as_ref().unwrap().name, "Alice");
+    assert_eq!(l.submitter.as_ref().unwrap().profile["fullname"], "ALICE");
+}
+
+#[tokio::test]
+async fn old_style_ids_round_trip_and_cursors_persist() {
+    let (dir, store) = temp_store().await;
+    store
+        .upsert_batch(&[paper("hep-th/9901001v3", "Strings", None).into()], now())
+        .await
+        .unwrap();
+    let got = store
+        .paper(&ArxivId::parse("hep-th/9901001").unwrap())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(got.paper.id.to_string(), "hep-th/9901001v3");
+    assert!(got.listing.is_none());
+    assert_eq!(got.upvotes, 0);
+    assert!(store.paper(&ArxivId::parse("2608.99999").unwrap()).await.unwrap().is_none());
+
+    store.set_cursor("oai:cs", Some("token-1"), now()).await.unwrap();
+    store.close().await;
+    let store = Store::open_sqlite(&dir.path().join("papers.db")).await.unwrap();
+    assert_eq!(store.cursor("oai:cs").await.unwrap().as_deref(), Some("token-1"));
+    store.set_cursor("oai:cs", None, now()).await.unwrap();
+    assert_eq!(store.cursor("oai:cs").await.unwrap(), None);
+}

@@ -1,0 +1,88 @@
+//! A small in-memory cache of rendered responses, keyed by request URI.
+//!
+//! Day pages are read far more often than the feed changes, so a rendered page
+//! is served from memory for a short time (`cache_ttl`). Writes made through
+//! this process call [`ResponseCache::invalidate`], so they show at once; writes
+//! from another process (a CLI ingest) show within the TTL.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use axum::body::Bytes;
+use axum::http::HeaderMap;
+
+#[derive(Clone, Debug)]
+pub(crate) struct CachedResponse {
+    pub headers: HeaderMap,
+    pub body: Bytes,
+}
+
+#[derive(Debug)]
+struct Inner {
+    entries: HashMap<String, (Instant, u64, CachedResponse)>,
+    generation: u64,
+}
+
+/// Shared, bounded, time-limited response cache.
+#[derive(Clone, Debug)]
+pub struct ResponseCache {
+    ttl: Duration,
+    capacity: usize,
+    inner: Arc<Mutex<Inner>>,
+}
+
+impl ResponseCache {
+    pub fn new(ttl: Duration, capacity: usize) -> Self {
+        ResponseCache {
+            ttl,
+            capacity,
+            inner: Arc::new(Mutex::new(Inner {
+                entries: HashMap::new(),
+                generation: 0,
+            })),
+        }
+    }
+
+    /// Forgets everything: called after a write.
+    pub fn invalidate(&self) {
+        if let Ok(mut inner) = self.inner.lock() {
+            inner.generation += 1;
+            inner.entries.clear();
+        }
+    }
+
+    pub(crate) fn get(&self, key: &str) -> Option<CachedResponse> {
+        if self.ttl.is_zero() {
+            return None;
+        }
+        let inner = self.inner.lock().ok()?;
+        let (at, generation, resp) = inner.entries.get(key)?;
+        (*generation == inner.generation && at.elapsed() < self.ttl).then(|| resp.clone())
+    }
+
+    /// The current generation; pass it back to `put` so a response computed
+    /// before an invalidation is not stored after it.
+    pub(crate) fn generation(&self) -> u64 {
+        self.inner.lock().map(|i| i.generation).unwrap_or(0)
+    }
+
+    pub(crate) fn put(&self, key: String, generation: u64, resp: CachedResponse) {
+        if self.ttl.is_zero() {
+            return;
+        }
+        if let Ok(mut inner) = self.inner.lock() {
+            if inner.generation != generation {
+                return;
+            }
+            if inner.entries.len() >= self.capacity {
+                let ttl = self.ttl;
+                inner.entries.retain(|_, (at, _, _)| at.elapsed() < ttl);
+                if inner.entries.len() >= self.capacity {
+                    inner.entries.clear();
+                }
+            }
+            inner.entries.insert(key, (Instant::now(), generation, resp));
+        }
+    }
+}
