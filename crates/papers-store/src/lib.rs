@@ -178,7 +178,7 @@ impl Store {
         }
     }
 
-    /// Flushes the write-ahead log into the main file and closes the pool.
+    /// Checkpoints what it can of the write-ahead log and closes the pool.
     pub async fn close(&self) {
         match &self.backend {
             Backend::Sqlite(s) => s.close().await,

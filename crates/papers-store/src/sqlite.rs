@@ -58,13 +58,17 @@ impl SqliteStore {
     }
 
     pub async fn close(&self) {
-        let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)").execute(&self.pool).await;
+        // PASSIVE never waits for other connections (a server may be reading).
+        let _ = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&self.pool).await;
         self.pool.close().await;
     }
 
     pub async fn upsert_batch(&self, records: &[IngestRecord], now: Timestamp) -> Result<UpsertStats> {
         let now = format_timestamp(now);
-        let mut tx = self.pool.begin().await?;
+        // IMMEDIATE takes the write lock up front: a deferred transaction that
+        // reads first and writes later fails with SQLITE_BUSY (no waiting)
+        // when another connection wrote in between.
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         let before_papers: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM papers")
             .fetch_one(&mut *tx)
             .await?;

@@ -300,10 +300,7 @@ async fn feed_page(state: &AppState, window: DateWindow, page: u64) -> Result<Ht
             format!("{path}?p={}", page - 1)
         }
     });
-    let heading = match window {
-        DateWindow::Day(_) => format!("Daily Papers · {}", window.title()),
-        _ => window.title(),
-    };
+    let heading = window.title();
     let view = FeedPage {
         layout: Layout::around(latest),
         heading,

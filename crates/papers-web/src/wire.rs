@@ -38,8 +38,6 @@ pub struct PaperJson {
     /// Not in Hugging Face's shape; extra fields are ignored by its clients.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub categories: Vec<String>,
-    #[serde(rename = "numComments")]
-    pub num_comments: i64,
 }
 
 /// One author, as Hugging Face writes it.
@@ -147,7 +145,6 @@ pub fn paper_json(lp: &ListedPaper) -> PaperJson {
         github_stars: p.github_stars,
         organization: p.organization.clone(),
         categories: p.categories.clone(),
-        num_comments: lp.num_comments,
         id,
     }
 }
