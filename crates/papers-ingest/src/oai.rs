@@ -27,6 +27,10 @@ pub struct OaiPage {
 /// Parses one OAI-PMH response. `source` names it in rejects (a URL or a
 /// path). Fails only when the XML is unreadable or is not an OAI-PMH
 /// response.
+#[allow(
+    clippy::result_large_err,
+    reason = "the records are Result<IngestRecord, Reject>, and IngestRecord is the larger"
+)]
 pub fn parse_oai_page(source: &str, bytes: &[u8]) -> Result<OaiPage, XmlError> {
     let parsed = parse_inner(source, bytes)?;
     if let Some(e) = parsed.xml_error {

@@ -436,6 +436,7 @@ fn flush_surrogate(pending_high: &mut Option<u32>, out: &mut String) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use serde_json::json;

@@ -207,6 +207,7 @@ fn push_reference(r: &BytesRef<'_>, out: &mut String) {
 }
 
 #[cfg(test)]
+#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -1,6 +1,8 @@
 //! Whole-corpus checks against the shared data set, outside the repository.
 //! They run only where that data exists and print a note when skipped.
 
+#![allow(clippy::unwrap_used)]
+
 use std::collections::HashSet;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};

@@ -1,6 +1,8 @@
 //! The harvesting clients against a local server replaying recorded and
 //! hand-written responses.
 
+#![allow(clippy::unwrap_used)]
+
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -25,10 +27,13 @@ macro_rules! data {
 
 const UA: &str = "DailyPapersTest/1.0 (+https://example.org)";
 
+/// (path, query, user agent) of one request.
+type Request = (String, HashMap<String, String>, String);
+
 #[derive(Default)]
 struct Seen {
     /// (path, query, user agent) of every request, in order.
-    requests: Mutex<Vec<(String, HashMap<String, String>, String)>>,
+    requests: Mutex<Vec<Request>>,
     flaky_calls: Mutex<u32>,
     oai_first_calls: Mutex<u32>,
 }
@@ -46,7 +51,7 @@ impl Seen {
             .push((path.to_string(), q.clone(), ua));
     }
 
-    fn requests(&self) -> Vec<(String, HashMap<String, String>, String)> {
+    fn requests(&self) -> Vec<Request> {
         self.requests.lock().unwrap().clone()
     }
 }

@@ -1,5 +1,7 @@
 //! Hugging Face day files: all three schema generations and both quirks.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use common::{parse, read};

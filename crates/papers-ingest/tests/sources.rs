@@ -1,6 +1,8 @@
 //! `papers-jsonl`, and walking inputs: `.gz`, `.tar.gz`, directories,
 //! early stop, whole-source errors.
 
+#![allow(clippy::unwrap_used)]
+
 mod common;
 
 use std::io::Write;

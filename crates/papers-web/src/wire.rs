@@ -108,11 +108,27 @@ fn author_json(paper_id: &str, index: usize, a: &Author) -> AuthorJson {
     }
 }
 
+/// The submitter's profile as stored (Hugging Face's item-level
+/// `submittedBy`), with `name` always present.
 fn submitter_json(l: Option<&DailyListing>) -> Option<Value> {
     l.and_then(|l| l.submitter.as_ref()).map(|s| match &s.profile {
-        Value::Object(_) => s.profile.clone(),
-        _ => serde_json::json!({ "name": s.name, "fullname": s.name, "user": s.name }),
+        Value::Object(map) => {
+            let mut map = map.clone();
+            map.entry("name").or_insert_with(|| Value::from(s.name.clone()));
+            Value::Object(map)
+        }
+        _ => serde_json::json!({ "name": s.name, "fullname": s.name }),
     })
+}
+
+/// The paper-level `submittedOnDailyBy`: Hugging Face names the username
+/// `user` there.
+fn submitted_on_daily_by_json(l: Option<&DailyListing>) -> Option<Value> {
+    let mut v = submitter_json(l)?;
+    if let (Value::Object(map), Some(s)) = (&mut v, l.and_then(|l| l.submitter.as_ref())) {
+        map.entry("user").or_insert_with(|| Value::from(s.name.clone()));
+    }
+    Some(v)
 }
 
 /// The `paper` object for a stored paper.
@@ -134,7 +150,7 @@ pub fn paper_json(lp: &ListedPaper) -> PaperJson {
                 .unwrap_or_else(|| format!("{}T00:00:00.000Z", l.day))
         }),
         title: p.title.clone(),
-        submitted_on_daily_by: submitter_json(listing),
+        submitted_on_daily_by: submitted_on_daily_by_json(listing),
         summary: p.abstract_text.clone(),
         upvotes: lp.upvotes,
         discussion_id: p.discussion_id.clone(),

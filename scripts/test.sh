@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# The one test command: formatting, lints, every Rust test, and the client
+# compatibility test (the real huggingface_hub against `papers serve`).
+# It installs what it needs (a Python virtualenv with pinned packages).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+TARGET="${CARGO_TARGET_DIR:-target}"
+
+step() { printf '\n==> %s\n' "$*"; }
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings
+
+step "cargo test"
+cargo test --workspace
+
+step "client compatibility test (huggingface_hub)"
+cargo build --bin papers
+VENV="${PAPERS_TEST_VENV:-.venv}"
+if [ ! -x "$VENV/bin/python" ]; then
+  python3 -m venv "$VENV"
+fi
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/compat/requirements.txt
+PAPERS_BIN="$PWD/$TARGET/debug/papers"
+case "$TARGET" in /*) PAPERS_BIN="$TARGET/debug/papers" ;; esac
+PAPERS_BIN="$PAPERS_BIN" HF_HUB_DISABLE_TELEMETRY=1 HF_HUB_OFFLINE=0 \
+  "$VENV/bin/python" -m pytest tests/compat -q -p no:cacheprovider
