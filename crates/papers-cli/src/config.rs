@@ -163,7 +163,10 @@ impl Config {
             bail!("database_url {url:?}: only sqlite:// is supported in this build");
         }
         if !(self.trending.gravity > 0.0 && self.trending.gravity < 10.0) {
-            bail!("trending.gravity must be between 0 and 10, got {}", self.trending.gravity);
+            bail!(
+                "trending.gravity must be between 0 and 10, got {}",
+                self.trending.gravity
+            );
         }
         if self.trending.offset_hours < 0.0 {
             bail!("trending.offset_hours must not be negative");

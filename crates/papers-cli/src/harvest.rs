@@ -73,13 +73,20 @@ fn bar(progress: bool, len: Option<u64>, what: &str) -> ProgressBar {
         Some(_) => format!("{what} [{{bar:30}}] {{pos}}/{{len}} · {{msg}} · ETA {{eta}}"),
         None => format!("{{spinner}} {what}: {{pos}} records · {{msg}} · {{elapsed}}"),
     };
-    pb.set_style(ProgressStyle::with_template(&template).unwrap_or_else(|_| ProgressStyle::default_bar()));
+    pb.set_style(
+        ProgressStyle::with_template(&template).unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
     pb.enable_steady_tick(Duration::from_millis(150));
     pb
 }
 
 /// Splits harvested events into records to store, logging the rejects.
-fn split_events(events: Vec<Event>, rejects: &mut RejectLog, pb: &ProgressBar, rejected: &mut u64) -> Result<Vec<IngestRecord>> {
+fn split_events(
+    events: Vec<Event>,
+    rejects: &mut RejectLog,
+    pb: &ProgressBar,
+    rejected: &mut u64,
+) -> Result<Vec<IngestRecord>> {
     let mut records = Vec::new();
     for ev in events {
         match ev {
@@ -105,7 +112,11 @@ pub async fn run(cfg: &Config, source: HarvestSource, progress: bool) -> Result<
             anyhow::ensure!(to >= from, "--to {to} is before --from {from}");
             let client = HfDailyClient::new(cfg.harvest.hf_base.clone(), fetcher(cfg)?);
             let days = (to - from).get_days() + 1;
-            let pb = bar(progress, Some(u64::try_from(days).unwrap_or(0)), "harvesting days");
+            let pb = bar(
+                progress,
+                Some(u64::try_from(days).unwrap_or(0)),
+                "harvesting days",
+            );
             let mut day = from;
             let mut outcome = Ok(());
             while day <= to {
@@ -139,7 +150,11 @@ pub async fn run(cfg: &Config, source: HarvestSource, progress: bool) -> Result<
                 set.as_deref().unwrap_or(""),
                 until.map(|d| d.to_string()).unwrap_or_default()
             );
-            let mut token = if restart { None } else { store.cursor(&cursor_name).await? };
+            let mut token = if restart {
+                None
+            } else {
+                store.cursor(&cursor_name).await?
+            };
             if let Some(t) = &token {
                 eprintln!("resuming an interrupted harvest at resumptionToken {t:?}");
             }
@@ -172,7 +187,11 @@ pub async fn run(cfg: &Config, source: HarvestSource, progress: bool) -> Result<
                 }
                 // Saved after the page is committed: a crash re-fetches at most one page.
                 store
-                    .set_cursor(&cursor_name, page.resumption_token.as_deref(), jiff::Timestamp::now())
+                    .set_cursor(
+                        &cursor_name,
+                        page.resumption_token.as_deref(),
+                        jiff::Timestamp::now(),
+                    )
                     .await?;
                 match page.resumption_token {
                     Some(t) => token = Some(t),

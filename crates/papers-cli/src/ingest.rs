@@ -59,8 +59,12 @@ impl RejectLog {
         if self.file.is_none() {
             std::fs::create_dir_all(&self.dir)
                 .with_context(|| format!("creating {}", self.dir.display()))?;
-            let stamp = jiff::Timestamp::now().strftime("%Y%m%dT%H%M%SZ").to_string();
-            let path = self.dir.join(format!("ingest-{stamp}-{}.jsonl", std::process::id()));
+            let stamp = jiff::Timestamp::now()
+                .strftime("%Y%m%dT%H%M%SZ")
+                .to_string();
+            let path = self
+                .dir
+                .join(format!("ingest-{stamp}-{}.jsonl", std::process::id()));
             let f = File::create(&path).with_context(|| format!("creating {}", path.display()))?;
             self.file = Some((path, BufWriter::new(f)));
         }
@@ -122,7 +126,10 @@ pub async fn ingest_paths(
                     if batch.len() < batch_size {
                         return ControlFlow::Continue(());
                     }
-                    Msg::Batch(std::mem::replace(&mut batch, Vec::with_capacity(batch_size)))
+                    Msg::Batch(std::mem::replace(
+                        &mut batch,
+                        Vec::with_capacity(batch_size),
+                    ))
                 }
                 Event::Reject(r) => Msg::Reject(r),
                 Event::SourceDone { .. } => Msg::SourceDone,
@@ -175,7 +182,8 @@ pub async fn run(
     batch_size: usize,
     progress: bool,
 ) -> Result<ExitCode> {
-    let format = Format::from_cli_name(format).ok_or_else(|| anyhow!("unknown format {format:?}"))?;
+    let format =
+        Format::from_cli_name(format).ok_or_else(|| anyhow!("unknown format {format:?}"))?;
     let store = Store::open(&cfg.database_url()).await?;
     let started = Instant::now();
     let mut rejects = RejectLog::new(&cfg.data_dir);

@@ -1,6 +1,8 @@
 //! End-to-end tests that drive the real `papers` binary: ingest, idempotency,
 //! rejects, crash safety (`kill -9`) and serving.
 
+#![allow(clippy::unwrap_used)] // tests may panic on broken fixtures
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
@@ -9,7 +11,9 @@ use std::time::{Duration, Instant};
 const BIN: &str = env!("CARGO_BIN_EXE_papers");
 
 fn data(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/data").join(rel)
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/data")
+        .join(rel)
 }
 
 fn papers(data_dir: &Path, args: &[&str]) -> Output {
@@ -25,7 +29,11 @@ fn papers(data_dir: &Path, args: &[&str]) -> Output {
 
 fn stats(data_dir: &Path) -> serde_json::Value {
     let out = papers(data_dir, &["stats", "--json"]);
-    assert!(out.status.success(), "stats failed: {}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "stats failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("stats --json prints one JSON object")
 }
 
@@ -42,7 +50,11 @@ fn ingest_is_idempotent_and_counts_papers_and_days() {
     let dir = tempfile::tempdir().unwrap();
     let hf = data("hf_daily");
     let out = papers(dir.path(), &["ingest", "hf-daily", hf.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let first = stats(dir.path());
     let (papers_n, days, listings) = counts(&first);
     assert_eq!(days, 5, "five day files");
@@ -64,14 +76,32 @@ fn every_format_ingests_through_the_binary() {
     ] {
         let before = counts(&stats(dir.path())).0;
         let out = papers(dir.path(), &["ingest", format, path.to_str().unwrap()]);
-        assert!(out.status.success(), "{format}: {}", String::from_utf8_lossy(&out.stderr));
-        assert!(counts(&stats(dir.path())).0 > before, "{format} added papers");
+        assert!(
+            out.status.success(),
+            "{format}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        assert!(
+            counts(&stats(dir.path())).0 > before,
+            "{format} added papers"
+        );
     }
     // The arXiv API fixtures include the error feed: reported and rejected, exit code 2.
-    let out = papers(dir.path(), &["ingest", "arxiv-atom", data("arxiv_atom").to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(2), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = papers(
+        dir.path(),
+        &["ingest", "arxiv-atom", data("arxiv_atom").to_str().unwrap()],
+    );
+    assert_eq!(
+        out.status.code(),
+        Some(2),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("rejected: ") && err.contains("id_abc"), "{err}");
+    assert!(
+        err.contains("rejected: ") && err.contains("id_abc"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -80,12 +110,19 @@ fn bad_records_are_reported_with_their_place_and_the_rest_goes_in() {
     let input = dir.path().join("mixed.jsonl");
     let mut f = std::fs::File::create(&input).unwrap();
     writeln!(f, r#"{{"id": "2501.00001", "title": "Good one", "abstract": "A.", "authors": ["A B"], "categories": ["cs.CL"]}}"#).unwrap();
-    writeln!(f, r#"{{"id": "not-an-id", "title": "Bad id", "abstract": "A.", "authors": []}}"#).unwrap();
+    writeln!(
+        f,
+        r#"{{"id": "not-an-id", "title": "Bad id", "abstract": "A.", "authors": []}}"#
+    )
+    .unwrap();
     writeln!(f, "{{this is not json").unwrap();
     writeln!(f, r#"{{"id": "2501.00002", "title": "Good two", "abstract": "B.", "authors": ["C D"], "categories": ["cs.LG"]}}"#).unwrap();
     drop(f);
     let data_dir = dir.path().join("d");
-    let out = papers(&data_dir, &["ingest", "papers-jsonl", input.to_str().unwrap()]);
+    let out = papers(
+        &data_dir,
+        &["ingest", "papers-jsonl", input.to_str().unwrap()],
+    );
     assert_eq!(out.status.code(), Some(2), "some records were rejected");
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("mixed.jsonl:2"), "names file and line: {err}");
@@ -93,10 +130,15 @@ fn bad_records_are_reported_with_their_place_and_the_rest_goes_in() {
     assert!(err.contains("`id`"), "names the field: {err}");
     assert_eq!(counts(&stats(&data_dir)).0, 2, "good records still go in");
     // Nothing is lost: the rejects file keeps the raw lines.
-    let rejects: Vec<_> = std::fs::read_dir(data_dir.join("rejects")).unwrap().collect();
+    let rejects: Vec<_> = std::fs::read_dir(data_dir.join("rejects"))
+        .unwrap()
+        .collect();
     assert_eq!(rejects.len(), 1);
     let text = std::fs::read_to_string(rejects[0].as_ref().unwrap().path()).unwrap();
-    assert!(text.contains("not-an-id") && text.contains("{this is not json"), "{text}");
+    assert!(
+        text.contains("not-an-id") && text.contains("{this is not json"),
+        "{text}"
+    );
 }
 
 fn write_corpus(path: &Path, n: usize) {
@@ -127,8 +169,15 @@ fn kill_9_mid_import_then_rerun_gives_identical_counts() {
 
     // Reference: one clean import.
     let clean = dir.path().join("clean");
-    let out = papers(&clean, &["ingest", "papers-jsonl", corpus.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = papers(
+        &clean,
+        &["ingest", "papers-jsonl", corpus.to_str().unwrap()],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let expected = stats(&clean);
     assert_eq!(counts(&expected).0, n as u64);
 
@@ -137,7 +186,14 @@ fn kill_9_mid_import_then_rerun_gives_identical_counts() {
     let mut child = Command::new(BIN)
         .arg("--data-dir")
         .arg(&crashed)
-        .args(["--quiet", "ingest", "papers-jsonl", corpus.to_str().unwrap(), "--batch-size", "500"])
+        .args([
+            "--quiet",
+            "ingest",
+            "papers-jsonl",
+            corpus.to_str().unwrap(),
+            "--batch-size",
+            "500",
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -159,12 +215,29 @@ fn kill_9_mid_import_then_rerun_gives_identical_counts() {
     let _ = child.wait();
     let killed_at = killed_at.expect("the import committed something within 60 s");
     let after_kill = counts(&stats(&crashed)).0;
-    assert!(after_kill < n as u64, "the kill landed mid-import ({after_kill} of {n})");
-    assert!(after_kill >= killed_at, "committed batches survive a kill -9");
+    assert!(
+        after_kill < n as u64,
+        "the kill landed mid-import ({after_kill} of {n})"
+    );
+    assert!(
+        after_kill >= killed_at,
+        "committed batches survive a kill -9"
+    );
 
-    let out = papers(&crashed, &["ingest", "papers-jsonl", corpus.to_str().unwrap()]);
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    assert_eq!(stats(&crashed), expected, "same final counts as a clean import");
+    let out = papers(
+        &crashed,
+        &["ingest", "papers-jsonl", corpus.to_str().unwrap()],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_eq!(
+        stats(&crashed),
+        expected,
+        "same final counts as a clean import"
+    );
 }
 
 #[test]
@@ -177,7 +250,13 @@ fn serve_demo_answers_pages_and_api() {
     let mut child = Command::new(BIN)
         .arg("--data-dir")
         .arg(dir.path())
-        .args(["--quiet", "serve", "--demo", "--bind", &format!("127.0.0.1:{port}")])
+        .args([
+            "--quiet",
+            "serve",
+            "--demo",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+        ])
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -185,7 +264,11 @@ fn serve_demo_answers_pages_and_api() {
     let get = |path: &str| -> Option<(u16, String)> {
         use std::io::Read;
         let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-        write!(s, "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n").ok()?;
+        write!(
+            s,
+            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+        )
+        .ok()?;
         let mut buf = String::new();
         s.read_to_string(&mut buf).ok()?;
         let status = buf.split(' ').nth(1)?.parse().ok()?;
@@ -202,7 +285,10 @@ fn serve_demo_answers_pages_and_api() {
     }
     let (status, body) = home.expect("server came up");
     assert_eq!(status, 200);
-    assert!(body.contains("August 21, 2026"), "the demo's latest day is on the home page");
+    assert!(
+        body.contains("August 21, 2026"),
+        "the demo's latest day is on the home page"
+    );
     let (status, body) = get("/api/daily_papers?date=2026-08-21&limit=5").unwrap();
     assert_eq!(status, 200);
     assert!(body.contains("\"id\":\"2608.19880\""), "{body}");
@@ -210,7 +296,11 @@ fn serve_demo_answers_pages_and_api() {
     assert_eq!(status, 200);
     child.kill().unwrap();
     let _ = child.wait();
-    assert_eq!(counts(&stats(dir.path())), (440, 20, 442), "the demo dataset: 20 weekdays");
+    assert_eq!(
+        counts(&stats(dir.path())),
+        (440, 20, 442),
+        "the demo dataset: 20 weekdays"
+    );
 }
 
 #[test]
@@ -220,6 +310,9 @@ fn help_lists_the_commands() {
     for cmd in ["serve", "ingest", "harvest", "stats", "--data-dir"] {
         assert!(text.contains(cmd), "--help mentions {cmd}");
     }
-    let out = Command::new(BIN).args(["ingest", "--help"]).output().unwrap();
+    let out = Command::new(BIN)
+        .args(["ingest", "--help"])
+        .output()
+        .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("hf-daily"));
 }

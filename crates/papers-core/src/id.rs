@@ -38,7 +38,9 @@ impl ArxivId {
         // URLs: http(s)://[export.]arxiv.org/(abs|pdf)/ID[.pdf]
         if let Some(pos) = s.find("://") {
             let rest = &s[pos + 3..];
-            let (host, path) = rest.split_once('/').ok_or_else(|| err("URL without a path"))?;
+            let (host, path) = rest
+                .split_once('/')
+                .ok_or_else(|| err("URL without a path"))?;
             let host = host.to_ascii_lowercase();
             if !(host == "arxiv.org" || host.ends_with(".arxiv.org")) {
                 return Err(err("URL is not on arxiv.org"));
@@ -131,7 +133,7 @@ fn normalise_new_style(body: &str) -> Result<String, &'static str> {
     }
     let year: u32 = yymm[..2].parse().map_err(|_| "bad year")?;
     // 4-digit numbers until 2014-12, 5 digits from 2015-01.
-    let want = if year >= 15 && year < 90 { 5 } else { 4 };
+    let want = if (15..90).contains(&year) { 5 } else { 4 };
     if num.len() != want {
         return Err(if want == 5 {
             "ids from 2015 on have five digits after the dot"
@@ -197,9 +199,18 @@ mod tests {
         check("hep-th/9901001v3", Some(("hep-th/9901001", Some(3))));
         check("math.GT/0309136", Some(("math/0309136", None)));
         check("astro-ph/0601001", Some(("astro-ph/0601001", None)));
-        check("https://arxiv.org/abs/2410.12345v2", Some(("2410.12345", Some(2))));
-        check("http://arxiv.org/pdf/2410.12345.pdf", Some(("2410.12345", None)));
-        check("https://export.arxiv.org/abs/hep-th/9901001", Some(("hep-th/9901001", None)));
+        check(
+            "https://arxiv.org/abs/2410.12345v2",
+            Some(("2410.12345", Some(2))),
+        );
+        check(
+            "http://arxiv.org/pdf/2410.12345.pdf",
+            Some(("2410.12345", None)),
+        );
+        check(
+            "https://export.arxiv.org/abs/hep-th/9901001",
+            Some(("hep-th/9901001", None)),
+        );
         check(" 2501.00001 ", Some(("2501.00001", None)));
     }
 

@@ -9,8 +9,8 @@ pub mod paper;
 pub mod trending;
 pub mod window;
 
+pub use clock::{Clock, FixedClock, SystemClock};
 pub use id::{ArxivId, IdError};
 pub use paper::{Author, DailyListing, IngestRecord, Paper, Submitter};
-pub use clock::{Clock, FixedClock, SystemClock};
 pub use trending::{TrendingParams, TrendingScore};
 pub use window::{DateWindow, WindowError, today_in_new_york};

@@ -12,8 +12,14 @@ use jiff::{Timestamp, ToSpan};
 pub enum DateWindow {
     Day(Date),
     /// ISO week-numbering year and week (1–53).
-    Week { year: i16, week: i8 },
-    Month { year: i16, month: i8 },
+    Week {
+        year: i16,
+        week: i8,
+    },
+    Month {
+        year: i16,
+        month: i8,
+    },
 }
 
 /// Why a window string was refused.
@@ -28,11 +34,13 @@ pub struct WindowError {
 impl DateWindow {
     /// Parses `YYYY-MM-DD`.
     pub fn parse_day(s: &str) -> Result<Self, WindowError> {
-        parse_date(s).map(DateWindow::Day).ok_or_else(|| WindowError {
-            field: "date",
-            input: s.to_string(),
-            expected: "a date YYYY-MM-DD",
-        })
+        parse_date(s)
+            .map(DateWindow::Day)
+            .ok_or_else(|| WindowError {
+                field: "date",
+                input: s.to_string(),
+                expected: "a date YYYY-MM-DD",
+            })
     }
 
     /// Parses an ISO week, `YYYY-Www`.
@@ -204,11 +212,18 @@ mod tests {
 
     #[test]
     fn parses_and_prints_windows() {
-        for s in ["2026-08-21"] {
-            assert_eq!(DateWindow::parse_day(s).unwrap().to_string(), s);
-        }
-        assert_eq!(DateWindow::parse_week("2025-W09").unwrap().to_string(), "2025-W09");
-        assert_eq!(DateWindow::parse_month("2026-08").unwrap().to_string(), "2026-08");
+        assert_eq!(
+            DateWindow::parse_day("2026-08-21").unwrap().to_string(),
+            "2026-08-21"
+        );
+        assert_eq!(
+            DateWindow::parse_week("2025-W09").unwrap().to_string(),
+            "2025-W09"
+        );
+        assert_eq!(
+            DateWindow::parse_month("2026-08").unwrap().to_string(),
+            "2026-08"
+        );
         assert!(DateWindow::parse_day("2026-13-01").is_err());
         assert!(DateWindow::parse_day("2026-8-1").is_err());
         assert!(DateWindow::parse_week("2025-W54").is_err());
@@ -223,7 +238,13 @@ mod tests {
         assert_eq!(s.to_string(), "2025-12-29");
         assert_eq!(e.to_string(), "2026-01-04");
         assert_eq!(w.previous().to_string(), "2025-W52");
-        assert_eq!(DateWindow::parse_week("2020-W53").unwrap().next().to_string(), "2021-W01");
+        assert_eq!(
+            DateWindow::parse_week("2020-W53")
+                .unwrap()
+                .next()
+                .to_string(),
+            "2021-W01"
+        );
     }
 
     #[test]

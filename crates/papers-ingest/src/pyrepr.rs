@@ -436,7 +436,6 @@ fn flush_surrogate(pending_high: &mut Option<u32>, out: &mut String) {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
     use serde_json::json;

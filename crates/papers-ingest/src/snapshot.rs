@@ -137,7 +137,6 @@ fn split_authors(s: &str) -> Vec<Author> {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

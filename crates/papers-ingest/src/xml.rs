@@ -207,7 +207,6 @@ fn push_reference(r: &BytesRef<'_>, out: &mut String) {
 }
 
 #[cfg(test)]
-#[allow(clippy::unwrap_used)]
 mod tests {
     use super::*;
 

@@ -123,7 +123,11 @@ impl Store {
     /// Inserts or merges papers and their listings, all in one transaction.
     /// Idempotent: applying the same batch twice changes nothing the second
     /// time. Optional fields never erase what an earlier source knew.
-    pub async fn upsert_batch(&self, records: &[IngestRecord], now: Timestamp) -> Result<UpsertStats> {
+    pub async fn upsert_batch(
+        &self,
+        records: &[IngestRecord],
+        now: Timestamp,
+    ) -> Result<UpsertStats> {
         match &self.backend {
             Backend::Sqlite(s) => s.upsert_batch(records, now).await,
         }

@@ -118,7 +118,11 @@ fn ts(v: Option<String>) -> Option<Timestamp> {
     v.and_then(|s| s.parse().ok())
 }
 
-fn json<T: serde::de::DeserializeOwned>(id: &str, col: &str, v: Option<String>) -> Result<Option<T>> {
+fn json<T: serde::de::DeserializeOwned>(
+    id: &str,
+    col: &str,
+    v: Option<String>,
+) -> Result<Option<T>> {
     match v {
         None => Ok(None),
         Some(s) => serde_json::from_str(&s)
@@ -132,11 +136,20 @@ pub(crate) fn listed_from_row(row: &SqliteRow) -> Result<ListedPaper> {
     let version: Option<i64> = row.try_get("version")?;
     let id = ArxivId::parse(&raw_id)
         .map_err(|e| corrupt(&raw_id, e))?
-        .with_version(version.and_then(|v| u32::try_from(v).ok()).filter(|v| *v > 0));
-    let authors: Vec<Author> = json(&raw_id, "authors", row.try_get("authors")?)?.unwrap_or_default();
+        .with_version(
+            version
+                .and_then(|v| u32::try_from(v).ok())
+                .filter(|v| *v > 0),
+        );
+    let authors: Vec<Author> =
+        json(&raw_id, "authors", row.try_get("authors")?)?.unwrap_or_default();
     let categories: Vec<String> =
         json(&raw_id, "categories", row.try_get("categories")?)?.unwrap_or_default();
-    let mut paper = Paper::new(id.clone(), row.try_get::<String, _>("title")?, row.try_get::<String, _>("abstract")?);
+    let mut paper = Paper::new(
+        id.clone(),
+        row.try_get::<String, _>("title")?,
+        row.try_get::<String, _>("abstract")?,
+    );
     paper.authors = authors;
     paper.categories = categories;
     paper.published_at = ts(row.try_get("published_at")?);

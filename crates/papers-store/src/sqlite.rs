@@ -16,9 +16,15 @@ use sqlx::{Row, SqlSafeStr};
 use papers_core::{ArxivId, IngestRecord};
 
 use crate::rows::{self, PaperColumns};
-use crate::{ListedPaper, ListingQuery, ListingSort, Page, Result, Stats, UpsertStats, format_timestamp};
+use crate::{
+    ListedPaper, ListingQuery, ListingSort, Page, Result, Stats, UpsertStats, format_timestamp,
+};
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(1, "init", include_str!("../migrations/sqlite/0001_init.sql"))];
+const MIGRATIONS: &[(i64, &str, &str)] = &[(
+    1,
+    "init",
+    include_str!("../migrations/sqlite/0001_init.sql"),
+)];
 
 /// The SQLite implementation of the store contract.
 #[derive(Clone, Debug)]
@@ -50,7 +56,13 @@ impl SqliteStore {
         let migrations = MIGRATIONS
             .iter()
             .map(|(v, d, sql)| {
-                Migration::new(*v, (*d).into(), MigrationType::Simple, sql.into_sql_str(), false)
+                Migration::new(
+                    *v,
+                    (*d).into(),
+                    MigrationType::Simple,
+                    sql.into_sql_str(),
+                    false,
+                )
             })
             .collect();
         Migrator::with_migrations(migrations).run(&pool).await?;
@@ -59,11 +71,17 @@ impl SqliteStore {
 
     pub async fn close(&self) {
         // PASSIVE never waits for other connections (a server may be reading).
-        let _ = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)").execute(&self.pool).await;
+        let _ = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&self.pool)
+            .await;
         self.pool.close().await;
     }
 
-    pub async fn upsert_batch(&self, records: &[IngestRecord], now: Timestamp) -> Result<UpsertStats> {
+    pub async fn upsert_batch(
+        &self,
+        records: &[IngestRecord],
+        now: Timestamp,
+    ) -> Result<UpsertStats> {
         let now = format_timestamp(now);
         // IMMEDIATE takes the write lock up front: a deferred transaction that
         // reads first and writes later fails with SQLITE_BUSY (no waiting)
@@ -179,7 +197,10 @@ impl SqliteStore {
                 .bind(&d)
                 .fetch_one(&self.pool)
                 .await?;
-        Ok((prev.and_then(|d| d.parse().ok()), next.and_then(|d| d.parse().ok())))
+        Ok((
+            prev.and_then(|d| d.parse().ok()),
+            next.and_then(|d| d.parse().ok()),
+        ))
     }
 
     pub async fn listings(&self, q: &ListingQuery) -> Result<Page<ListedPaper>> {
@@ -245,10 +266,12 @@ impl SqliteStore {
     }
 
     pub async fn cursor(&self, name: &str) -> Result<Option<String>> {
-        Ok(sqlx::query_scalar("SELECT value FROM harvest_cursors WHERE name = ?")
-            .bind(name)
-            .fetch_optional(&self.pool)
-            .await?)
+        Ok(
+            sqlx::query_scalar("SELECT value FROM harvest_cursors WHERE name = ?")
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
     }
 
     pub async fn set_cursor(&self, name: &str, value: Option<&str>, now: Timestamp) -> Result<()> {

@@ -1,6 +1,8 @@
 //! The store contract, exercised against the SQLite backend. Each test gets
 //! its own database file.
 
+#![allow(clippy::unwrap_used)] // tests may panic on broken fixtures
+
 use jiff::Timestamp;
 use jiff::civil::Date;
 use papers_core::{ArxivId, Author, DailyListing, IngestRecord, Paper, Submitter};
@@ -12,12 +14,18 @@ fn now() -> Timestamp {
 
 async fn temp_store() -> (tempfile::TempDir, Store) {
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_sqlite(&dir.path().join("papers.db")).await.unwrap();
+    let store = Store::open_sqlite(&dir.path().join("papers.db"))
+        .await
+        .unwrap();
     (dir, store)
 }
 
 fn paper(id: &str, title: &str, upvotes: Option<i64>) -> Paper {
-    let mut p = Paper::new(ArxivId::parse(id).unwrap(), title, format!("Abstract of {title}"));
+    let mut p = Paper::new(
+        ArxivId::parse(id).unwrap(),
+        title,
+        format!("Abstract of {title}"),
+    );
     p.authors = vec![Author::named("Ada Lovelace"), Author::named("Alan Turing")];
     p.categories = vec!["cs.CL".into(), "cs.AI".into()];
     p.upvotes = upvotes;
@@ -61,18 +69,39 @@ fn day_query(day: &str) -> ListingQuery {
 async fn upserts_are_idempotent() {
     let (_dir, store) = temp_store().await;
     let batch = vec![
-        listed(paper("2608.00001", "One", Some(5)), "2026-08-20", 0, Some("alice")),
-        listed(paper("2608.00002", "Two", Some(9)), "2026-08-20", 1, Some("bob")),
-        listed(paper("2608.00001", "One", Some(5)), "2026-08-21", 0, Some("alice")),
+        listed(
+            paper("2608.00001", "One", Some(5)),
+            "2026-08-20",
+            0,
+            Some("alice"),
+        ),
+        listed(
+            paper("2608.00002", "Two", Some(9)),
+            "2026-08-20",
+            1,
+            Some("bob"),
+        ),
+        listed(
+            paper("2608.00001", "One", Some(5)),
+            "2026-08-21",
+            0,
+            Some("alice"),
+        ),
     ];
     let first = store.upsert_batch(&batch, now()).await.unwrap();
-    assert_eq!((first.papers_new, first.listings_new, first.records), (2, 3, 3));
+    assert_eq!(
+        (first.papers_new, first.listings_new, first.records),
+        (2, 3, 3)
+    );
     let before = store.stats().await.unwrap();
     let second = store.upsert_batch(&batch, now()).await.unwrap();
     assert_eq!((second.papers_new, second.listings_new), (0, 0));
     let after = store.stats().await.unwrap();
     assert_eq!(before, after);
-    assert_eq!((after.papers, after.listing_days, after.listings), (2, 2, 3));
+    assert_eq!(
+        (after.papers, after.listing_days, after.listings),
+        (2, 2, 3)
+    );
 }
 
 #[tokio::test]
@@ -96,7 +125,10 @@ async fn merging_never_erases_known_fields() {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(got.paper.github_repo.as_deref(), Some("https://github.com/a/b"));
+    assert_eq!(
+        got.paper.github_repo.as_deref(),
+        Some("https://github.com/a/b")
+    );
     assert_eq!(got.paper.github_stars, Some(12));
     assert_eq!(got.upvotes, 40, "upvote baselines only grow");
     assert_eq!(got.paper.id.version(), Some(2));
@@ -105,8 +137,14 @@ async fn merging_never_erases_known_fields() {
         Some("66540321d200a2ecdf784ffe"),
         "Hugging Face author records are kept"
     );
-    assert_eq!(got.paper.published_at.unwrap().to_string(), "2026-08-19T00:00:00Z");
-    assert_eq!(got.paper.updated_at.unwrap().to_string(), "2026-08-22T00:00:00Z");
+    assert_eq!(
+        got.paper.published_at.unwrap().to_string(),
+        "2026-08-19T00:00:00Z"
+    );
+    assert_eq!(
+        got.paper.updated_at.unwrap().to_string(),
+        "2026-08-22T00:00:00Z"
+    );
     assert_eq!(got.paper.categories, vec!["cs.CL", "cs.AI"]);
 }
 
@@ -132,7 +170,15 @@ async fn a_day_is_ordered_by_upvotes_then_position() {
     assert_eq!(page.items[0].paper.title, "A");
     assert_eq!(page.total, 3);
 
-    assert_eq!(store.latest_listing_day().await.unwrap().unwrap().to_string(), "2026-08-21");
+    assert_eq!(
+        store
+            .latest_listing_day()
+            .await
+            .unwrap()
+            .unwrap()
+            .to_string(),
+        "2026-08-21"
+    );
     let (prev, next) = store
         .neighbour_listing_days("2026-08-21".parse().unwrap())
         .await
@@ -145,8 +191,18 @@ async fn a_day_is_ordered_by_upvotes_then_position() {
 async fn submitter_filter_ignores_case() {
     let (_dir, store) = temp_store().await;
     let batch = vec![
-        listed(paper("2608.00001", "A", Some(5)), "2026-08-21", 0, Some("Alice")),
-        listed(paper("2608.00002", "B", Some(9)), "2026-08-21", 1, Some("bob")),
+        listed(
+            paper("2608.00001", "A", Some(5)),
+            "2026-08-21",
+            0,
+            Some("Alice"),
+        ),
+        listed(
+            paper("2608.00002", "B", Some(9)),
+            "2026-08-21",
+            1,
+            Some("bob"),
+        ),
     ];
     store.upsert_batch(&batch, now()).await.unwrap();
     let mut q = day_query("2026-08-21");
@@ -173,12 +229,26 @@ async fn old_style_ids_round_trip_and_cursors_persist() {
     assert_eq!(got.paper.id.to_string(), "hep-th/9901001v3");
     assert!(got.listing.is_none());
     assert_eq!(got.upvotes, 0);
-    assert!(store.paper(&ArxivId::parse("2608.99999").unwrap()).await.unwrap().is_none());
+    assert!(
+        store
+            .paper(&ArxivId::parse("2608.99999").unwrap())
+            .await
+            .unwrap()
+            .is_none()
+    );
 
-    store.set_cursor("oai:cs", Some("token-1"), now()).await.unwrap();
+    store
+        .set_cursor("oai:cs", Some("token-1"), now())
+        .await
+        .unwrap();
     store.close().await;
-    let store = Store::open_sqlite(&dir.path().join("papers.db")).await.unwrap();
-    assert_eq!(store.cursor("oai:cs").await.unwrap().as_deref(), Some("token-1"));
+    let store = Store::open_sqlite(&dir.path().join("papers.db"))
+        .await
+        .unwrap();
+    assert_eq!(
+        store.cursor("oai:cs").await.unwrap().as_deref(),
+        Some("token-1")
+    );
     store.set_cursor("oai:cs", None, now()).await.unwrap();
     assert_eq!(store.cursor("oai:cs").await.unwrap(), None);
 }

@@ -34,7 +34,9 @@ impl From<StoreError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let (status, code, message) = match &self {
-            ApiError::BadRequest { code, message } => (StatusCode::BAD_REQUEST, *code, message.clone()),
+            ApiError::BadRequest { code, message } => {
+                (StatusCode::BAD_REQUEST, *code, message.clone())
+            }
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m.clone()),
             ApiError::Internal(e) => {
                 tracing::error!(error = %e, "internal error in API handler");
@@ -153,7 +155,10 @@ fn parse_daily(params: &DailyParams) -> Result<DailyRequest, ApiError> {
         .map(|s| s.trim().to_string())
         .filter(|s| !s.is_empty());
     if submitter.as_ref().is_some_and(|s| s.len() > 100) {
-        return Err(bad("invalid_submitter", "`submitter` is at most 100 characters"));
+        return Err(bad(
+            "invalid_submitter",
+            "`submitter` is at most 100 characters",
+        ));
     }
     Ok(DailyRequest {
         window,
@@ -186,7 +191,14 @@ pub(crate) fn sort_trending(state: &AppState, items: &mut [ListedPaper], now: Ti
         let since = lp
             .listing
             .as_ref()
-            .and_then(|l| l.submitted_at.or_else(|| l.day.to_zoned_datetime(jiff::tz::TimeZone::UTC).ok().map(|z| z.timestamp())))
+            .and_then(|l| {
+                l.submitted_at.or_else(|| {
+                    l.day
+                        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
+                        .ok()
+                        .map(|z| z.timestamp())
+                })
+            })
             .or(lp.paper.published_at)
             .unwrap_or(now);
         state.config.trending.score(lp.upvotes, since, now).score
@@ -316,7 +328,9 @@ async fn paper_by_id(state: &AppState, raw: &str) -> Result<Response, ApiError> 
 }
 
 pub(crate) async fn paper(State(state): State<AppState>, Path(id): Path<String>) -> Response {
-    paper_by_id(&state, &id).await.unwrap_or_else(|e| e.into_response())
+    paper_by_id(&state, &id)
+        .await
+        .unwrap_or_else(|e| e.into_response())
 }
 
 pub(crate) async fn old_style_paper(

@@ -82,7 +82,9 @@ impl ResponseCache {
                     inner.entries.clear();
                 }
             }
-            inner.entries.insert(key, (Instant::now(), generation, resp));
+            inner
+                .entries
+                .insert(key, (Instant::now(), generation, resp));
         }
     }
 }

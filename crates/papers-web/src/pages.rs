@@ -52,7 +52,12 @@ pub(crate) struct ItemView {
 }
 
 fn short_date(d: Date) -> String {
-    format!("{} {}, {}", &papers_core::window::month_name(d.month())[..3], d.day(), d.year())
+    format!(
+        "{} {}, {}",
+        &papers_core::window::month_name(d.month())[..3],
+        d.day(),
+        d.year()
+    )
 }
 
 /// Cuts `text` to about `max` characters at a word boundary.
@@ -258,7 +263,11 @@ fn page_number(params: &PageParams) -> Result<u64, PageError> {
     }
 }
 
-async fn feed_page(state: &AppState, window: DateWindow, page: u64) -> Result<Html<String>, PageError> {
+async fn feed_page(
+    state: &AppState,
+    window: DateWindow,
+    page: u64,
+) -> Result<Html<String>, PageError> {
     let (from, to) = window.bounds();
     let latest = latest_day(state).await?;
     let q = ListingQuery {
@@ -292,7 +301,8 @@ async fn feed_page(state: &AppState, window: DateWindow, page: u64) -> Result<Ht
         _ => to.min(latest).max(from),
     };
     let path = window.path();
-    let more_path = ((page + 1) * PAGE_SIZE < result.total).then(|| format!("{path}?p={}", page + 1));
+    let more_path =
+        ((page + 1) * PAGE_SIZE < result.total).then(|| format!("{path}?p={}", page + 1));
     let less_path = (page > 0).then(|| {
         if page == 1 {
             path.clone()
@@ -318,7 +328,11 @@ async fn feed_page(state: &AppState, window: DateWindow, page: u64) -> Result<Ht
     Ok(render(&view))
 }
 
-pub(crate) async fn home(State(state): State<AppState>, uri: Uri, Query(params): Query<PageParams>) -> Response {
+pub(crate) async fn home(
+    State(state): State<AppState>,
+    uri: Uri,
+    Query(params): Query<PageParams>,
+) -> Response {
     let st = state.clone();
     cached_html(&state, format!("page:{uri}"), async move {
         let page = page_number(&params)?;
@@ -376,7 +390,9 @@ fn day_of(ts: jiff::Timestamp) -> String {
 
 async fn paper_page(state: &AppState, raw: &str) -> Result<Html<String>, PageError> {
     let id = ArxivId::parse(raw).map_err(|_| {
-        PageError::NotFound(format!("“{raw}” is not an arXiv id, so there is no such paper here."))
+        PageError::NotFound(format!(
+            "“{raw}” is not an arXiv id, so there is no such paper here."
+        ))
     })?;
     let lp = state
         .store
@@ -388,7 +404,12 @@ async fn paper_page(state: &AppState, raw: &str) -> Result<Html<String>, PageErr
     let view = PaperView {
         id: p.id.base().to_string(),
         title: p.title.clone(),
-        authors: p.authors.iter().filter(|a| !a.hidden).map(|a| a.name.clone()).collect(),
+        authors: p
+            .authors
+            .iter()
+            .filter(|a| !a.hidden)
+            .map(|a| a.name.clone())
+            .collect(),
         abstract_text: p.abstract_text.clone(),
         abs_url: p.id.abs_url(),
         pdf_url: p.id.pdf_url(),
@@ -397,8 +418,15 @@ async fn paper_page(state: &AppState, raw: &str) -> Result<Html<String>, PageErr
         github_stars: p.github_stars,
         project_page: p.project_page.clone(),
         published: p.published_at.map(day_of),
-        updated: p.updated_at.filter(|u| Some(*u) != p.published_at).map(day_of),
-        submitter: lp.listing.as_ref().and_then(|l| l.submitter.as_ref()).map(|s| s.name.clone()),
+        updated: p
+            .updated_at
+            .filter(|u| Some(*u) != p.published_at)
+            .map(day_of),
+        submitter: lp
+            .listing
+            .as_ref()
+            .and_then(|l| l.submitter.as_ref())
+            .map(|s| s.name.clone()),
         listed_on: lp.listing.as_ref().map(|l| l.day.to_string()),
         categories: p.categories.clone(),
         journal_ref: p.journal_ref.clone(),
@@ -413,9 +441,16 @@ async fn paper_page(state: &AppState, raw: &str) -> Result<Html<String>, PageErr
     }))
 }
 
-pub(crate) async fn paper(State(state): State<AppState>, uri: Uri, Path(id): Path<String>) -> Response {
+pub(crate) async fn paper(
+    State(state): State<AppState>,
+    uri: Uri,
+    Path(id): Path<String>,
+) -> Response {
     let st = state.clone();
-    cached_html(&state, format!("page:{uri}"), async move { paper_page(&st, &id).await }).await
+    cached_html(&state, format!("page:{uri}"), async move {
+        paper_page(&st, &id).await
+    })
+    .await
 }
 
 pub(crate) async fn old_style_paper(

@@ -51,7 +51,10 @@ pub struct AuthorJson {
     pub user: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
-    #[serde(rename = "statusLastChangedAt", skip_serializing_if = "Option::is_none")]
+    #[serde(
+        rename = "statusLastChangedAt",
+        skip_serializing_if = "Option::is_none"
+    )]
     pub status_last_changed_at: Option<String>,
 }
 
@@ -86,8 +89,9 @@ pub struct ErrorJson<'a> {
 fn synthetic_id(seed: &str) -> String {
     // FNV-1a, twice with different offsets: stable across runs and platforms.
     let fnv = |offset: u64| {
-        seed.bytes()
-            .fold(offset, |h, b| (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3))
+        seed.bytes().fold(offset, |h, b| {
+            (h ^ u64::from(b)).wrapping_mul(0x100_0000_01b3)
+        })
     };
     let a = fnv(0xcbf2_9ce4_8422_2325);
     let b = fnv(0x8422_2325_cbf2_9ce4);
@@ -111,14 +115,16 @@ fn author_json(paper_id: &str, index: usize, a: &Author) -> AuthorJson {
 /// The submitter's profile as stored (Hugging Face's item-level
 /// `submittedBy`), with `name` always present.
 fn submitter_json(l: Option<&DailyListing>) -> Option<Value> {
-    l.and_then(|l| l.submitter.as_ref()).map(|s| match &s.profile {
-        Value::Object(map) => {
-            let mut map = map.clone();
-            map.entry("name").or_insert_with(|| Value::from(s.name.clone()));
-            Value::Object(map)
-        }
-        _ => serde_json::json!({ "name": s.name, "fullname": s.name }),
-    })
+    l.and_then(|l| l.submitter.as_ref())
+        .map(|s| match &s.profile {
+            Value::Object(map) => {
+                let mut map = map.clone();
+                map.entry("name")
+                    .or_insert_with(|| Value::from(s.name.clone()));
+                Value::Object(map)
+            }
+            _ => serde_json::json!({ "name": s.name, "fullname": s.name }),
+        })
 }
 
 /// The paper-level `submittedOnDailyBy`: Hugging Face names the username
@@ -126,7 +132,8 @@ fn submitter_json(l: Option<&DailyListing>) -> Option<Value> {
 fn submitted_on_daily_by_json(l: Option<&DailyListing>) -> Option<Value> {
     let mut v = submitter_json(l)?;
     if let (Value::Object(map), Some(s)) = (&mut v, l.and_then(|l| l.submitter.as_ref())) {
-        map.entry("user").or_insert_with(|| Value::from(s.name.clone()));
+        map.entry("user")
+            .or_insert_with(|| Value::from(s.name.clone()));
     }
     Some(v)
 }

@@ -1,5 +1,7 @@
 //! The site and the JSON API, served for real on a loopback port.
 
+#![allow(clippy::unwrap_used)] // tests may panic on broken fixtures
+
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,9 +25,20 @@ impl Drop for Site {
     }
 }
 
-fn record(id: &str, title: &str, abstract_text: &str, day: &str, pos: i64, upvotes: i64) -> IngestRecord {
+fn record(
+    id: &str,
+    title: &str,
+    abstract_text: &str,
+    day: &str,
+    pos: i64,
+    upvotes: i64,
+) -> IngestRecord {
     let mut p = Paper::new(ArxivId::parse(id).unwrap(), title, abstract_text);
-    p.authors = vec![Author::named("Ada Lovelace"), Author::named("Alan Turing"), Author::named("Grace Hopper")];
+    p.authors = vec![
+        Author::named("Ada Lovelace"),
+        Author::named("Alan Turing"),
+        Author::named("Grace Hopper"),
+    ];
     p.upvotes = Some(upvotes);
     p.published_at = Some("2026-08-19T17:00:00Z".parse().unwrap());
     p.github_repo = Some(format!("https://github.com/example/{pos}"));
@@ -79,7 +92,12 @@ async fn site(records: Vec<IngestRecord>) -> Site {
 
 impl Site {
     async fn get(&self, path: &str) -> (u16, String, reqwest::header::HeaderMap) {
-        let r = self.client.get(format!("{}{path}", self.base)).send().await.unwrap();
+        let r = self
+            .client
+            .get(format!("{}{path}", self.base))
+            .send()
+            .await
+            .unwrap();
         let status = r.status().as_u16();
         let headers = r.headers().clone();
         (status, r.text().await.unwrap(), headers)
@@ -88,7 +106,11 @@ impl Site {
     async fn json(&self, path: &str) -> (u16, serde_json::Value) {
         let (s, body, h) = self.get(path).await;
         assert!(
-            h.get("content-type").unwrap().to_str().unwrap().starts_with("application/json"),
+            h.get("content-type")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .starts_with("application/json"),
             "{path} answered {h:?}"
         );
         (s, serde_json::from_str(&body).unwrap())
@@ -97,9 +119,30 @@ impl Site {
 
 fn sample() -> Vec<IngestRecord> {
     vec![
-        record("2608.00001", "Low votes", "First abstract.", "2026-08-21", 0, 3),
-        record("2608.00002", "High votes", "Second abstract.", "2026-08-21", 1, 30),
-        record("2608.00003", "Same low votes, later position", "Third.", "2026-08-21", 2, 3),
+        record(
+            "2608.00001",
+            "Low votes",
+            "First abstract.",
+            "2026-08-21",
+            0,
+            3,
+        ),
+        record(
+            "2608.00002",
+            "High votes",
+            "Second abstract.",
+            "2026-08-21",
+            1,
+            30,
+        ),
+        record(
+            "2608.00003",
+            "Same low votes, later position",
+            "Third.",
+            "2026-08-21",
+            2,
+            3,
+        ),
         record("2608.00010", "Yesterday", "Older.", "2026-08-20", 0, 99),
     ]
 }
@@ -126,7 +169,10 @@ async fn html_escapes_titles_authors_and_abstracts() {
             body.contains("&#60;script&#62;alert(&#39;t&#39;)&#60;/script&#62; Tom &#38; Jerry"),
             "{path}: {body}"
         );
-        assert!(body.contains("x &#60; y &#38;&#38; $\\alpha&#60;\\beta$"), "{path}");
+        assert!(
+            body.contains("x &#60; y &#38;&#38; $\\alpha&#60;\\beta$"),
+            "{path}"
+        );
     }
     let (_, body, _) = site.get("/papers/2608.00666").await;
     assert!(body.contains("Bobby &#60;b&#62;Tables&#60;/b&#62; &#38; Sons"));
@@ -141,12 +187,18 @@ async fn day_page_orders_by_upvotes_then_position_and_links_neighbours() {
     let low = body.find("Low votes").unwrap();
     let later = body.find("Same low votes, later position").unwrap();
     assert!(high < low && low < later, "order on the home page");
-    assert!(!body.contains("Yesterday"), "home shows only the latest day");
+    assert!(
+        !body.contains("Yesterday"),
+        "home shows only the latest day"
+    );
     assert!(body.contains("Daily Papers — by the research community"));
     assert!(body.contains("3 authors"));
     assert!(body.contains("Published on Aug 19, 2026"));
     assert!(body.contains("★ 43"), "code link with stars");
-    assert!(body.contains("href=\"/papers/date/2026-08-20\""), "previous day link");
+    assert!(
+        body.contains("href=\"/papers/date/2026-08-20\""),
+        "previous day link"
+    );
 
     let (status, body, _) = site.get("/papers/week/2026-W34").await;
     assert_eq!(status, 200);
@@ -184,10 +236,16 @@ async fn daily_papers_api_speaks_hugging_face() {
     assert_eq!(first["paper"]["id"], "2608.00002");
     assert_eq!(first["paper"]["upvotes"], 30);
     assert_eq!(first["paper"]["publishedAt"], "2026-08-19T17:00:00.000Z");
-    assert_eq!(first["paper"]["submittedOnDailyAt"], "2026-08-21T01:02:03.456Z");
+    assert_eq!(
+        first["paper"]["submittedOnDailyAt"],
+        "2026-08-21T01:02:03.456Z"
+    );
     assert_eq!(first["paper"]["submittedOnDailyBy"]["name"], "taesiri");
     assert_eq!(first["paper"]["authors"][0]["name"], "Ada Lovelace");
-    assert_eq!(first["paper"]["authors"][0]["_id"].as_str().unwrap().len(), 24);
+    assert_eq!(
+        first["paper"]["authors"][0]["_id"].as_str().unwrap().len(),
+        24
+    );
     assert_eq!(first["paper"]["githubStars"], 43);
     assert_eq!(first["submittedBy"]["_id"], "6039478ab3ecf716b1a5fd4d");
     assert_eq!(first["title"], "High votes");
@@ -200,12 +258,21 @@ async fn daily_papers_api_speaks_hugging_face() {
     assert_eq!(json.as_array().unwrap().len(), 3);
     let (_, json) = site.json("/api/daily_papers?week=2026-W34&limit=100").await;
     assert_eq!(json.as_array().unwrap().len(), 4);
-    let (_, json) = site.json("/api/daily_papers?month=2026-08&submitter=TAESIRI").await;
+    let (_, json) = site
+        .json("/api/daily_papers?month=2026-08&submitter=TAESIRI")
+        .await;
     assert_eq!(json.as_array().unwrap().len(), 4);
-    let (_, json) = site.json("/api/daily_papers?month=2026-08&submitter=nobody").await;
+    let (_, json) = site
+        .json("/api/daily_papers?month=2026-08&submitter=nobody")
+        .await;
     assert_eq!(json.as_array().unwrap().len(), 0);
-    let (_, json) = site.json("/api/daily_papers?week=2026-W34&sort=trending").await;
-    assert_eq!(json[0]["paper"]["id"], "2608.00002", "30 votes today beat 99 yesterday");
+    let (_, json) = site
+        .json("/api/daily_papers?week=2026-W34&sort=trending")
+        .await;
+    assert_eq!(
+        json[0]["paper"]["id"], "2608.00002",
+        "30 votes today beat 99 yesterday"
+    );
 }
 
 #[tokio::test]
@@ -215,10 +282,21 @@ async fn daily_papers_pages_through_link_headers() {
     assert_eq!(status, 200);
     let link = headers.get("link").unwrap().to_str().unwrap();
     assert!(link.ends_with("; rel=\"next\""), "{link}");
-    assert!(link.contains("p=1") && link.contains("limit=2") && link.contains("date=2026-08-21"), "{link}");
-    let next = link.trim_start_matches('<').split('>').next().unwrap().to_string();
+    assert!(
+        link.contains("p=1") && link.contains("limit=2") && link.contains("date=2026-08-21"),
+        "{link}"
+    );
+    let next = link
+        .trim_start_matches('<')
+        .split('>')
+        .next()
+        .unwrap()
+        .to_string();
     let r = reqwest::get(&next).await.unwrap();
-    assert!(r.headers().get("link").is_none(), "last page has no next link");
+    assert!(
+        r.headers().get("link").is_none(),
+        "last page has no next link"
+    );
     let json: serde_json::Value = r.json().await.unwrap();
     assert_eq!(json.as_array().unwrap().len(), 1);
     assert_eq!(json[0]["paper"]["id"], "2608.00003");
@@ -253,7 +331,14 @@ async fn bad_parameters_answer_400_json_never_500() {
 #[tokio::test]
 async fn paper_api_and_page_show_the_whole_record() {
     let mut recs = sample();
-    let mut old = record("hep-th/9901001", "Old style", "Strings.", "2026-08-20", 1, 0);
+    let mut old = record(
+        "hep-th/9901001",
+        "Old style",
+        "Strings.",
+        "2026-08-20",
+        1,
+        0,
+    );
     old.listing = None;
     recs.push(old);
     let site = site(recs).await;

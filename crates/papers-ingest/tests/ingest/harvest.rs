@@ -1,8 +1,6 @@
 //! The harvesting clients against a local server replaying recorded and
 //! hand-written responses.
 
-#![allow(clippy::unwrap_used)]
-
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -18,12 +16,6 @@ use papers_ingest::Event;
 use papers_ingest::harvest::{
     ArxivApiClient, HarvestConfig, HarvestError, HfDailyClient, HttpFetcher, OaiClient,
 };
-
-macro_rules! data {
-    ($path:literal) => {
-        concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/", $path)
-    };
-}
 
 const UA: &str = "DailyPapersTest/1.0 (+https://example.org)";
 

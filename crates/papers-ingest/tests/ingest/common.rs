@@ -8,7 +8,6 @@ use papers_core::IngestRecord;
 use papers_ingest::{Event, Format, Location, ReadSummary, Reject, parse_bytes, read_sources};
 
 /// A path under the repository's `tests/data/`.
-#[macro_export]
 macro_rules! data {
     ($path:literal) => {
         concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/data/", $path)

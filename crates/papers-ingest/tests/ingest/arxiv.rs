@@ -1,10 +1,6 @@
 //! arXiv's native formats: API Atom feeds, OAI-PMH pages, the bulk snapshot.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
-use common::{parse, read};
+use crate::common::{parse, read};
 use papers_ingest::{Format, Location, parse_oai_page};
 
 struct Paper {

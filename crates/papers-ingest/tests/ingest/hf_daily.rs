@@ -1,10 +1,6 @@
 //! Hugging Face day files: all three schema generations and both quirks.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
-use common::{parse, read};
+use crate::common::{parse, read};
 use papers_ingest::{Format, Location};
 
 struct Expect {

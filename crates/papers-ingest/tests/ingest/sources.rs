@@ -1,15 +1,11 @@
 //! `papers-jsonl`, and walking inputs: `.gz`, `.tar.gz`, directories,
 //! early stop, whole-source errors.
 
-#![allow(clippy::unwrap_used)]
-
-mod common;
-
 use std::io::Write;
 use std::ops::ControlFlow;
 use std::path::{Path, PathBuf};
 
-use common::{parse, read};
+use crate::common::{parse, read};
 use flate2::Compression;
 use flate2::write::GzEncoder;
 use papers_ingest::{
