@@ -19,14 +19,37 @@ pub struct Config {
     pub server: ServerConfig,
     pub harvest: HarvestSettings,
     pub trending: TrendingParams,
+    pub community: CommunityConfig,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServerConfig {
     pub bind: String,
+    /// The site's public address, for links in mails.
+    pub base_url: String,
     /// How long rendered pages are served from memory, in milliseconds.
     pub cache_ttl_ms: u64,
+    /// Rate limits on sign-in and writes (`PAPERS_RATE_LIMITS=off` turns them off).
+    pub rate_limits: bool,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct CommunityConfig {
+    pub daily_submission_quota: u64,
+    pub min_password_len: usize,
+    pub session_days: i64,
+}
+
+impl Default for CommunityConfig {
+    fn default() -> Self {
+        CommunityConfig {
+            daily_submission_quota: 5,
+            min_password_len: 10,
+            session_days: 30,
+        }
+    }
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -52,6 +75,7 @@ impl Default for Config {
             server: ServerConfig::default(),
             harvest: HarvestSettings::default(),
             trending: TrendingParams::default(),
+            community: CommunityConfig::default(),
         }
     }
 }
@@ -60,7 +84,9 @@ impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             bind: "127.0.0.1:8080".to_string(),
+            base_url: "http://127.0.0.1:8080".to_string(),
             cache_ttl_ms: 2000,
+            rate_limits: true,
         }
     }
 }
@@ -122,6 +148,16 @@ impl Config {
                 .parse()
                 .with_context(|| format!("PAPERS_CACHE_TTL_MS={v:?} is not a number"))?;
         }
+        if let Some(v) = env("PAPERS_BASE_URL") {
+            cfg.server.base_url = v;
+        }
+        if let Some(v) = env("PAPERS_RATE_LIMITS") {
+            cfg.server.rate_limits = match v.to_ascii_lowercase().as_str() {
+                "on" | "true" | "1" => true,
+                "off" | "false" | "0" => false,
+                _ => bail!("PAPERS_RATE_LIMITS={v:?}: use on or off"),
+            };
+        }
         if let Some(v) = env("PAPERS_HF_BASE") {
             cfg.harvest.hf_base = v;
         }
@@ -161,6 +197,17 @@ impl Config {
             && !url.starts_with("sqlite://")
         {
             bail!("database_url {url:?}: only sqlite:// is supported in this build");
+        }
+        if !(self.server.base_url.starts_with("http://")
+            || self.server.base_url.starts_with("https://"))
+        {
+            bail!(
+                "server.base_url must be an http(s) URL, got {:?}",
+                self.server.base_url
+            );
+        }
+        if self.community.min_password_len < 8 {
+            bail!("community.min_password_len must be at least 8");
         }
         if !(self.trending.gravity > 0.0 && self.trending.gravity < 10.0) {
             bail!(

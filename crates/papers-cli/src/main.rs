@@ -68,12 +68,57 @@ enum Command {
         #[command(subcommand)]
         source: harvest::HarvestSource,
     },
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        action: UserAction,
+    },
     /// Print counts of what the store holds.
     Stats {
         /// One JSON object instead of text.
         #[arg(long)]
         json: bool,
     },
+}
+
+#[derive(Debug, Subcommand)]
+enum UserAction {
+    /// Create an account; the password is read from standard input.
+    Create {
+        username: String,
+        #[arg(long)]
+        email: String,
+        /// Make the account an admin (can hide papers and comments, ban users).
+        #[arg(long)]
+        admin: bool,
+    },
+}
+
+/// The community use cases, wired to the configured arXiv API.
+pub(crate) fn community(
+    cfg: &Config,
+    store: papers_store::Store,
+    clock: std::sync::Arc<dyn papers_core::Clock>,
+) -> Result<papers_app::Community> {
+    let h = &cfg.harvest;
+    let fetcher =
+        papers_ingest::harvest::HttpFetcher::new(papers_ingest::harvest::HarvestConfig {
+            user_agent: h.user_agent.clone(),
+            timeout: std::time::Duration::from_secs(h.timeout_secs),
+            max_retries: h.max_retries.min(3),
+            base_delay: std::time::Duration::from_millis(h.base_delay_ms.min(1000)),
+            max_delay: std::time::Duration::from_millis(h.max_delay_ms.min(10_000)),
+            min_interval: std::time::Duration::ZERO,
+        })?;
+    let arxiv = papers_ingest::harvest::ArxivApiClient::new(h.arxiv_api_base.clone(), fetcher);
+    let settings = papers_app::CommunitySettings {
+        daily_submission_quota: cfg.community.daily_submission_quota,
+        min_password_len: cfg.community.min_password_len,
+        session_days: cfg.community.session_days,
+        trending: cfg.trending,
+        ..papers_app::CommunitySettings::default()
+    };
+    Ok(papers_app::Community::new(store, clock, arxiv, settings))
 }
 
 fn init_tracing(filter: Option<&str>, default: &str) {
@@ -138,6 +183,38 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             batch_size,
         } => ingest::run(&cfg, &format, paths, batch_size.max(1), progress).await,
         Command::Harvest { source } => harvest::run(&cfg, source, progress).await,
+        Command::User {
+            action:
+                UserAction::Create {
+                    username,
+                    email,
+                    admin,
+                },
+        } => {
+            let mut password = String::new();
+            std::io::stdin().read_line(&mut password)?;
+            let password = password.trim_end_matches(['\r', '\n']);
+            let store = papers_store::Store::open(&cfg.database_url()).await?;
+            let community = community(
+                &cfg,
+                store.clone(),
+                std::sync::Arc::new(papers_core::SystemClock),
+            )?;
+            let role = if admin {
+                papers_core::Role::Admin
+            } else {
+                papers_core::Role::User
+            };
+            let user = community.sign_up(&username, &email, password, role).await?;
+            store.close().await;
+            println!(
+                "created {} {} (id {})",
+                role.as_str(),
+                user.username,
+                user.id
+            );
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Stats { json } => {
             let store = papers_store::Store::open(&cfg.database_url()).await?;
             let s = store.stats().await?;

@@ -78,14 +78,23 @@ pub async fn run(cfg: &Config, demo: bool, progress: bool) -> Result<ExitCode> {
         listing_days = stats.listing_days,
         "Daily Papers is serving http://{local}/"
     );
-    let state = AppState::new(
-        store.clone(),
-        Arc::new(SystemClock),
+    let community = crate::community(cfg, store.clone(), Arc::new(SystemClock))?;
+    let state = AppState::with_community(
+        community,
         WebConfig {
             cache_ttl: Duration::from_millis(cfg.server.cache_ttl_ms),
             trending: cfg.trending,
+            secure_cookies: cfg.server.base_url.starts_with("https://"),
+            rate_limits: cfg.server.rate_limits,
         },
-    );
+    )
+    .with_notifier(papers_web::Notifier::new(
+        cfg.server.base_url.clone(),
+        Some(cfg.data_dir.join("outbox")),
+    ));
+    if !cfg.server.rate_limits {
+        tracing::warn!("rate limits are off (PAPERS_RATE_LIMITS=off)");
+    }
     papers_web::serve(listener, state, shutdown_signal()).await?;
     store.close().await;
     Ok(ExitCode::SUCCESS)

@@ -316,3 +316,89 @@ fn help_lists_the_commands() {
         .unwrap();
     assert!(String::from_utf8_lossy(&out.stdout).contains("hf-daily"));
 }
+
+#[test]
+fn user_create_reads_the_password_from_stdin_and_never_logs_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let secret = "admin secret passphrase";
+    let mut child = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args([
+            "--log",
+            "trace",
+            "user",
+            "create",
+            "Root",
+            "--email",
+            "root@example.org",
+            "--admin",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    writeln!(child.stdin.take().unwrap(), "{secret}").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.contains("created admin Root"), "{stdout}");
+    assert!(!stdout.contains(secret) && !String::from_utf8_lossy(&out.stderr).contains(secret));
+    assert_eq!(stats(dir.path())["users"], 1);
+
+    // Serve with trace logging, sign in through the API, and read the logs back.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args([
+            "--log",
+            "trace",
+            "serve",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let body = serde_json::json!({"username": "root", "password": secret}).to_string();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    let mut answer = String::new();
+    while Instant::now() < deadline {
+        use std::io::Read;
+        if let Ok(mut s) = std::net::TcpStream::connect(("127.0.0.1", port)) {
+            write!(
+                s,
+                "POST /api/auth/token HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            )
+            .unwrap();
+            s.read_to_string(&mut answer).unwrap();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+    assert!(
+        answer.contains("\"token\":\"dp_"),
+        "usernames ignore case: {answer}"
+    );
+    server.kill().unwrap();
+    let out = server.wait_with_output().unwrap();
+    let logs = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        logs.contains("/api/auth/token"),
+        "the request was logged: {logs}"
+    );
+    assert!(!logs.contains(secret), "the password is never logged");
+}

@@ -7,10 +7,12 @@ pub mod clock;
 pub mod id;
 pub mod paper;
 pub mod trending;
+pub mod user;
 pub mod window;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use id::{ArxivId, IdError};
 pub use paper::{Author, DailyListing, IngestRecord, Paper, Submitter};
 pub use trending::{TrendingParams, TrendingScore};
+pub use user::{Comment, Role, User};
 pub use window::{DateWindow, WindowError, today_in_new_york};

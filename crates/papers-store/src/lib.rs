@@ -4,13 +4,15 @@
 //! migrations). All SQL in the product lives in this crate; a PostgreSQL
 //! backend slots in behind the same [`Store`] methods, picked by the URL scheme.
 
+mod community;
 mod rows;
 mod sqlite;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
-use papers_core::{ArxivId, DailyListing, IngestRecord, Paper};
+use papers_core::{ArxivId, Comment, DailyListing, IngestRecord, Paper, Role, User};
 
+pub use community::Refusal;
 pub use sqlite::SqliteStore;
 
 /// Errors from the store. `Database` is always our fault, never the user's.
@@ -188,6 +190,66 @@ impl Store {
             Backend::Sqlite(s) => s.close().await,
         }
     }
+}
+
+/// Forwards a `Store` method to the backend that implements it.
+macro_rules! dispatch {
+    ($(
+        $(#[$doc:meta])*
+        fn $name:ident(&self $(, $arg:ident: $ty:ty)*) -> $ret:ty;
+    )*) => {
+        impl Store {
+            $(
+                $(#[$doc])*
+                pub async fn $name(&self $(, $arg: $ty)*) -> $ret {
+                    match &self.backend {
+                        Backend::Sqlite(s) => s.$name($($arg),*).await,
+                    }
+                }
+            )*
+        }
+    };
+}
+
+/// A write that was refused for a reason the user can fix.
+pub type Refused<T> = std::result::Result<T, Refusal>;
+
+dispatch! {
+    /// Creates an account; `Err(UsernameTaken)` when the name exists in any case.
+    fn create_user(&self, username: &str, email: &str, password_hash: &str, role: Role, now: Timestamp) -> Result<Refused<User>>;
+    fn user_by_id(&self, id: i64) -> Result<Option<User>>;
+    fn user_by_email(&self, email: &str) -> Result<Option<User>>;
+    /// The user and their password hash, for signing in.
+    fn user_credentials(&self, username: &str) -> Result<Option<(User, String)>>;
+    /// Replaces a password hash and ends the user's sessions.
+    fn set_password(&self, user_id: i64, password_hash: &str) -> Result<()>;
+    /// Bans or unbans; a ban ends the user's sessions.
+    fn set_banned(&self, user_id: i64, banned: bool) -> Result<bool>;
+    fn create_session(&self, id_hash: &str, user_id: i64, csrf: &str, now: Timestamp, expires: Timestamp) -> Result<()>;
+    /// The live session's user and CSRF token.
+    fn session_user(&self, id_hash: &str, now: Timestamp) -> Result<Option<(User, String)>>;
+    fn delete_session(&self, id_hash: &str) -> Result<()>;
+    fn create_api_token(&self, user_id: i64, name: &str, token_hash: &str, now: Timestamp) -> Result<i64>;
+    /// (id, name, created_at, revoked) of a user's tokens.
+    fn api_tokens(&self, user_id: i64) -> Result<Vec<(i64, String, String, bool)>>;
+    fn revoke_api_token(&self, user_id: i64, token_id: i64, now: Timestamp) -> Result<bool>;
+    fn token_user(&self, token_hash: &str) -> Result<Option<User>>;
+    /// Casts or takes back one vote; answers the paper's total upvotes.
+    fn set_vote(&self, user_id: i64, paper: &ArxivId, up: bool, now: Timestamp) -> Result<Refused<i64>>;
+    fn voted(&self, user_id: i64, paper: &ArxivId) -> Result<bool>;
+    fn add_comment(&self, paper: &ArxivId, user_id: i64, parent: Option<i64>, body: &str, now: Timestamp) -> Result<Refused<i64>>;
+    fn comment(&self, id: i64) -> Result<Option<Comment>>;
+    fn comments(&self, paper: &ArxivId) -> Result<Vec<Comment>>;
+    fn edit_comment(&self, id: i64, user_id: i64, body: &str, now: Timestamp) -> Result<Refused<()>>;
+    /// Deletes (author) or hides (admin) a comment; its place in the thread stays.
+    fn remove_comment(&self, id: i64, user_id: i64, as_admin: bool, now: Timestamp) -> Result<Refused<()>>;
+    fn set_paper_hidden(&self, paper: &ArxivId, hidden: bool) -> Result<bool>;
+    fn submissions_on(&self, user_id: i64, day: Date) -> Result<u64>;
+    fn listed_between(&self, paper: &ArxivId, from: Date, to: Date) -> Result<Option<Date>>;
+    fn record_submission(&self, record: &IngestRecord, user: &User, now: Timestamp) -> Result<()>;
+    fn create_password_reset(&self, token_hash: &str, user_id: i64, now: Timestamp, expires: Timestamp) -> Result<()>;
+    /// Uses a reset token once; answers its user if it was live.
+    fn consume_password_reset(&self, token_hash: &str, now: Timestamp) -> Result<Option<i64>>;
 }
 
 /// Formats a timestamp the way the store and the HF API write it:

@@ -20,16 +20,23 @@ use crate::{
     ListedPaper, ListingQuery, ListingSort, Page, Result, Stats, UpsertStats, format_timestamp,
 };
 
-const MIGRATIONS: &[(i64, &str, &str)] = &[(
-    1,
-    "init",
-    include_str!("../migrations/sqlite/0001_init.sql"),
-)];
+const MIGRATIONS: &[(i64, &str, &str)] = &[
+    (
+        1,
+        "init",
+        include_str!("../migrations/sqlite/0001_init.sql"),
+    ),
+    (
+        2,
+        "community",
+        include_str!("../migrations/sqlite/0002_community.sql"),
+    ),
+];
 
 /// The SQLite implementation of the store contract.
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
-    pool: SqlitePool,
+    pub(crate) pool: SqlitePool,
 }
 
 impl SqliteStore {

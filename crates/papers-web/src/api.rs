@@ -6,9 +6,9 @@ use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
+use jiff::ToSpan;
 use jiff::civil::Date;
-use jiff::{Timestamp, ToSpan};
-use papers_core::{ArxivId, DateWindow, today_in_new_york};
+use papers_core::{ArxivId, DateWindow, TrendingScore, today_in_new_york};
 use papers_store::{ListedPaper, ListingQuery, ListingSort, StoreError};
 use serde::Deserialize;
 
@@ -20,9 +20,35 @@ use crate::wire::{ErrorJson, daily_item_json, paper_json};
 /// parameter) or ours (500, logged, never detailed to the client).
 #[derive(Debug)]
 pub(crate) enum ApiError {
-    BadRequest { code: &'static str, message: String },
+    BadRequest {
+        code: &'static str,
+        message: String,
+    },
     NotFound(String),
+    Unauthorized(String),
+    /// Over a rate limit: seconds to wait.
+    TooMany(u64),
+    App(papers_app::AppError),
     Internal(StoreError),
+}
+
+impl From<papers_app::AppError> for ApiError {
+    fn from(e: papers_app::AppError) -> Self {
+        ApiError::App(e)
+    }
+}
+
+/// The status a refusal of the use cases maps to.
+pub(crate) fn fault_status(f: papers_app::Fault) -> StatusCode {
+    use papers_app::Fault;
+    match f {
+        Fault::BadInput => StatusCode::BAD_REQUEST,
+        Fault::Unauthorized => StatusCode::UNAUTHORIZED,
+        Fault::Forbidden => StatusCode::FORBIDDEN,
+        Fault::NotFound => StatusCode::NOT_FOUND,
+        Fault::Conflict => StatusCode::CONFLICT,
+        Fault::TooMany => StatusCode::TOO_MANY_REQUESTS,
+    }
 }
 
 impl From<StoreError> for ApiError {
@@ -38,6 +64,46 @@ impl IntoResponse for ApiError {
                 (StatusCode::BAD_REQUEST, *code, message.clone())
             }
             ApiError::NotFound(m) => (StatusCode::NOT_FOUND, "not_found", m.clone()),
+            ApiError::Unauthorized(m) => (StatusCode::UNAUTHORIZED, "unauthorized", m.clone()),
+            ApiError::TooMany(wait) => {
+                let body = Json(ErrorJson {
+                    error: "too many requests; slow down",
+                    code: "rate_limited",
+                });
+                let mut resp = (StatusCode::TOO_MANY_REQUESTS, body).into_response();
+                if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
+                    resp.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+                return resp;
+            }
+            ApiError::App(papers_app::AppError::Refused {
+                fault,
+                code,
+                message,
+                link,
+            }) => {
+                let mut body = serde_json::json!({ "error": message, "code": code });
+                if let Some(link) = link {
+                    body["link"] = serde_json::Value::from(link.clone());
+                }
+                return (fault_status(*fault), Json(body)).into_response();
+            }
+            ApiError::App(papers_app::AppError::Upstream(e)) => {
+                tracing::warn!(error = %e, "upstream failure");
+                (
+                    StatusCode::BAD_GATEWAY,
+                    "upstream",
+                    "arXiv could not be reached; try again later".to_string(),
+                )
+            }
+            ApiError::App(e) => {
+                tracing::error!(error = %e, "internal error in API handler");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "internal",
+                    "internal server error".to_string(),
+                )
+            }
             ApiError::Internal(e) => {
                 tracing::error!(error = %e, "internal error in API handler");
                 (
@@ -185,27 +251,6 @@ async fn default_range(state: &AppState, sort: ApiSort) -> Result<(Date, Date), 
     })
 }
 
-/// Orders listings by the trending score, most trending first.
-pub(crate) fn sort_trending(state: &AppState, items: &mut [ListedPaper], now: Timestamp) {
-    let score = |lp: &ListedPaper| {
-        let since = lp
-            .listing
-            .as_ref()
-            .and_then(|l| {
-                l.submitted_at.or_else(|| {
-                    l.day
-                        .to_zoned_datetime(jiff::tz::TimeZone::UTC)
-                        .ok()
-                        .map(|z| z.timestamp())
-                })
-            })
-            .or(lp.paper.published_at)
-            .unwrap_or(now);
-        state.config.trending.score(lp.upvotes, since, now).score
-    };
-    items.sort_by(|a, b| score(b).total_cmp(&score(a)));
-}
-
 pub(crate) async fn daily_papers(
     State(state): State<AppState>,
     uri: Uri,
@@ -254,13 +299,14 @@ async fn daily_papers_uncached(
             offset: 0,
             limit: u64::MAX,
         };
-        let mut all = state.store.listings(&q).await?;
-        sort_trending(state, &mut all.items, state.clock.now());
-        let page: Vec<ListedPaper> = all
-            .items
+        let all = state.store.listings(&q).await?;
+        let ranked =
+            papers_app::rank_trending(&state.config.trending, all.items, state.clock.now());
+        let page: Vec<(ListedPaper, Option<TrendingScore>)> = ranked
             .into_iter()
             .skip(usize::try_from(offset).unwrap_or(usize::MAX))
             .take(usize::try_from(req.limit).unwrap_or(usize::MAX))
+            .map(|t| (t.paper, Some(t.score)))
             .collect();
         (page, all.total)
     } else {
@@ -277,9 +323,19 @@ async fn daily_papers_uncached(
             limit: req.limit,
         };
         let page = state.store.listings(&q).await?;
-        (page.items, page.total)
+        (
+            page.items.into_iter().map(|p| (p, None)).collect(),
+            page.total,
+        )
     };
-    let json: Vec<_> = items.iter().map(daily_item_json).collect();
+    let json: Vec<_> = items
+        .iter()
+        .map(|(p, score)| {
+            let mut item = daily_item_json(p);
+            item.trending = *score;
+            item
+        })
+        .collect();
     let body = serde_json::to_vec(&json).unwrap_or_else(|_| b"[]".to_vec());
     let mut headers = HeaderMap::new();
     headers.insert(

@@ -5,20 +5,29 @@
 
 mod api;
 mod cache;
+mod community_api;
+mod community_pages;
+mod notify;
 mod pages;
+mod session;
 pub mod wire;
 
 use std::future::Future;
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::Router;
-use axum::routing::get;
+use axum::routing::{get, post};
+use papers_app::{Community, CommunitySettings};
 use papers_core::{Clock, TrendingParams};
+use papers_ingest::harvest::{ArxivApiClient, HarvestConfig, HttpFetcher};
 use papers_store::Store;
 use tokio::net::TcpListener;
 
 pub use cache::ResponseCache;
+pub use notify::{Notifier, SentNotice};
+pub use session::RateLimiter;
 
 /// Settings the web layer needs.
 #[derive(Clone, Debug)]
@@ -26,6 +35,10 @@ pub struct WebConfig {
     /// How long a rendered page or API answer may be served from memory.
     pub cache_ttl: Duration,
     pub trending: TrendingParams,
+    /// Mark cookies `Secure` (the site is served over https).
+    pub secure_cookies: bool,
+    /// Per-IP and per-user rate limits on sign-in and writes.
+    pub rate_limits: bool,
 }
 
 impl Default for WebConfig {
@@ -33,6 +46,8 @@ impl Default for WebConfig {
         WebConfig {
             cache_ttl: Duration::from_secs(2),
             trending: TrendingParams::default(),
+            secure_cookies: false,
+            rate_limits: true,
         }
     }
 }
@@ -42,19 +57,54 @@ impl Default for WebConfig {
 pub struct AppState {
     pub store: Store,
     pub clock: Arc<dyn Clock>,
+    pub community: Community,
     pub config: Arc<WebConfig>,
     pub cache: ResponseCache,
+    pub limiter: RateLimiter,
+    pub notifier: Notifier,
 }
 
 impl AppState {
-    pub fn new(store: Store, clock: Arc<dyn Clock>, config: WebConfig) -> Self {
+    /// State around the community use cases (which carry the store, the
+    /// clock and the arXiv client).
+    pub fn with_community(community: Community, config: WebConfig) -> Self {
         let cache = ResponseCache::new(config.cache_ttl, 2048);
+        let limiter = RateLimiter::new(config.rate_limits);
         AppState {
-            store,
-            clock,
+            store: community.store.clone(),
+            clock: community.clock.clone(),
+            community,
             config: Arc::new(config),
             cache,
+            limiter,
+            notifier: Notifier::default(),
         }
+    }
+
+    /// Uses `notifier` for the mails the site sends.
+    pub fn with_notifier(mut self, notifier: Notifier) -> Self {
+        self.notifier = notifier;
+        self
+    }
+
+    /// State with default community settings and the public arXiv API.
+    pub fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        config: WebConfig,
+    ) -> Result<Self, papers_ingest::harvest::HarvestError> {
+        let arxiv = ArxivApiClient::new(
+            ArxivApiClient::DEFAULT_BASE,
+            HttpFetcher::new(HarvestConfig::default())?,
+        );
+        let settings = CommunitySettings {
+            trending: config.trending,
+            ..CommunitySettings::default()
+        };
+        Ok(AppState::with_community(
+            Community::new(store, clock, arxiv, settings),
+            config,
+        ))
     }
 }
 
@@ -67,9 +117,59 @@ pub fn router(state: AppState) -> Router {
         .route("/papers/month/{month}", get(pages::month))
         .route("/papers/{id}", get(pages::paper))
         .route("/papers/{archive}/{num}", get(pages::old_style_paper))
+        .route("/papers/trending", get(community_pages::trending))
+        .route(
+            "/signup",
+            get(community_pages::sign_up_form).post(community_pages::sign_up),
+        )
+        .route(
+            "/signin",
+            get(community_pages::sign_in_form).post(community_pages::sign_in),
+        )
+        .route("/signout", post(community_pages::sign_out))
+        .route(
+            "/reset",
+            get(community_pages::reset_form).post(community_pages::reset),
+        )
+        .route("/settings", get(community_pages::settings))
+        .route("/settings/tokens", post(community_pages::create_token))
+        .route(
+            "/settings/tokens/revoke",
+            post(community_pages::revoke_token),
+        )
+        .route(
+            "/submit",
+            get(community_pages::submit_form).post(community_pages::submit),
+        )
+        .route("/vote", post(community_pages::vote))
+        .route("/comment", post(community_pages::comment))
+        .route("/comment/edit", post(community_pages::edit_comment))
+        .route("/comment/delete", post(community_pages::delete_comment))
+        .route("/admin/hide-paper", post(community_pages::hide_paper))
+        .route("/admin/hide-comment", post(community_pages::hide_comment))
+        .route("/admin/ban", post(community_pages::ban))
         .route("/api/daily_papers", get(api::daily_papers))
+        .route("/api/auth/signup", post(community_api::sign_up))
+        .route("/api/auth/token", post(community_api::token))
+        .route("/api/papers/submit", post(community_api::submit))
         .route("/api/papers/{id}", get(api::paper))
         .route("/api/papers/{archive}/{num}", get(api::old_style_paper))
+        .route(
+            "/api/papers/{id}/upvote",
+            post(community_api::upvote).delete(community_api::unvote),
+        )
+        .route(
+            "/api/papers/{archive}/{num}/upvote",
+            post(community_api::upvote_old).delete(community_api::unvote_old),
+        )
+        .route(
+            "/api/papers/{id}/comments",
+            get(community_api::comments).post(community_api::add_comment),
+        )
+        .route(
+            "/api/papers/{archive}/{num}/comments",
+            get(community_api::comments_old).post(community_api::add_comment_old),
+        )
         .route("/static/style.css", get(pages::stylesheet))
         .route("/healthz", get(|| async { "ok" }))
         .fallback(pages::not_found)
@@ -83,7 +183,10 @@ pub async fn serve(
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, router(state))
-        .with_graceful_shutdown(shutdown)
-        .await
+    axum::serve(
+        listener,
+        router(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown)
+    .await
 }

@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use crate::AppState;
 use crate::cache::CachedResponse;
+use crate::session::{Viewer, viewer};
 
 const PAGE_SIZE: u64 = 30;
 const ABSTRACT_PREVIEW_CHARS: usize = 280;
@@ -20,35 +21,53 @@ const ABSTRACT_PREVIEW_CHARS: usize = 280;
 /// What the shared layout needs.
 #[derive(Debug, Clone)]
 pub(crate) struct Layout {
-    week_path: String,
-    month_path: String,
+    pub week_path: String,
+    pub month_path: String,
+    /// The signed-in user's name.
+    pub viewer: Option<String>,
+    pub is_admin: bool,
+    /// The token every form on the page carries.
+    pub csrf: String,
 }
 
 impl Layout {
-    fn around(day: Date) -> Self {
+    pub(crate) fn around(day: Date) -> Self {
         Layout {
             week_path: DateWindow::week_of(day).path(),
             month_path: DateWindow::month_of(day).path(),
+            viewer: None,
+            is_admin: false,
+            csrf: String::new(),
         }
+    }
+
+    pub(crate) fn for_viewer(day: Date, viewer: Option<&Viewer>) -> Self {
+        let mut l = Layout::around(day);
+        if let Some(v) = viewer {
+            l.viewer = Some(v.user.username.clone());
+            l.is_admin = v.user.is_admin();
+            l.csrf = v.csrf.clone();
+        }
+        l
     }
 }
 
 /// One row of a list, ready to print.
 #[derive(Debug)]
 pub(crate) struct ItemView {
-    id: String,
-    title: String,
-    abstract_short: String,
-    abstract_full: String,
-    truncated: bool,
-    authors_label: String,
-    date_iso: String,
-    date_label: String,
-    upvotes: i64,
-    num_comments: i64,
-    submitter: Option<String>,
-    github_repo: Option<String>,
-    github_stars: Option<i64>,
+    pub(crate) id: String,
+    pub(crate) title: String,
+    pub(crate) abstract_short: String,
+    pub(crate) abstract_full: String,
+    pub(crate) truncated: bool,
+    pub(crate) authors_label: String,
+    pub(crate) date_iso: String,
+    pub(crate) date_label: String,
+    pub(crate) upvotes: i64,
+    pub(crate) num_comments: i64,
+    pub(crate) submitter: Option<String>,
+    pub(crate) github_repo: Option<String>,
+    pub(crate) github_stars: Option<i64>,
 }
 
 fn short_date(d: Date) -> String {
@@ -74,7 +93,7 @@ fn preview(text: &str, max: usize) -> (String, bool) {
 }
 
 impl ItemView {
-    fn from_listed(lp: &ListedPaper) -> Self {
+    pub(crate) fn from_listed(lp: &ListedPaper) -> Self {
         let p = &lp.paper;
         let (abstract_short, truncated) = preview(&p.abstract_text, ABSTRACT_PREVIEW_CHARS);
         let date = p
@@ -147,11 +166,21 @@ struct PaperView {
     keywords: Vec<String>,
 }
 
+/// A comment and whether the viewer wrote it.
+#[derive(Debug)]
+struct CommentRow {
+    date: String,
+    c: papers_app::CommentView,
+    mine: bool,
+}
+
 #[derive(Template)]
 #[template(path = "paper.html")]
 struct PaperPage {
     layout: Layout,
     p: PaperView,
+    voted: bool,
+    comments: Vec<CommentRow>,
 }
 
 #[derive(Template)]
@@ -167,7 +196,22 @@ struct ErrorPage {
 pub(crate) enum PageError {
     BadRequest(String),
     NotFound(String),
+    Forbidden(String),
+    TooMany(u64),
+    Status(StatusCode, String),
     Internal(StoreError),
+    App(papers_app::AppError),
+}
+
+impl From<papers_app::AppError> for PageError {
+    fn from(e: papers_app::AppError) -> Self {
+        match e {
+            papers_app::AppError::Refused { fault, message, .. } => {
+                PageError::Status(crate::api::fault_status(fault), message)
+            }
+            other => PageError::App(other),
+        }
+    }
 }
 
 impl From<StoreError> for PageError {
@@ -181,6 +225,29 @@ impl IntoResponse for PageError {
         let (status, message) = match self {
             PageError::BadRequest(m) => (StatusCode::BAD_REQUEST, m),
             PageError::NotFound(m) => (StatusCode::NOT_FOUND, m),
+            PageError::Forbidden(m) => (StatusCode::FORBIDDEN, m),
+            PageError::Status(s, m) => (s, m),
+            PageError::TooMany(wait) => {
+                let page = ErrorPage {
+                    layout: Layout::around(today_in_new_york(jiff::Timestamp::now())),
+                    status: 429,
+                    message: format!(
+                        "Too many requests. Please wait {wait} seconds and try again."
+                    ),
+                };
+                let mut resp = (StatusCode::TOO_MANY_REQUESTS, render(&page)).into_response();
+                if let Ok(v) = HeaderValue::from_str(&wait.to_string()) {
+                    resp.headers_mut().insert(header::RETRY_AFTER, v);
+                }
+                return resp;
+            }
+            PageError::App(e) => {
+                tracing::error!(error = %e, "internal error rendering a page");
+                (
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Something went wrong on our side. Please try again.".to_string(),
+                )
+            }
             PageError::Internal(e) => {
                 tracing::error!(error = %e, "internal error rendering a page");
                 (
@@ -198,7 +265,7 @@ impl IntoResponse for PageError {
     }
 }
 
-fn render(t: &impl Template) -> Html<String> {
+pub(crate) fn render(t: &impl Template) -> Html<String> {
     match t.render() {
         Ok(s) => Html(s),
         Err(e) => {
@@ -214,10 +281,17 @@ pub(crate) struct PageParams {
 }
 
 /// Serves `key` from the cache, or renders it with `build` and caches a 200.
-async fn cached_html<F>(state: &AppState, key: String, build: F) -> Response
+/// Pages for a signed-in viewer are personal: never cached.
+async fn cached_html<F>(state: &AppState, key: String, personal: bool, build: F) -> Response
 where
     F: Future<Output = Result<Html<String>, PageError>>,
 {
+    if personal {
+        return match build.await {
+            Ok(html) => ([(header::CACHE_CONTROL, "private, no-store")], html).into_response(),
+            Err(e) => e.into_response(),
+        };
+    }
     if let Some(hit) = state.cache.get(&key) {
         return (hit.headers, hit.body).into_response();
     }
@@ -244,7 +318,7 @@ where
     }
 }
 
-async fn latest_day(state: &AppState) -> Result<Date, PageError> {
+pub(crate) async fn latest_day(state: &AppState) -> Result<Date, PageError> {
     Ok(state
         .store
         .latest_listing_day()
@@ -267,6 +341,7 @@ async fn feed_page(
     state: &AppState,
     window: DateWindow,
     page: u64,
+    who: Option<&Viewer>,
 ) -> Result<Html<String>, PageError> {
     let (from, to) = window.bounds();
     let latest = latest_day(state).await?;
@@ -312,7 +387,7 @@ async fn feed_page(
     });
     let heading = window.title();
     let view = FeedPage {
-        layout: Layout::around(latest),
+        layout: Layout::for_viewer(latest, who),
         heading,
         kind: window.kind(),
         day_path: DateWindow::Day(anchor).path(),
@@ -331,13 +406,15 @@ async fn feed_page(
 pub(crate) async fn home(
     State(state): State<AppState>,
     uri: Uri,
+    headers: HeaderMap,
     Query(params): Query<PageParams>,
 ) -> Response {
+    let who = viewer(&state, &headers).await;
     let st = state.clone();
-    cached_html(&state, format!("page:{uri}"), async move {
+    cached_html(&state, format!("page:{uri}"), who.is_some(), async move {
         let page = page_number(&params)?;
         let day = latest_day(&st).await?;
-        feed_page(&st, DateWindow::Day(day), page).await
+        feed_page(&st, DateWindow::Day(day), page, who.as_ref()).await
     })
     .await
 }
@@ -345,14 +422,16 @@ pub(crate) async fn home(
 async fn window_page(
     state: AppState,
     uri: Uri,
+    headers: HeaderMap,
     params: PageParams,
     parsed: Result<DateWindow, papers_core::WindowError>,
 ) -> Response {
+    let who = viewer(&state, &headers).await;
     let st = state.clone();
-    cached_html(&state, format!("page:{uri}"), async move {
+    cached_html(&state, format!("page:{uri}"), who.is_some(), async move {
         let window = parsed.map_err(|e| PageError::BadRequest(e.to_string()))?;
         let page = page_number(&params)?;
-        feed_page(&st, window, page).await
+        feed_page(&st, window, page, who.as_ref()).await
     })
     .await
 }
@@ -360,35 +439,42 @@ async fn window_page(
 pub(crate) async fn day(
     State(state): State<AppState>,
     uri: Uri,
+    headers: HeaderMap,
     Path(date): Path<String>,
     Query(params): Query<PageParams>,
 ) -> Response {
-    window_page(state, uri, params, DateWindow::parse_day(&date)).await
+    window_page(state, uri, headers, params, DateWindow::parse_day(&date)).await
 }
 
 pub(crate) async fn week(
     State(state): State<AppState>,
     uri: Uri,
+    headers: HeaderMap,
     Path(week): Path<String>,
     Query(params): Query<PageParams>,
 ) -> Response {
-    window_page(state, uri, params, DateWindow::parse_week(&week)).await
+    window_page(state, uri, headers, params, DateWindow::parse_week(&week)).await
 }
 
 pub(crate) async fn month(
     State(state): State<AppState>,
     uri: Uri,
+    headers: HeaderMap,
     Path(month): Path<String>,
     Query(params): Query<PageParams>,
 ) -> Response {
-    window_page(state, uri, params, DateWindow::parse_month(&month)).await
+    window_page(state, uri, headers, params, DateWindow::parse_month(&month)).await
 }
 
 fn day_of(ts: jiff::Timestamp) -> String {
     short_date(ts.to_zoned_datetime(jiff::tz::TimeZone::UTC).date())
 }
 
-async fn paper_page(state: &AppState, raw: &str) -> Result<Html<String>, PageError> {
+async fn paper_page(
+    state: &AppState,
+    raw: &str,
+    who: Option<&Viewer>,
+) -> Result<Html<String>, PageError> {
     let id = ArxivId::parse(raw).map_err(|_| {
         PageError::NotFound(format!(
             "“{raw}” is not an arXiv id, so there is no such paper here."
@@ -435,20 +521,38 @@ async fn paper_page(state: &AppState, raw: &str) -> Result<Html<String>, PageErr
         ai_summary: p.ai_summary.clone(),
         keywords: p.ai_keywords.clone().unwrap_or_default(),
     };
+    let voted = match who {
+        Some(v) => state.store.voted(v.user.id, &lp.paper.id).await?,
+        None => false,
+    };
+    let comments = state.community.comment_thread(lp.paper.id.base()).await?;
+    let me = who.map(|v| v.user.username.clone());
+    let comments = comments
+        .into_iter()
+        .map(|c| {
+            let mine = me.is_some() && c.author == me;
+            let date = c.created_at.chars().take(10).collect();
+            CommentRow { date, c, mine }
+        })
+        .collect();
     Ok(render(&PaperPage {
-        layout: Layout::around(latest),
+        layout: Layout::for_viewer(latest, who),
         p: view,
+        voted,
+        comments,
     }))
 }
 
 pub(crate) async fn paper(
     State(state): State<AppState>,
     uri: Uri,
+    headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Response {
+    let who = viewer(&state, &headers).await;
     let st = state.clone();
-    cached_html(&state, format!("page:{uri}"), async move {
-        paper_page(&st, &id).await
+    cached_html(&state, format!("page:{uri}"), who.is_some(), async move {
+        paper_page(&st, &id, who.as_ref()).await
     })
     .await
 }
@@ -456,11 +560,13 @@ pub(crate) async fn paper(
 pub(crate) async fn old_style_paper(
     State(state): State<AppState>,
     uri: Uri,
+    headers: HeaderMap,
     Path((archive, num)): Path<(String, String)>,
 ) -> Response {
+    let who = viewer(&state, &headers).await;
     let st = state.clone();
-    cached_html(&state, format!("page:{uri}"), async move {
-        paper_page(&st, &format!("{archive}/{num}")).await
+    cached_html(&state, format!("page:{uri}"), who.is_some(), async move {
+        paper_page(&st, &format!("{archive}/{num}"), who.as_ref()).await
     })
     .await
 }

@@ -76,6 +76,10 @@ pub struct DailyItemJson {
     pub organization: Option<Value>,
     #[serde(rename = "isAuthorParticipating")]
     pub is_author_participating: bool,
+    /// How the trending score was made (only with `sort=trending`; not in
+    /// Hugging Face's shape, where the score is a black box).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub trending: Option<papers_core::TrendingScore>,
 }
 
 /// A JSON error body: `{"error": "...", "code": "..."}`.
@@ -190,6 +194,7 @@ pub fn daily_item_json(lp: &ListedPaper) -> DailyItemJson {
         is_author_participating: listing
             .and_then(|l| l.is_author_participating)
             .unwrap_or(false),
+        trending: None,
         paper,
     }
 }

@@ -1,0 +1,380 @@
+//! Accounts, sessions, API tokens and password resets.
+//!
+//! Secrets handed to people (session cookies, API tokens, reset tokens) are
+//! 256-bit random values; the store only ever sees their SHA-256.
+
+use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
+use jiff::{SignedDuration, Timestamp};
+use papers_core::{Role, User};
+use papers_store::Refusal;
+use sha2::{Digest, Sha256};
+
+use crate::{AppError, AppResult, Community, Fault};
+
+/// A fresh random secret, hex-encoded, with a prefix naming its kind.
+pub fn random_token(prefix: &str) -> AppResult<String> {
+    let mut buf = [0u8; 32];
+    getrandom::fill(&mut buf).map_err(|e| AppError::Internal(format!("no randomness: {e}")))?;
+    let mut s = String::with_capacity(prefix.len() + 64);
+    s.push_str(prefix);
+    for b in buf {
+        s.push_str(&format!("{b:02x}"));
+    }
+    Ok(s)
+}
+
+pub fn sha256_hex(s: &str) -> String {
+    Sha256::digest(s.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// Hashes a password with argon2id (PHC string).
+pub fn hash_password(password: &str) -> AppResult<String> {
+    let mut salt = [0u8; 16];
+    getrandom::fill(&mut salt).map_err(|e| AppError::Internal(format!("no randomness: {e}")))?;
+    let salt = SaltString::encode_b64(&salt).map_err(|e| AppError::Internal(e.to_string()))?;
+    Argon2::default()
+        .hash_password(password.as_bytes(), &salt)
+        .map(|h| h.to_string())
+        .map_err(|e| AppError::Internal(format!("hashing failed: {e}")))
+}
+
+pub fn verify_password(password: &str, phc: &str) -> bool {
+    PasswordHash::new(phc)
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
+        .unwrap_or(false)
+}
+
+/// A session just opened: the cookie value to set and its CSRF token.
+#[derive(Debug, Clone)]
+pub struct NewSession {
+    pub cookie_value: String,
+    pub csrf: String,
+    pub expires: Timestamp,
+}
+
+fn bad(code: &'static str, message: impl Into<String>) -> AppError {
+    AppError::refused(Fault::BadInput, code, message)
+}
+
+fn valid_username(u: &str) -> bool {
+    let n = u.chars().count();
+    (2..=39).contains(&n)
+        && u.chars().next().is_some_and(|c| c.is_ascii_alphanumeric())
+        && u.chars()
+            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_')
+}
+
+/// A pragmatic address check: one `@`, a non-empty local part, a dotted
+/// domain, no spaces or angle brackets.
+pub(crate) fn valid_email(e: &str) -> bool {
+    if e.len() > 254
+        || e.chars()
+            .any(|c| c.is_whitespace() || c == '<' || c == '>' || c == ',')
+    {
+        return false;
+    }
+    let Some((local, domain)) = e.split_once('@') else {
+        return false;
+    };
+    !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !domain.contains("..")
+}
+
+impl Community {
+    /// Creates an account after checking the username, address and password.
+    pub async fn sign_up(
+        &self,
+        username: &str,
+        email: &str,
+        password: &str,
+        role: Role,
+    ) -> AppResult<User> {
+        let username = username.trim();
+        let email = email.trim();
+        if !valid_username(username) {
+            return Err(bad(
+                "invalid_username",
+                "A username has 2 to 39 letters, digits, '-' or '_', and starts with a letter or digit.",
+            ));
+        }
+        if !valid_email(email) {
+            return Err(bad(
+                "invalid_email",
+                format!("{email:?} is not a valid email address."),
+            ));
+        }
+        let min = self.settings.min_password_len;
+        if password.chars().count() < min {
+            return Err(bad(
+                "weak_password",
+                format!("A password has at least {min} characters."),
+            ));
+        }
+        if password.len() > 1024 {
+            return Err(bad(
+                "invalid_password",
+                "A password has at most 1024 bytes.",
+            ));
+        }
+        let hash = hash_password(password)?;
+        match self
+            .store
+            .create_user(username, email, &hash, role, self.clock.now())
+            .await?
+        {
+            Ok(u) => Ok(u),
+            Err(_) => Err(AppError::refused(
+                Fault::Conflict,
+                "username_taken",
+                format!("The username {username:?} is taken."),
+            )),
+        }
+    }
+
+    /// Checks a username and password.
+    pub async fn check_credentials(&self, username: &str, password: &str) -> AppResult<User> {
+        let denied = || {
+            AppError::refused(
+                Fault::Unauthorized,
+                "bad_credentials",
+                "Wrong username or password.",
+            )
+        };
+        let Some((user, hash)) = self.store.user_credentials(username.trim()).await? else {
+            // Spend the same time as a real check, so names can't be probed by timing.
+            let _ = verify_password(
+                password,
+                "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$4BV1ZQ2TnJbY0G2o0hXjnZQSWKRz9Pk3Y7WGoIX7dU4",
+            );
+            return Err(denied());
+        };
+        if !verify_password(password, &hash) {
+            return Err(denied());
+        }
+        if user.banned {
+            return Err(AppError::refused(
+                Fault::Forbidden,
+                "banned",
+                "This account is banned.",
+            ));
+        }
+        Ok(user)
+    }
+
+    /// Signs in: checks the password and opens a server-side session.
+    pub async fn sign_in(&self, username: &str, password: &str) -> AppResult<(User, NewSession)> {
+        let user = self.check_credentials(username, password).await?;
+        let session = self.open_session(&user).await?;
+        Ok((user, session))
+    }
+
+    pub async fn open_session(&self, user: &User) -> AppResult<NewSession> {
+        let cookie_value = random_token("")?;
+        let csrf = random_token("")?;
+        let now = self.clock.now();
+        let expires = now
+            .checked_add(SignedDuration::from_hours(24 * self.settings.session_days))
+            .unwrap_or(now);
+        self.store
+            .create_session(&sha256_hex(&cookie_value), user.id, &csrf, now, expires)
+            .await?;
+        Ok(NewSession {
+            cookie_value,
+            csrf,
+            expires,
+        })
+    }
+
+    /// The user behind a session cookie, and the session's CSRF token.
+    pub async fn session(&self, cookie_value: &str) -> AppResult<Option<(User, String)>> {
+        Ok(self
+            .store
+            .session_user(&sha256_hex(cookie_value), self.clock.now())
+            .await?)
+    }
+
+    pub async fn sign_out(&self, cookie_value: &str) -> AppResult<()> {
+        Ok(self.store.delete_session(&sha256_hex(cookie_value)).await?)
+    }
+
+    /// Creates a personal API token; the plain value is shown once.
+    pub async fn create_api_token(&self, user: &User, name: &str) -> AppResult<(i64, String)> {
+        let name = name.trim();
+        let name = if name.is_empty() { "token" } else { name };
+        if name.chars().count() > 100 {
+            return Err(bad(
+                "invalid_name",
+                "A token name has at most 100 characters.",
+            ));
+        }
+        let token = random_token("dp_")?;
+        let id = self
+            .store
+            .create_api_token(user.id, name, &sha256_hex(&token), self.clock.now())
+            .await?;
+        Ok((id, token))
+    }
+
+    pub async fn revoke_api_token(&self, user: &User, token_id: i64) -> AppResult<()> {
+        if self
+            .store
+            .revoke_api_token(user.id, token_id, self.clock.now())
+            .await?
+        {
+            Ok(())
+        } else {
+            Err(AppError::refused(
+                Fault::NotFound,
+                "no_such_token",
+                "No such live token.",
+            ))
+        }
+    }
+
+    /// The user behind an `Authorization: Bearer` token.
+    pub async fn bearer_user(&self, token: &str) -> AppResult<Option<User>> {
+        Ok(self.store.token_user(&sha256_hex(token.trim())).await?)
+    }
+
+    /// Starts a password reset: answers the plain token to mail, if the
+    /// address belongs to an account (the caller says the same either way).
+    pub async fn request_password_reset(&self, email: &str) -> AppResult<Option<(User, String)>> {
+        let Some(user) = self.store.user_by_email(email.trim()).await? else {
+            return Ok(None);
+        };
+        if user.banned {
+            return Ok(None);
+        }
+        let token = random_token("")?;
+        let now = self.clock.now();
+        let expires = now
+            .checked_add(SignedDuration::from_mins(self.settings.reset_token_minutes))
+            .unwrap_or(now);
+        self.store
+            .create_password_reset(&sha256_hex(&token), user.id, now, expires)
+            .await?;
+        Ok(Some((user, token)))
+    }
+
+    /// Sets a new password with a single-use, unexpired reset token.
+    pub async fn reset_password(&self, token: &str, new_password: &str) -> AppResult<()> {
+        let min = self.settings.min_password_len;
+        if new_password.chars().count() < min {
+            return Err(bad(
+                "weak_password",
+                format!("A password has at least {min} characters."),
+            ));
+        }
+        let Some(user_id) = self
+            .store
+            .consume_password_reset(&sha256_hex(token.trim()), self.clock.now())
+            .await?
+        else {
+            return Err(bad(
+                "invalid_token",
+                "This reset link is invalid, used or expired.",
+            ));
+        };
+        let hash = hash_password(new_password)?;
+        self.store.set_password(user_id, &hash).await?;
+        Ok(())
+    }
+
+    /// Bans a user (admins only).
+    pub async fn ban(&self, admin: &User, username: &str, banned: bool) -> AppResult<()> {
+        require_admin(admin)?;
+        let Some((user, _)) = self.store.user_credentials(username).await? else {
+            return Err(AppError::refused(
+                Fault::NotFound,
+                "no_such_user",
+                "No such user.",
+            ));
+        };
+        self.store.set_banned(user.id, banned).await?;
+        Ok(())
+    }
+}
+
+pub(crate) fn require_admin(user: &User) -> AppResult<()> {
+    if user.is_admin() {
+        Ok(())
+    } else {
+        Err(AppError::refused(
+            Fault::Forbidden,
+            "admin_only",
+            "Only admins can do this.",
+        ))
+    }
+}
+
+pub(crate) fn refusal_error(r: Refusal) -> AppError {
+    match r {
+        Refusal::UsernameTaken => {
+            AppError::refused(Fault::Conflict, "username_taken", "That username is taken.")
+        }
+        Refusal::NoSuchPaper => AppError::refused(Fault::NotFound, "not_found", "No such paper."),
+        Refusal::NoSuchComment => {
+            AppError::refused(Fault::NotFound, "no_such_comment", "No such comment.")
+        }
+        Refusal::NotYours => AppError::refused(
+            Fault::Forbidden,
+            "not_yours",
+            "You can only change your own comments.",
+        ),
+        Refusal::Deleted => {
+            AppError::refused(Fault::Conflict, "deleted", "That comment was deleted.")
+        }
+        Refusal::BadParent => AppError::refused(
+            Fault::BadInput,
+            "invalid_parent",
+            "The parent comment is not on this paper.",
+        ),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn checks_addresses_and_usernames() {
+        for ok in ["a@b.co", "first.last+tag@example.org"] {
+            assert!(valid_email(ok), "{ok}");
+        }
+        for bad in [
+            "", "a", "a@b", "@b.co", "a@.co", "a@b..co", "a b@c.de", "a@b@c.de", "<a@b.co>",
+        ] {
+            assert!(!valid_email(bad), "{bad}");
+        }
+        assert!(valid_username("ada_lovelace-1"));
+        assert!(!valid_username("_ada"));
+        assert!(!valid_username("a"));
+        assert!(!valid_username("ada lovelace"));
+        assert!(!valid_username("<script>"));
+    }
+
+    #[test]
+    fn hashes_verify_and_tokens_are_random() {
+        let h = hash_password("correct horse battery").unwrap();
+        assert!(h.starts_with("$argon2id$"));
+        assert!(verify_password("correct horse battery", &h));
+        assert!(!verify_password("wrong", &h));
+        let a = random_token("dp_").unwrap();
+        let b = random_token("dp_").unwrap();
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 3 + 64);
+        assert_eq!(sha256_hex("abc").len(), 64);
+    }
+}

@@ -1,0 +1,124 @@
+//! `papers-app` holds the community's use cases, joining the store, the
+//! harvesting clients and the rules: accounts and sessions, API tokens,
+//! upvotes, paper submissions (with their quota and duplicate rules),
+//! threaded Markdown comments, moderation, password resets, and the trending
+//! ranking. It knows nothing of HTTP: the web layer maps [`AppError`] to
+//! status codes.
+
+mod auth;
+mod comments;
+mod community;
+mod markdown;
+
+use std::sync::Arc;
+
+use papers_core::Clock;
+use papers_ingest::harvest::ArxivApiClient;
+use papers_store::{Store, StoreError};
+
+pub use auth::{NewSession, hash_password, random_token, sha256_hex, verify_password};
+pub use comments::CommentView;
+pub use community::{Submission, TrendingItem, rank_trending};
+pub use markdown::render_markdown;
+
+/// What kind of refusal an [`AppError::Refused`] is; the web layer maps each
+/// to a status code.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fault {
+    /// Malformed input (400).
+    BadInput,
+    /// Not signed in, or bad credentials (401).
+    Unauthorized,
+    /// Signed in but not allowed (403).
+    Forbidden,
+    /// No such thing (404).
+    NotFound,
+    /// Conflicts with what exists (409).
+    Conflict,
+    /// A quota is used up (429).
+    TooMany,
+}
+
+/// Errors of the use cases: the user's fault (with a message meant for them
+/// and a stable code), or ours.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{message}")]
+    Refused {
+        fault: Fault,
+        code: &'static str,
+        message: String,
+        /// A related page, e.g. where an already-submitted paper is listed.
+        link: Option<String>,
+    },
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("arXiv could not be reached: {0}")]
+    Upstream(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    pub fn refused(fault: Fault, code: &'static str, message: impl Into<String>) -> Self {
+        AppError::Refused {
+            fault,
+            code,
+            message: message.into(),
+            link: None,
+        }
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;
+
+/// Tunables of the community rules, from the configuration.
+#[derive(Clone, Debug)]
+pub struct CommunitySettings {
+    /// Papers one user may submit per day.
+    pub daily_submission_quota: u64,
+    pub min_password_len: usize,
+    pub session_days: i64,
+    pub reset_token_minutes: i64,
+    /// Days back in which a paper already on the feed cannot be submitted again.
+    pub duplicate_window_days: i64,
+    pub trending: papers_core::TrendingParams,
+}
+
+impl Default for CommunitySettings {
+    fn default() -> Self {
+        CommunitySettings {
+            daily_submission_quota: 5,
+            min_password_len: 10,
+            session_days: 30,
+            reset_token_minutes: 60,
+            duplicate_window_days: 7,
+            trending: papers_core::TrendingParams::default(),
+        }
+    }
+}
+
+/// The community use cases. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Community {
+    pub store: Store,
+    pub clock: Arc<dyn Clock>,
+    pub arxiv: Arc<ArxivApiClient>,
+    pub settings: Arc<CommunitySettings>,
+}
+
+impl Community {
+    pub fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        arxiv: ArxivApiClient,
+        settings: CommunitySettings,
+    ) -> Self {
+        Community {
+            store,
+            clock,
+            arxiv: Arc::new(arxiv),
+            settings: Arc::new(settings),
+        }
+    }
+}

@@ -1,0 +1,580 @@
+//! Accounts, sessions, API tokens, votes, comments, submissions and
+//! moderation on the SQLite backend.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use papers_core::{ArxivId, Comment, IngestRecord, Role, User};
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+use crate::sqlite::SqliteStore;
+use crate::{Result, StoreError, format_timestamp};
+
+/// Why a community write did not happen (the user's fault, not ours).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Refusal {
+    UsernameTaken,
+    NoSuchPaper,
+    NoSuchComment,
+    NotYours,
+    Deleted,
+    BadParent,
+}
+
+fn user_from_row(row: &SqliteRow) -> Result<User> {
+    let role: String = row.try_get("role")?;
+    let created: String = row.try_get("created_at")?;
+    Ok(User {
+        id: row.try_get("id")?,
+        username: row.try_get("username")?,
+        email: row.try_get("email")?,
+        role: Role::parse(&role).unwrap_or(Role::User),
+        banned: row.try_get::<i64, _>("banned")? != 0,
+        created_at: created.parse().map_err(|e| StoreError::Corrupt {
+            what: "user".into(),
+            detail: format!("created_at: {e}"),
+        })?,
+    })
+}
+
+fn comment_from_row(row: &SqliteRow) -> Result<Comment> {
+    let ts = |c: &str| -> Result<Option<Timestamp>> {
+        let v: Option<String> = row.try_get(c)?;
+        Ok(v.and_then(|s| s.parse().ok()))
+    };
+    Ok(Comment {
+        id: row.try_get("id")?,
+        paper_id: row.try_get("paper_id")?,
+        author: row.try_get("username")?,
+        author_id: row.try_get("user_id")?,
+        parent_id: row.try_get("parent_id")?,
+        body: row.try_get("body")?,
+        created_at: ts("created_at")?.unwrap_or(Timestamp::UNIX_EPOCH),
+        edited_at: ts("edited_at")?,
+        deleted: row.try_get::<Option<String>, _>("deleted_at")?.is_some(),
+        hidden: row.try_get::<i64, _>("hidden")? != 0,
+    })
+}
+
+const USER_COLS: &str = "u.id, u.username, u.email, u.role, u.banned, u.created_at";
+
+impl SqliteStore {
+    pub async fn create_user(
+        &self,
+        username: &str,
+        email: &str,
+        password_hash: &str,
+        role: Role,
+        now: Timestamp,
+    ) -> Result<std::result::Result<User, Refusal>> {
+        let res = sqlx::query(
+            "INSERT INTO users (username, email, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(username)
+        .bind(email)
+        .bind(password_hash)
+        .bind(role.as_str())
+        .bind(format_timestamp(now))
+        .execute(&self.pool)
+        .await;
+        match res {
+            Ok(done) => {
+                let id = done.last_insert_rowid();
+                Ok(self.user_by_id(id).await?.ok_or(Refusal::UsernameTaken))
+            }
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                Ok(Err(Refusal::UsernameTaken))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn user_by_id(&self, id: i64) -> Result<Option<User>> {
+        let sql = format!("SELECT {USER_COLS} FROM users u WHERE u.id = ?");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    /// The user and their password hash, by username (any case).
+    pub async fn user_credentials(&self, username: &str) -> Result<Option<(User, String)>> {
+        let sql = format!("SELECT {USER_COLS}, u.password_hash FROM users u WHERE u.username = ?");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(r) => Ok(Some((user_from_row(&r)?, r.try_get("password_hash")?))),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
+        let sql =
+            format!("SELECT {USER_COLS} FROM users u WHERE u.email = ? COLLATE NOCASE LIMIT 1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(email)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    pub async fn set_password(&self, user_id: i64, password_hash: &str) -> Result<()> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+            .bind(password_hash)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        // A new password ends every session.
+        sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn set_banned(&self, user_id: i64, banned: bool) -> Result<bool> {
+        let done = sqlx::query("UPDATE users SET banned = ? WHERE id = ?")
+            .bind(banned)
+            .bind(user_id)
+            .execute(&self.pool)
+            .await?;
+        if banned {
+            sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+                .bind(user_id)
+                .execute(&self.pool)
+                .await?;
+        }
+        Ok(done.rows_affected() > 0)
+    }
+
+    pub async fn create_session(
+        &self,
+        id_hash: &str,
+        user_id: i64,
+        csrf: &str,
+        now: Timestamp,
+        expires: Timestamp,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(id_hash)
+        .bind(user_id)
+        .bind(csrf)
+        .bind(format_timestamp(now))
+        .bind(format_timestamp(expires))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// The signed-in user and the session's CSRF token, if the session is
+    /// live and the user not banned.
+    pub async fn session_user(
+        &self,
+        id_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<(User, String)>> {
+        let sql = format!(
+            "SELECT {USER_COLS}, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.id_hash = ? AND s.expires_at > ? AND u.banned = 0"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id_hash)
+            .bind(format_timestamp(now))
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(r) => Ok(Some((user_from_row(&r)?, r.try_get("csrf_token")?))),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn delete_session(&self, id_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE id_hash = ?")
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn create_api_token(
+        &self,
+        user_id: i64,
+        name: &str,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<i64> {
+        let done = sqlx::query(
+            "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(user_id)
+        .bind(name)
+        .bind(token_hash)
+        .bind(format_timestamp(now))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.last_insert_rowid())
+    }
+
+    /// (id, name, created_at, revoked) of a user's tokens.
+    pub async fn api_tokens(&self, user_id: i64) -> Result<Vec<(i64, String, String, bool)>> {
+        let rows = sqlx::query(
+            "SELECT id, name, created_at, revoked_at FROM api_tokens WHERE user_id = ? ORDER BY id",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("id")?,
+                    r.try_get("name")?,
+                    r.try_get("created_at")?,
+                    r.try_get::<Option<String>, _>("revoked_at")?.is_some(),
+                ))
+            })
+            .collect()
+    }
+
+    pub async fn revoke_api_token(
+        &self,
+        user_id: i64,
+        token_id: i64,
+        now: Timestamp,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
+        )
+        .bind(format_timestamp(now))
+        .bind(token_id)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    pub async fn token_user(&self, token_hash: &str) -> Result<Option<User>> {
+        let sql = format!(
+            "SELECT {USER_COLS} FROM api_tokens t JOIN users u ON u.id = t.user_id
+             WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.banned = 0"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    /// Casts (`up = true`) or takes back a vote, exactly once per user and
+    /// paper, and returns the paper's total (baseline + votes here).
+    pub async fn set_vote(
+        &self,
+        user_id: i64,
+        paper: &ArxivId,
+        up: bool,
+        now: Timestamp,
+    ) -> Result<std::result::Result<i64, Refusal>> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let exists: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM papers WHERE id = ? AND hidden = 0")
+                .bind(paper.base())
+                .fetch_optional(&mut *tx)
+                .await?;
+        if exists.is_none() {
+            return Ok(Err(Refusal::NoSuchPaper));
+        }
+        let changed = if up {
+            sqlx::query(
+                "INSERT OR IGNORE INTO votes (user_id, paper_id, created_at) VALUES (?, ?, ?)",
+            )
+            .bind(user_id)
+            .bind(paper.base())
+            .bind(format_timestamp(now))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+        } else {
+            sqlx::query("DELETE FROM votes WHERE user_id = ? AND paper_id = ?")
+                .bind(user_id)
+                .bind(paper.base())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+        };
+        if changed > 0 {
+            let delta: i64 = if up { 1 } else { -1 };
+            sqlx::query("UPDATE papers SET local_votes = local_votes + ? WHERE id = ?")
+                .bind(delta)
+                .bind(paper.base())
+                .execute(&mut *tx)
+                .await?;
+        }
+        let total: i64 =
+            sqlx::query_scalar("SELECT upvotes_baseline + local_votes FROM papers WHERE id = ?")
+                .bind(paper.base())
+                .fetch_one(&mut *tx)
+                .await?;
+        tx.commit().await?;
+        Ok(Ok(total))
+    }
+
+    /// Which of `papers` the user has upvoted.
+    pub async fn voted(&self, user_id: i64, paper: &ArxivId) -> Result<bool> {
+        let v: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM votes WHERE user_id = ? AND paper_id = ?")
+                .bind(user_id)
+                .bind(paper.base())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(v.is_some())
+    }
+
+    pub async fn add_comment(
+        &self,
+        paper: &ArxivId,
+        user_id: i64,
+        parent: Option<i64>,
+        body: &str,
+        now: Timestamp,
+    ) -> Result<std::result::Result<i64, Refusal>> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let exists: Option<i64> =
+            sqlx::query_scalar("SELECT 1 FROM papers WHERE id = ? AND hidden = 0")
+                .bind(paper.base())
+                .fetch_optional(&mut *tx)
+                .await?;
+        if exists.is_none() {
+            return Ok(Err(Refusal::NoSuchPaper));
+        }
+        if let Some(parent) = parent {
+            let ok: Option<i64> =
+                sqlx::query_scalar("SELECT 1 FROM comments WHERE id = ? AND paper_id = ?")
+                    .bind(parent)
+                    .bind(paper.base())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if ok.is_none() {
+                return Ok(Err(Refusal::BadParent));
+            }
+        }
+        let id = sqlx::query(
+            "INSERT INTO comments (paper_id, user_id, parent_id, body, created_at) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(paper.base())
+        .bind(user_id)
+        .bind(parent)
+        .bind(body)
+        .bind(format_timestamp(now))
+        .execute(&mut *tx)
+        .await?
+        .last_insert_rowid();
+        sqlx::query("UPDATE papers SET local_comments = local_comments + 1 WHERE id = ?")
+            .bind(paper.base())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Ok(id))
+    }
+
+    pub async fn comment(&self, id: i64) -> Result<Option<Comment>> {
+        let row = sqlx::query(
+            "SELECT c.*, u.username FROM comments c JOIN users u ON u.id = c.user_id WHERE c.id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(comment_from_row).transpose()
+    }
+
+    /// A paper's comments in thread order of creation (the caller nests them).
+    pub async fn comments(&self, paper: &ArxivId) -> Result<Vec<Comment>> {
+        let rows = sqlx::query(
+            "SELECT c.*, u.username FROM comments c JOIN users u ON u.id = c.user_id
+             WHERE c.paper_id = ? ORDER BY c.id",
+        )
+        .bind(paper.base())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(comment_from_row).collect()
+    }
+
+    /// Edits a comment's body; only its author may, and not once deleted.
+    pub async fn edit_comment(
+        &self,
+        id: i64,
+        user_id: i64,
+        body: &str,
+        now: Timestamp,
+    ) -> Result<std::result::Result<(), Refusal>> {
+        let Some(c) = self.comment(id).await? else {
+            return Ok(Err(Refusal::NoSuchComment));
+        };
+        if c.author_id != user_id {
+            return Ok(Err(Refusal::NotYours));
+        }
+        if c.deleted || c.hidden {
+            return Ok(Err(Refusal::Deleted));
+        }
+        sqlx::query("UPDATE comments SET body = ?, edited_at = ? WHERE id = ?")
+            .bind(body)
+            .bind(format_timestamp(now))
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(Ok(()))
+    }
+
+    /// Marks a comment deleted (its author) or hidden (an admin). The row stays,
+    /// so the thread keeps its shape; the visible count drops by one.
+    pub async fn remove_comment(
+        &self,
+        id: i64,
+        user_id: i64,
+        as_admin: bool,
+        now: Timestamp,
+    ) -> Result<std::result::Result<(), Refusal>> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let row: Option<(i64, String, Option<String>, i64)> = sqlx::query_as(
+            "SELECT user_id, paper_id, deleted_at, hidden FROM comments WHERE id = ?",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((author, paper_id, deleted_at, hidden)) = row else {
+            return Ok(Err(Refusal::NoSuchComment));
+        };
+        if !as_admin && author != user_id {
+            return Ok(Err(Refusal::NotYours));
+        }
+        let was_visible = deleted_at.is_none() && hidden == 0;
+        if as_admin {
+            sqlx::query("UPDATE comments SET hidden = 1 WHERE id = ?")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        } else {
+            sqlx::query("UPDATE comments SET deleted_at = COALESCE(deleted_at, ?) WHERE id = ?")
+                .bind(format_timestamp(now))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if was_visible {
+            sqlx::query(
+                "UPDATE papers SET local_comments = MAX(local_comments - 1, 0) WHERE id = ?",
+            )
+            .bind(paper_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(Ok(()))
+    }
+
+    pub async fn set_paper_hidden(&self, paper: &ArxivId, hidden: bool) -> Result<bool> {
+        let done = sqlx::query("UPDATE papers SET hidden = ? WHERE id = ?")
+            .bind(hidden)
+            .bind(paper.base())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// How many papers `user_id` put on the feed of `day`.
+    pub async fn submissions_on(&self, user_id: i64, day: Date) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM daily_listings WHERE submitter_user_id = ? AND day = ?",
+        )
+        .bind(user_id)
+        .bind(day.to_string())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n.max(0) as u64)
+    }
+
+    /// The most recent day in `[from, to]` the paper was listed on.
+    pub async fn listed_between(
+        &self,
+        paper: &ArxivId,
+        from: Date,
+        to: Date,
+    ) -> Result<Option<Date>> {
+        let d: Option<String> = sqlx::query_scalar(
+            "SELECT MAX(day) FROM daily_listings WHERE paper_id = ? AND day BETWEEN ? AND ?",
+        )
+        .bind(paper.base())
+        .bind(from.to_string())
+        .bind(to.to_string())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(d.and_then(|d| d.parse().ok()))
+    }
+
+    /// Stores a submitted paper and its listing on the feed, by `user`.
+    pub async fn record_submission(
+        &self,
+        record: &IngestRecord,
+        user: &User,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.upsert_batch(std::slice::from_ref(record), now).await?;
+        if let Some(l) = &record.listing {
+            sqlx::query(
+                "UPDATE daily_listings SET submitter_user_id = ?1,
+                    position = (SELECT COALESCE(MAX(position), -1) + 1 FROM daily_listings
+                                WHERE day = ?2 AND paper_id <> ?3)
+                 WHERE day = ?2 AND paper_id = ?3",
+            )
+            .bind(user.id)
+            .bind(l.day.to_string())
+            .bind(l.paper_id.base())
+            .execute(&self.pool)
+            .await?;
+        }
+        Ok(())
+    }
+
+    pub async fn create_password_reset(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        now: Timestamp,
+        expires: Timestamp,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(format_timestamp(now))
+        .bind(format_timestamp(expires))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    /// Uses a reset token once: returns its user if it was live.
+    pub async fn consume_password_reset(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<i64>> {
+        let now = format_timestamp(now);
+        let user: Option<i64> = sqlx::query_scalar(
+            "UPDATE password_resets SET used_at = ?1
+             WHERE token_hash = ?2 AND used_at IS NULL AND expires_at > ?1
+             RETURNING user_id",
+        )
+        .bind(&now)
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(user)
+    }
+}

@@ -1,0 +1,553 @@
+//! Accounts, votes, submissions and comments through HTTP.
+
+use std::sync::Arc;
+
+use crate::common::{Options, arxiv_replay, csrf_in, record, site, site_with};
+use crate::pages::sample;
+
+#[tokio::test]
+async fn two_hundred_users_vote_at_once_and_the_totals_are_exact() {
+    let site = Arc::new(site(sample()).await);
+    // Accounts are made through the use cases (hashing 200 passwords over HTTP
+    // would only test argon2); the votes themselves all go through HTTP.
+    let hash = papers_app::hash_password("correct horse battery").unwrap();
+    let mut tokens = Vec::new();
+    for i in 0..200 {
+        let user = site
+            .state
+            .store
+            .create_user(
+                &format!("voter{i}"),
+                &format!("v{i}@example.org"),
+                &hash,
+                papers_core::Role::User,
+                site.clock_now(),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        let (_, token) = site
+            .state
+            .community
+            .create_api_token(&user, "t")
+            .await
+            .unwrap();
+        tokens.push(token);
+    }
+    let papers = ["2608.00001", "2608.00002"];
+    let mut tasks = Vec::new();
+    for (i, token) in tokens.iter().enumerate() {
+        for paper in papers {
+            let site = site.clone();
+            let token = token.clone();
+            tasks.push(tokio::spawn(async move {
+                let path = format!("/api/papers/{paper}/upvote");
+                let r = site.api("POST", &path, Some(&token), None).await;
+                assert_eq!(r.status, 200, "{}", r.body);
+                // Every fifth user also votes twice: harmless.
+                if i % 5 == 0 {
+                    let r = site.api("POST", &path, Some(&token), None).await;
+                    assert_eq!(r.status, 200, "{}", r.body);
+                }
+            }));
+        }
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    // Baselines were 3 and 30.
+    let (_, a) = site.json("/api/papers/2608.00001").await;
+    let (_, b) = site.json("/api/papers/2608.00002").await;
+    assert_eq!(a["upvotes"], 203);
+    assert_eq!(b["upvotes"], 230);
+    // Take back 50 votes on one paper, concurrently.
+    let mut tasks = Vec::new();
+    for token in tokens.iter().take(50) {
+        let site = site.clone();
+        let token = token.clone();
+        tasks.push(tokio::spawn(async move {
+            let r = site
+                .api(
+                    "DELETE",
+                    "/api/papers/2608.00001/upvote",
+                    Some(&token),
+                    None,
+                )
+                .await;
+            assert_eq!(r.status, 200);
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    let r = site
+        .api(
+            "DELETE",
+            "/api/papers/2608.00001/upvote",
+            Some(&tokens[0]),
+            None,
+        )
+        .await;
+    assert_eq!(r.json()["upvotes"], 153, "taking back twice is harmless");
+    // The page shows the same number as the API.
+    let (_, html, _) = site.get("/papers/2608.00001").await;
+    assert!(
+        html.contains("<span class=\"count\">153</span>"),
+        "page and API agree"
+    );
+}
+
+impl crate::common::Site {
+    pub fn clock_now(&self) -> jiff::Timestamp {
+        use papers_core::Clock;
+        self.clock.now()
+    }
+}
+
+#[tokio::test]
+async fn submitting_a_paper_fetches_arxiv_and_lists_it_today() {
+    let arxiv = arxiv_replay().await;
+    let site = site_with(
+        sample(),
+        Options {
+            arxiv_base: arxiv,
+            quota: 3,
+            ..Options::default()
+        },
+    )
+    .await;
+    let token = site.user_with_token("submitter").await;
+
+    let r = site
+        .api("POST", "/api/papers/submit", Some(&token), Some(serde_json::json!({"id": "https://arxiv.org/abs/2104.12255v1", "comment": "A good one"})))
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    assert_eq!(r.json()["id"], "2104.12255");
+    // It is on today's list (America/New_York: 2026-08-21), with its submitter.
+    let (_, items) = site.json("/api/daily_papers?date=2026-08-21").await;
+    let item = items
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["paper"]["id"] == "2104.12255")
+        .unwrap();
+    assert_eq!(item["submittedBy"]["name"], "submitter");
+    // Metadata from the recorded arXiv response (the paper is really titled "0").
+    assert_eq!(item["paper"]["title"], "0");
+    assert_eq!(item["paper"]["publishedAt"], "2021-04-20T16:07:14.000Z");
+    assert_eq!(item["paper"]["authors"][0]["name"], "Quan Thoi Minh Nguyen");
+
+    // Already on the list of the last 7 days: refused, with a link.
+    let r = site
+        .api(
+            "POST",
+            "/api/papers/submit",
+            Some(&token),
+            Some(serde_json::json!({"id": "2104.12255"})),
+        )
+        .await;
+    assert_eq!(r.status, 409);
+    assert_eq!(r.json()["code"], "already_listed");
+    assert_eq!(r.json()["link"], "/papers/2104.12255");
+    let r = site
+        .api(
+            "POST",
+            "/api/papers/submit",
+            Some(&token),
+            Some(serde_json::json!({"id": "2608.00010"})),
+        )
+        .await;
+    assert_eq!(r.status, 409, "listed yesterday counts too");
+
+    // Unknown and malformed ids.
+    let r = site
+        .api(
+            "POST",
+            "/api/papers/submit",
+            Some(&token),
+            Some(serde_json::json!({"id": "2501.99999"})),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json()["code"].as_str().unwrap()),
+        (404, "unknown_id"),
+        "{}",
+        r.body
+    );
+    let r = site
+        .api(
+            "POST",
+            "/api/papers/submit",
+            Some(&token),
+            Some(serde_json::json!({"id": "not an id"})),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json()["code"].as_str().unwrap()),
+        (400, "invalid_id")
+    );
+
+    // The daily quota (3 here): one used; two more go in, the fourth is refused.
+    let r = site
+        .api(
+            "POST",
+            "/api/papers/submit",
+            Some(&token),
+            Some(serde_json::json!({"id": "astro-ph/0601001"})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let mut old = record("2501.00001", "Known paper", "Abstract.", "2026-01-02", 0, 0);
+    old.listing = None;
+    site.state
+        .store
+        .upsert_batch(&[old], site.clock_now())
+        .await
+        .unwrap();
+    let r = site
+        .api(
+            "POST",
+            "/api/papers/submit",
+            Some(&token),
+            Some(serde_json::json!({"id": "2501.00001"})),
+        )
+        .await;
+    assert_eq!(
+        r.status, 201,
+        "a paper we already know needs no fetch: {}",
+        r.body
+    );
+    let r = site
+        .api(
+            "POST",
+            "/api/papers/submit",
+            Some(&token),
+            Some(serde_json::json!({"id": "2501.00002"})),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.json()["code"].as_str().unwrap()),
+        (429, "quota_reached")
+    );
+
+    // No token, no submission.
+    let r = site
+        .api(
+            "POST",
+            "/api/papers/submit",
+            None,
+            Some(serde_json::json!({"id": "2501.00001"})),
+        )
+        .await;
+    assert_eq!(r.status, 401);
+}
+
+#[tokio::test]
+async fn comments_thread_edit_delete_and_count() {
+    let site = site(sample()).await;
+    let alice = site.user_with_token("alice").await;
+    let bob = site.user_with_token("bob").await;
+    let path = "/api/papers/2608.00002/comments";
+    let r = site
+        .api(
+            "POST",
+            path,
+            Some(&alice),
+            Some(serde_json::json!({"body": "Nice **result**.", "parent": null})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let first = r.json()["id"].as_i64().unwrap();
+    let r = site.api("POST", path, Some(&bob), Some(serde_json::json!({"body": "Agreed, see [this](https://example.org).", "parent": first}))).await;
+    assert_eq!(r.status, 201);
+    let reply = r.json()["id"].as_i64().unwrap();
+    let r = site
+        .api(
+            "POST",
+            path,
+            Some(&bob),
+            Some(serde_json::json!({"body": "   "})),
+        )
+        .await;
+    assert_eq!(r.status, 400, "empty comments are refused");
+    let r = site
+        .api(
+            "POST",
+            path,
+            Some(&bob),
+            Some(serde_json::json!({"body": "x", "parent": 9999})),
+        )
+        .await;
+    assert_eq!(r.status, 400, "the parent must be on this paper");
+
+    let r = site.api("GET", path, None, None).await;
+    let thread = r.json();
+    assert_eq!(thread.as_array().unwrap().len(), 2);
+    assert_eq!(
+        thread[0]["body_html"],
+        "<p>Nice <strong>result</strong>.</p>\n"
+    );
+    assert_eq!(thread[1]["parent"], first);
+    assert_eq!(thread[1]["depth"], 1);
+    assert!(
+        thread[1]["body_html"]
+            .as_str()
+            .unwrap()
+            .contains("rel=\"nofollow ugc\"")
+    );
+    let (_, item) = site.json("/api/daily_papers?date=2026-08-21").await;
+    let item = item
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["paper"]["id"] == "2608.00002")
+        .unwrap()
+        .clone();
+    assert_eq!(item["numComments"], 2);
+
+    // Through the pages: bob edits his reply, then deletes it; it stays as [deleted].
+    let mut b = site.browser();
+    assert_eq!(b.sign_in("bob", "correct horse battery").await.status, 303);
+    let page = b.get("/papers/2608.00002").await;
+    let csrf = csrf_in(&page.body);
+    let id = reply.to_string();
+    let r = b
+        .post(
+            "/comment/edit",
+            &[("csrf", &csrf), ("id", &id), ("body", "Edited reply")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let page = b.get("/papers/2608.00002").await;
+    assert!(page.body.contains("Edited reply") && page.body.contains("edited"));
+    let r = b
+        .post("/comment/delete", &[("csrf", &csrf), ("id", &id)])
+        .await;
+    assert_eq!(r.status, 303);
+    let thread = site.api("GET", path, None, None).await.json();
+    assert_eq!(thread[1]["body_html"], "<p>[deleted]</p>");
+    assert_eq!(thread[1]["author"], serde_json::Value::Null);
+    let (_, item) = site
+        .json("/api/daily_papers?date=2026-08-21&limit=100")
+        .await;
+    let item = item
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|i| i["paper"]["id"] == "2608.00002")
+        .unwrap()
+        .clone();
+    assert_eq!(
+        item["numComments"], 1,
+        "numComments counts visible comments"
+    );
+}
+
+#[tokio::test]
+async fn pages_sign_up_in_vote_submit_and_out() {
+    let arxiv = arxiv_replay().await;
+    let site = site_with(
+        sample(),
+        Options {
+            arxiv_base: arxiv,
+            ..Options::default()
+        },
+    )
+    .await;
+    let mut b = site.browser();
+    let r = b.sign_up("carol").await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert!(b.cookies.contains_key("dp_session"));
+    let cookie = r
+        .headers
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_string())
+        .find(|c| c.starts_with("dp_session="))
+        .unwrap();
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
+
+    let home = b.get("/").await;
+    assert!(home.body.contains("carol"), "signed in");
+    let csrf = csrf_in(&home.body);
+    let r = b
+        .post(
+            "/vote",
+            &[("csrf", &csrf), ("paper", "2608.00001"), ("action", "up")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    let (_, json) = site.json("/api/papers/2608.00001").await;
+    assert_eq!(json["upvotes"], 4);
+    let page = b.get("/papers/2608.00001").await;
+    assert!(
+        page.body.contains("vote-form voted"),
+        "the page shows my vote"
+    );
+    let r = b
+        .post(
+            "/vote",
+            &[("csrf", &csrf), ("paper", "2608.00001"), ("action", "down")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert_eq!(site.json("/api/papers/2608.00001").await.1["upvotes"], 3);
+
+    let r = b
+        .post(
+            "/submit",
+            &[("csrf", &csrf), ("id", "2104.12255"), ("comment", "")],
+        )
+        .await;
+    assert_eq!(r.status, 303, "{}", r.body);
+    assert_eq!(r.location(), "/papers/2104.12255");
+    let r = b
+        .post(
+            "/submit",
+            &[("csrf", &csrf), ("id", "2104.12255"), ("comment", "")],
+        )
+        .await;
+    assert_eq!(r.status, 409);
+    assert!(
+        r.body.contains("already on the daily list")
+            && r.body.contains("href=\"/papers/2104.12255\"")
+    );
+
+    let r = b
+        .post(
+            "/comment",
+            &[("csrf", &csrf), ("paper", "2104.12255"), ("body", "First!")],
+        )
+        .await;
+    assert_eq!(r.status, 303);
+    assert!(
+        b.get("/papers/2104.12255")
+            .await
+            .body
+            .contains("<p>First!</p>")
+    );
+
+    // Settings: a token, then revoke it.
+    let r = b
+        .post("/settings/tokens", &[("csrf", &csrf), ("name", "script")])
+        .await;
+    assert_eq!(r.status, 200);
+    let token = r
+        .body
+        .split("<code class=\"token\">")
+        .nth(1)
+        .unwrap()
+        .split('<')
+        .next()
+        .unwrap()
+        .to_string();
+    assert!(token.starts_with("dp_"));
+    assert_eq!(
+        site.api("POST", "/api/papers/2608.00003/upvote", Some(&token), None)
+            .await
+            .status,
+        200
+    );
+
+    let r = b.post("/signout", &[("csrf", &csrf)]).await;
+    assert_eq!(r.status, 303);
+    let home = b.get("/").await.body;
+    assert!(home.contains("href=\"/signin\"") && !home.contains("action=\"/signout\""));
+}
+
+#[tokio::test]
+async fn password_reset_is_single_use_and_ends_sessions() {
+    let site = site(sample()).await;
+    let mut b = site.browser();
+    b.sign_up("dave").await;
+    let session = b.cookies.get("dp_session").cloned().unwrap();
+    let mut anon = site.browser();
+    let csrf = anon.csrf("/reset").await;
+    let r = anon
+        .post("/reset", &[("csrf", &csrf), ("email", "dave@example.org")])
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("reset link is on its way"));
+    let r = anon
+        .post(
+            "/reset",
+            &[("csrf", &csrf), ("email", "nobody@example.org")],
+        )
+        .await;
+    assert!(
+        r.body.contains("reset link is on its way"),
+        "same answer for unknown addresses"
+    );
+    let sent = site.state.notifier.sent();
+    assert_eq!(sent.len(), 1);
+    assert_eq!(sent[0].to, "dave@example.org");
+    let link = sent[0]
+        .body
+        .lines()
+        .find(|l| l.contains("/reset?token="))
+        .unwrap()
+        .trim()
+        .to_string();
+    let token = link.split("token=").nth(1).unwrap().to_string();
+    let r = anon
+        .post(
+            "/reset",
+            &[
+                ("csrf", &csrf),
+                ("token", &token),
+                ("password", "a brand new password"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert!(r.body.contains("Your password was changed"));
+    let r = anon
+        .post(
+            "/reset",
+            &[
+                ("csrf", &csrf),
+                ("token", &token),
+                ("password", "another new password"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 400, "the token works once");
+    assert_eq!(
+        anon.sign_in("dave", "correct horse battery").await.status,
+        401
+    );
+    assert_eq!(
+        anon.sign_in("dave", "a brand new password").await.status,
+        303
+    );
+    // The old session ended with the reset.
+    b.cookies.insert("dp_session".into(), session);
+    assert!(!b.get("/").await.body.contains("action=\"/signout\""));
+}
+
+#[tokio::test]
+async fn trending_page_and_api_show_their_breakdown() {
+    let site = site(sample()).await;
+    let (status, body, _) = site.get("/papers/trending").await;
+    assert_eq!(status, 200);
+    assert!(
+        body.contains("Score = upvotes ÷ (age in hours + 2)"),
+        "{body}"
+    );
+    // 30 votes listed 13.97 h ago beat 99 votes listed a day earlier.
+    let high = body.find("High votes").unwrap();
+    let yesterday = body.find("Yesterday").unwrap();
+    assert!(high < yesterday);
+    assert!(
+        body.contains("= 30 votes ÷ (14.0 h + 2 h)"),
+        "breakdown shown: {body}"
+    );
+    let (_, json) = site.json("/api/daily_papers?sort=trending").await;
+    assert_eq!(json[0]["paper"]["id"], "2608.00002");
+    assert_eq!(json[0]["trending"]["votes"], 30);
+    assert!(json[0]["trending"]["score"].as_f64().unwrap() > 0.0);
+    assert!(json[0]["trending"]["decay"].as_f64().unwrap() > 1.0);
+}

@@ -1,0 +1,10 @@
+//! The web layer served for real on loopback ports: pages, the Hugging
+//! Face-compatible API, the community features and the security properties.
+//! One test binary (see STYLE.md).
+
+#![allow(clippy::unwrap_used)] // tests may panic on broken fixtures
+
+mod common;
+mod community;
+mod pages;
+mod security;

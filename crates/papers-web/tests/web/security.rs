@@ -1,0 +1,349 @@
+//! The security properties, each shown on the real server.
+
+use crate::common::{Options, csrf_in, site, site_with};
+use crate::pages::sample;
+
+#[tokio::test]
+async fn a_post_without_a_valid_csrf_token_is_refused() {
+    let site = site(sample()).await;
+    let mut b = site.browser();
+    b.sign_up("erin").await;
+    for csrf in [
+        "",
+        "forged",
+        "0000000000000000000000000000000000000000000000000000000000000000",
+    ] {
+        let r = b
+            .post(
+                "/vote",
+                &[("csrf", csrf), ("paper", "2608.00001"), ("action", "up")],
+            )
+            .await;
+        assert_eq!(r.status, 403, "csrf {csrf:?}");
+        let r = b
+            .post(
+                "/comment",
+                &[("csrf", csrf), ("paper", "2608.00001"), ("body", "hi")],
+            )
+            .await;
+        assert_eq!(r.status, 403);
+        let r = b.post("/signout", &[("csrf", csrf)]).await;
+        assert_eq!(r.status, 403);
+    }
+    assert_eq!(
+        site.json("/api/papers/2608.00001").await.1["upvotes"],
+        3,
+        "nothing changed"
+    );
+    // Anonymous forms use a double-submit cookie: a sign-in without it is refused too.
+    let mut anon = site.browser();
+    let r = anon
+        .post(
+            "/signin",
+            &[
+                ("csrf", "x"),
+                ("username", "erin"),
+                ("password", "correct horse battery"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 403);
+}
+
+#[tokio::test]
+async fn a_session_cookie_is_dead_after_sign_out() {
+    let site = site(sample()).await;
+    let mut b = site.browser();
+    b.sign_up("frank").await;
+    let stolen = b.cookies.get("dp_session").cloned().unwrap();
+    let csrf = csrf_in(&b.get("/").await.body);
+    assert_eq!(b.post("/signout", &[("csrf", &csrf)]).await.status, 303);
+    let mut thief = site.browser();
+    thief.cookies.insert("dp_session".into(), stolen);
+    assert!(!thief.get("/settings").await.body.contains("frank"));
+    assert_eq!(
+        thief.get("/settings").await.status,
+        303,
+        "settings redirect to sign-in"
+    );
+    let r = thief
+        .post("/vote", &[("csrf", &csrf), ("paper", "2608.00001")])
+        .await;
+    assert_eq!(r.status, 403);
+}
+
+#[tokio::test]
+async fn rate_limits_answer_429_with_retry_after() {
+    let site = site_with(
+        sample(),
+        Options {
+            rate_limits: true,
+            ..Options::default()
+        },
+    )
+    .await;
+    let mut b = site.browser();
+    let csrf = b.csrf("/signin").await;
+    let mut statuses = Vec::new();
+    for _ in 0..12 {
+        let r = b
+            .post(
+                "/signin",
+                &[
+                    ("csrf", &csrf),
+                    ("username", "nobody"),
+                    ("password", "wrong password"),
+                ],
+            )
+            .await;
+        statuses.push(r.status);
+        if r.status == 429 {
+            let wait: u64 = r
+                .headers
+                .get("retry-after")
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .parse()
+                .unwrap();
+            assert!((1..=60).contains(&wait));
+        }
+    }
+    assert_eq!(&statuses[..10], &[401; 10]);
+    assert_eq!(statuses[10], 429);
+    let r = site
+        .api(
+            "POST",
+            "/api/auth/token",
+            None,
+            Some(serde_json::json!({"username": "x", "password": "y"})),
+        )
+        .await;
+    assert_eq!(r.status, 429, "the API shares the per-IP sign-in limit");
+    assert!(r.headers.get("retry-after").is_some());
+}
+
+#[tokio::test]
+async fn script_in_a_comment_is_neutralised() {
+    let site = site(sample()).await;
+    let token = site.user_with_token("mallory").await;
+    let body = "<script>alert('x')</script><img src=x onerror=alert(1)> <a href=\"https://evil.example\" onclick=\"steal()\">x</a>\n\n[click](javascript:alert(2))";
+    let r = site
+        .api(
+            "POST",
+            "/api/papers/2608.00001/comments",
+            Some(&token),
+            Some(serde_json::json!({"body": body})),
+        )
+        .await;
+    assert_eq!(r.status, 201);
+    let (_, page, _) = site.get("/papers/2608.00001").await;
+    for bad in [
+        "<script>alert",
+        "onerror",
+        "href=\"javascript:",
+        "onclick",
+        "steal()",
+    ] {
+        assert!(!page.contains(bad), "{bad} survived: {page}");
+    }
+    assert!(page.contains("rel=\"nofollow ugc\""));
+}
+
+#[tokio::test]
+async fn another_users_comment_cannot_be_edited_or_deleted() {
+    let site = site(sample()).await;
+    let alice = site.user_with_token("alice").await;
+    let r = site
+        .api(
+            "POST",
+            "/api/papers/2608.00001/comments",
+            Some(&alice),
+            Some(serde_json::json!({"body": "mine"})),
+        )
+        .await;
+    let id = r.json()["id"].as_i64().unwrap().to_string();
+    let mut eve = site.browser();
+    eve.sign_up("eve").await;
+    let csrf = csrf_in(&eve.get("/").await.body);
+    assert_eq!(
+        eve.post(
+            "/comment/edit",
+            &[("csrf", &csrf), ("id", &id), ("body", "hacked")]
+        )
+        .await
+        .status,
+        403
+    );
+    assert_eq!(
+        eve.post("/comment/delete", &[("csrf", &csrf), ("id", &id)])
+            .await
+            .status,
+        403
+    );
+    assert_eq!(
+        eve.post("/admin/hide-comment", &[("csrf", &csrf), ("id", &id)])
+            .await
+            .status,
+        403
+    );
+    let thread = site
+        .api("GET", "/api/papers/2608.00001/comments", None, None)
+        .await
+        .json();
+    assert_eq!(thread[0]["body_markdown"], "mine");
+}
+
+#[tokio::test]
+async fn a_hidden_paper_is_absent_from_pages_and_api_and_a_ban_ends_access() {
+    let site = site(sample()).await;
+    let user_token = site.user_with_token("gina").await;
+    site.make_admin("root").await;
+    let mut admin = site.browser();
+    assert_eq!(
+        admin.sign_in("root", "correct horse battery").await.status,
+        303
+    );
+    let csrf = csrf_in(&admin.get("/papers/2608.00002").await.body);
+    assert_eq!(
+        admin
+            .post(
+                "/admin/hide-paper",
+                &[("csrf", &csrf), ("paper", "2608.00002")]
+            )
+            .await
+            .status,
+        303
+    );
+    assert_eq!(site.get("/papers/2608.00002").await.0, 404);
+    assert_eq!(site.json("/api/papers/2608.00002").await.0, 404);
+    let (_, day) = site.json("/api/daily_papers?date=2026-08-21").await;
+    assert!(
+        day.as_array()
+            .unwrap()
+            .iter()
+            .all(|i| i["paper"]["id"] != "2608.00002")
+    );
+    let (_, html, _) = site.get("/papers/date/2026-08-21").await;
+    assert!(!html.contains("High votes"));
+    assert!(!site.get("/papers/trending").await.1.contains("High votes"));
+    assert_eq!(
+        site.api(
+            "POST",
+            "/api/papers/2608.00002/upvote",
+            Some(&user_token),
+            None
+        )
+        .await
+        .status,
+        404
+    );
+    // Nothing was deleted: the row is still in the store.
+    assert_eq!(site.state.store.stats().await.unwrap().papers, 4);
+
+    // A ban: the user's token stops working.
+    assert_eq!(
+        admin
+            .post("/admin/ban", &[("csrf", &csrf), ("username", "gina")])
+            .await
+            .status,
+        303
+    );
+    assert_eq!(
+        site.api(
+            "POST",
+            "/api/papers/2608.00001/upvote",
+            Some(&user_token),
+            None
+        )
+        .await
+        .status,
+        401
+    );
+    // Only admins may hide.
+    let mut b = site.browser();
+    b.sign_up("henry").await;
+    let csrf = csrf_in(&b.get("/").await.body);
+    assert_eq!(
+        b.post(
+            "/admin/hide-paper",
+            &[("csrf", &csrf), ("paper", "2608.00001")]
+        )
+        .await
+        .status,
+        403
+    );
+}
+
+#[tokio::test]
+async fn passwords_are_never_returned_or_stored_in_clear() {
+    let site = site(sample()).await;
+    let secret = "correct horse battery";
+    let r = site
+        .api("POST", "/api/auth/signup", None, Some(serde_json::json!({"username": "ivy", "email": "ivy@example.org", "password": secret})))
+        .await;
+    assert_eq!(r.status, 201);
+    assert!(
+        !r.body.contains(secret) && !r.body.contains("argon2"),
+        "{}",
+        r.body
+    );
+    let r = site
+        .api(
+            "POST",
+            "/api/auth/token",
+            None,
+            Some(serde_json::json!({"username": "ivy", "password": secret})),
+        )
+        .await;
+    assert!(!r.body.contains(secret) && !r.body.contains("argon2"));
+    let r = site
+        .api(
+            "POST",
+            "/api/auth/token",
+            None,
+            Some(serde_json::json!({"username": "ivy", "password": "wrong"})),
+        )
+        .await;
+    assert_eq!(r.status, 401);
+    assert!(!r.body.contains("wrong\""), "{}", r.body);
+    let (_, hash) = site
+        .state
+        .store
+        .user_credentials("ivy")
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(hash.starts_with("$argon2id$") && !hash.contains(secret));
+    let mut b = site.browser();
+    let r = b.sign_in("ivy", secret).await;
+    assert!(!r.body.contains(secret));
+    let r = b.sign_in("ivy", "a wrong guess").await;
+    assert_eq!(r.status, 401);
+    assert!(
+        !r.body.contains("a wrong guess"),
+        "a failed sign-in does not echo the password"
+    );
+    let settings = {
+        b.sign_in("ivy", secret).await;
+        b.get("/settings").await
+    };
+    assert!(!settings.body.contains(secret) && !settings.body.contains("argon2"));
+    // Weak passwords and bad addresses get clear messages.
+    let r = site.api("POST", "/api/auth/signup", None, Some(serde_json::json!({"username": "jo", "email": "jo@example.org", "password": "short"}))).await;
+    assert_eq!(
+        (r.status, r.json()["code"].as_str().unwrap()),
+        (400, "weak_password")
+    );
+    let r = site.api("POST", "/api/auth/signup", None, Some(serde_json::json!({"username": "jo", "email": "not-an-address", "password": secret}))).await;
+    assert_eq!(
+        (r.status, r.json()["code"].as_str().unwrap()),
+        (400, "invalid_email")
+    );
+    let r = site.api("POST", "/api/auth/signup", None, Some(serde_json::json!({"username": "IVY", "email": "i2@example.org", "password": secret}))).await;
+    assert_eq!(
+        (r.status, r.json()["code"].as_str().unwrap()),
+        (409, "username_taken"),
+        "usernames ignore case"
+    );
+}
