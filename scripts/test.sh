@@ -29,3 +29,14 @@ PAPERS_BIN="$PWD/$TARGET/debug/papers"
 case "$TARGET" in /*) PAPERS_BIN="$TARGET/debug/papers" ;; esac
 PAPERS_BIN="$PAPERS_BIN" HF_HUB_DISABLE_TELEMETRY=1 HF_HUB_OFFLINE=0 \
   "$VENV/bin/python" -m pytest tests/compat -q -p no:cacheprovider
+
+step "end-to-end browser test (Debian chromium + playwright-core)"
+if [ ! -x /usr/bin/chromium ]; then
+  if [ "$(id -u)" = 0 ]; then
+    (apt-get install -y -q chromium >/dev/null 2>&1) || { apt-get update -q >/dev/null && apt-get install -y -q chromium >/dev/null; }
+  else
+    sudo apt-get update -q >/dev/null && sudo apt-get install -y -q chromium >/dev/null
+  fi
+fi
+(cd tests/e2e && npm ci --no-audit --no-fund --silent)
+PAPERS_BIN="$PAPERS_BIN" node tests/e2e/community.mjs
