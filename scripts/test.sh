@@ -15,16 +15,23 @@ cargo fmt --all -- --check
 step "cargo clippy -D warnings"
 cargo clippy --workspace --all-targets -- -D warnings
 
-step "cargo test"
-cargo test --workspace
-
-step "client compatibility test (huggingface_hub)"
-cargo build --bin papers
+step "python tools for the tests (huggingface_hub, aiosmtpd, feedparser, pytest)"
 VENV="${PAPERS_TEST_VENV:-.venv}"
 if [ ! -x "$VENV/bin/python" ]; then
   python3 -m venv "$VENV"
 fi
-"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check -r tests/compat/requirements.txt
+"$VENV/bin/python" -m pip install --quiet --disable-pip-version-check \
+  -r tests/compat/requirements.txt \
+  -r crates/papers-mail/tests/requirements.txt \
+  -r crates/papers-feeds/tests/requirements.txt
+export PAPERS_TEST_PYTHON="$PWD/$VENV/bin/python"
+case "$VENV" in /*) export PAPERS_TEST_PYTHON="$VENV/bin/python" ;; esac
+
+step "cargo test"
+cargo test --workspace
+
+step "client compatibility test (huggingface_hub)"
+
 PAPERS_BIN="$PWD/$TARGET/debug/papers"
 case "$TARGET" in /*) PAPERS_BIN="$TARGET/debug/papers" ;; esac
 PAPERS_BIN="$PAPERS_BIN" HF_HUB_DISABLE_TELEMETRY=1 HF_HUB_OFFLINE=0 \
