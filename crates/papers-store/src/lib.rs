@@ -7,6 +7,7 @@
 mod community;
 mod rows;
 mod sqlite;
+mod subscriptions;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -14,6 +15,7 @@ use papers_core::{ArxivId, Comment, DailyListing, IngestRecord, Paper, Role, Use
 
 pub use community::Refusal;
 pub use sqlite::SqliteStore;
+pub use subscriptions::{NewSubscription, SubscribeOutcome, Subscription};
 
 /// Errors from the store. `Database` is always our fault, never the user's.
 #[derive(Debug, thiserror::Error)]
@@ -24,6 +26,8 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("unsupported database URL {0:?}: use sqlite://PATH (PostgreSQL support is planned)")]
     UnsupportedUrl(String),
+    #[error("database file: {0}")]
+    Io(String),
     #[error("corrupt row for {what}: {detail}")]
     Corrupt { what: String, detail: String },
 }
@@ -250,6 +254,22 @@ dispatch! {
     fn create_password_reset(&self, token_hash: &str, user_id: i64, now: Timestamp, expires: Timestamp) -> Result<()>;
     /// Uses a reset token once; answers its user if it was live.
     fn consume_password_reset(&self, token_hash: &str, now: Timestamp) -> Result<Option<i64>>;
+    /// Stores a pending subscription, or finds the same one again.
+    fn subscribe(&self, n: &NewSubscription, now: Timestamp) -> Result<SubscribeOutcome>;
+    /// Activates a subscription with its single-use, unexpired token.
+    fn confirm_subscription(&self, token_hash: &str, now: Timestamp) -> Result<Option<Subscription>>;
+    fn subscription(&self, id: i64) -> Result<Option<Subscription>>;
+    fn subscription_by_manage_token(&self, token_hash: &str) -> Result<Option<Subscription>>;
+    fn subscriptions_of(&self, email: &str) -> Result<Vec<Subscription>>;
+    fn set_subscription_status(&self, id: i64, status: &str) -> Result<bool>;
+    /// Active subscriptions of a cadence with nothing recorded for `period`.
+    fn due_subscriptions(&self, cadence: &str, period: &str) -> Result<Vec<Subscription>>;
+    fn already_sent(&self, subscription_id: i64, papers: &[String]) -> Result<Vec<String>>;
+    /// Records a digest's outcome (and its papers when sent); a failure counts
+    /// as a hard bounce, and three pause the subscription.
+    fn record_digest(&self, subscription_id: i64, period: &str, status: &str, papers: &[String], attempts: i64, error: Option<&str>, now: Timestamp) -> Result<()>;
+    /// Papers listed or published in a window, optionally in some categories.
+    fn papers_between(&self, from: Date, to: Date, categories: &[String], limit: u64) -> Result<Vec<ListedPaper>>;
 }
 
 /// Formats a timestamp the way the store and the HF API write it:

@@ -15,6 +15,7 @@ use sqlx::{Row, SqlSafeStr};
 
 use papers_core::{ArxivId, IngestRecord};
 
+use crate::StoreError;
 use crate::rows::{self, PaperColumns};
 use crate::{
     ListedPaper, ListingQuery, ListingSort, Page, Result, Stats, UpsertStats, format_timestamp,
@@ -30,6 +31,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         2,
         "community",
         include_str!("../migrations/sqlite/0002_community.sql"),
+    ),
+    (
+        3,
+        "subscriptions",
+        include_str!("../migrations/sqlite/0003_subscriptions.sql"),
     ),
 ];
 
@@ -72,7 +78,23 @@ impl SqliteStore {
                 )
             })
             .collect();
-        Migrator::with_migrations(migrations).run(&pool).await?;
+        // SQLite has no migration lock of its own: two processes opening a new
+        // database at once (a server and an import) would both apply the same
+        // migration. An OS file lock beside the database serialises them.
+        let lock_path = path.with_extension("migrate.lock");
+        let lock = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&lock_path)
+            .map_err(|e| StoreError::Io(format!("{}: {e}", lock_path.display())))?;
+        let lock = tokio::task::spawn_blocking(move || lock.lock().map(|()| lock))
+            .await
+            .map_err(|e| StoreError::Io(e.to_string()))?
+            .map_err(|e| StoreError::Io(format!("{}: {e}", lock_path.display())))?;
+        let result = Migrator::with_migrations(migrations).run(&pool).await;
+        drop(lock);
+        result?;
         Ok(SqliteStore { pool })
     }
 

@@ -1,0 +1,339 @@
+//! Subscriptions and digests on the SQLite backend: double opt-in, manage
+//! and unsubscribe tokens, the per-period send record, and the papers each
+//! subscription has already been sent.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use sqlx::Row;
+use sqlx::sqlite::SqliteRow;
+
+use crate::sqlite::SqliteStore;
+use crate::{ListedPaper, Result, StoreError, format_timestamp, rows};
+
+/// A subscription as stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Subscription {
+    pub id: i64,
+    pub email: String,
+    /// `daily` or `weekly`.
+    pub cadence: String,
+    pub query: Option<String>,
+    pub categories: Vec<String>,
+    /// `pending`, `active`, `paused` or `unsubscribed`.
+    pub status: String,
+    pub hard_bounces: i64,
+}
+
+/// What a subscription asks for, before it is stored.
+#[derive(Clone, Debug, PartialEq)]
+pub struct NewSubscription {
+    pub email: String,
+    pub cadence: String,
+    pub query: Option<String>,
+    pub categories: Vec<String>,
+    pub user_id: Option<i64>,
+    pub confirm_token_hash: String,
+    pub confirm_expires_at: Timestamp,
+    pub manage_token_hash: String,
+}
+
+/// How a subscribe request ended.
+#[derive(Clone, Debug, PartialEq)]
+pub enum SubscribeOutcome {
+    /// A new pending subscription: send the confirmation.
+    Created(Subscription),
+    /// The same subscription exists and is still pending: a fresh confirmation
+    /// token was set, send it again.
+    StillPending(Subscription),
+    /// The same subscription is already active: nothing to do.
+    AlreadyActive(Subscription),
+}
+
+fn sub_from_row(row: &SqliteRow) -> Result<Subscription> {
+    let cats: Option<String> = row.try_get("categories")?;
+    Ok(Subscription {
+        id: row.try_get("id")?,
+        email: row.try_get("email")?,
+        cadence: row.try_get("cadence")?,
+        query: row.try_get("query")?,
+        categories: cats
+            .map(|c| serde_json::from_str(&c))
+            .transpose()
+            .map_err(|e| StoreError::Corrupt {
+                what: "subscription".into(),
+                detail: e.to_string(),
+            })?
+            .unwrap_or_default(),
+        status: row.try_get("status")?,
+        hard_bounces: row.try_get("hard_bounces")?,
+    })
+}
+
+const SUB_COLS: &str = "id, email, cadence, query, categories, status, hard_bounces";
+
+fn dedup_key(n: &NewSubscription) -> String {
+    let mut cats = n.categories.clone();
+    cats.sort();
+    format!(
+        "{}|{}|{}|{}",
+        n.email.to_ascii_lowercase(),
+        n.cadence,
+        n.query.as_deref().unwrap_or("").trim().to_lowercase(),
+        cats.join(",")
+    )
+}
+
+impl SqliteStore {
+    pub async fn subscribe(&self, n: &NewSubscription, now: Timestamp) -> Result<SubscribeOutcome> {
+        let key = dedup_key(n);
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let sql = format!("SELECT {SUB_COLS} FROM subscriptions WHERE dedup_key = ?");
+        let existing = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(&key)
+            .fetch_optional(&mut *tx)
+            .await?;
+        let outcome = if let Some(row) = existing {
+            let sub = sub_from_row(&row)?;
+            if sub.status == "active" {
+                SubscribeOutcome::AlreadyActive(sub)
+            } else {
+                // Pending, paused or unsubscribed: confirm again from scratch.
+                sqlx::query(
+                    "UPDATE subscriptions SET status = 'pending', confirm_token_hash = ?, confirm_expires_at = ?,
+                        manage_token_hash = ? WHERE id = ?",
+                )
+                .bind(&n.confirm_token_hash)
+                .bind(format_timestamp(n.confirm_expires_at))
+                .bind(&n.manage_token_hash)
+                .bind(sub.id)
+                .execute(&mut *tx)
+                .await?;
+                SubscribeOutcome::StillPending(Subscription {
+                    status: "pending".into(),
+                    ..sub
+                })
+            }
+        } else {
+            let cats = (!n.categories.is_empty())
+                .then(|| serde_json::to_string(&n.categories).unwrap_or_else(|_| "[]".into()));
+            let id = sqlx::query(
+                "INSERT INTO subscriptions (email, cadence, query, categories, dedup_key, status,
+                    confirm_token_hash, confirm_expires_at, manage_token_hash, user_id, created_at)
+                 VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)",
+            )
+            .bind(&n.email)
+            .bind(&n.cadence)
+            .bind(&n.query)
+            .bind(cats)
+            .bind(&key)
+            .bind(&n.confirm_token_hash)
+            .bind(format_timestamp(n.confirm_expires_at))
+            .bind(&n.manage_token_hash)
+            .bind(n.user_id)
+            .bind(format_timestamp(now))
+            .execute(&mut *tx)
+            .await?
+            .last_insert_rowid();
+            SubscribeOutcome::Created(Subscription {
+                id,
+                email: n.email.clone(),
+                cadence: n.cadence.clone(),
+                query: n.query.clone(),
+                categories: n.categories.clone(),
+                status: "pending".into(),
+                hard_bounces: 0,
+            })
+        };
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// Confirms with a single-use, unexpired token.
+    pub async fn confirm_subscription(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<Subscription>> {
+        let now = format_timestamp(now);
+        let id: Option<i64> = sqlx::query_scalar(
+            "UPDATE subscriptions SET status = 'active', confirmed_at = ?1, confirm_token_hash = NULL
+             WHERE confirm_token_hash = ?2 AND status = 'pending' AND confirm_expires_at > ?1
+             RETURNING id",
+        )
+        .bind(&now)
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?;
+        match id {
+            Some(id) => self.subscription(id).await,
+            None => Ok(None),
+        }
+    }
+
+    pub async fn subscription(&self, id: i64) -> Result<Option<Subscription>> {
+        let sql = format!("SELECT {SUB_COLS} FROM subscriptions WHERE id = ?");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(sub_from_row).transpose()
+    }
+
+    /// The subscription a manage/unsubscribe token belongs to.
+    pub async fn subscription_by_manage_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<Subscription>> {
+        let sql = format!("SELECT {SUB_COLS} FROM subscriptions WHERE manage_token_hash = ?");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(sub_from_row).transpose()
+    }
+
+    /// Every subscription of an address (for the manage page).
+    pub async fn subscriptions_of(&self, email: &str) -> Result<Vec<Subscription>> {
+        let sql = format!("SELECT {SUB_COLS} FROM subscriptions WHERE email = ? ORDER BY id");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(email)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(sub_from_row).collect()
+    }
+
+    pub async fn set_subscription_status(&self, id: i64, status: &str) -> Result<bool> {
+        let done = sqlx::query("UPDATE subscriptions SET status = ? WHERE id = ?")
+            .bind(status)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    /// Active subscriptions of a cadence that have no record for `period` yet.
+    pub async fn due_subscriptions(
+        &self,
+        cadence: &str,
+        period: &str,
+    ) -> Result<Vec<Subscription>> {
+        let sql = format!(
+            "SELECT {SUB_COLS} FROM subscriptions s WHERE status = 'active' AND cadence = ?
+               AND NOT EXISTS (SELECT 1 FROM digest_sends d WHERE d.subscription_id = s.id AND d.period = ?)
+             ORDER BY id"
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(cadence)
+            .bind(period)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(sub_from_row).collect()
+    }
+
+    /// Which of `papers` were already sent to the subscription.
+    pub async fn already_sent(
+        &self,
+        subscription_id: i64,
+        papers: &[String],
+    ) -> Result<Vec<String>> {
+        if papers.is_empty() {
+            return Ok(Vec::new());
+        }
+        let marks = vec!["?"; papers.len()].join(",");
+        let sql = format!(
+            "SELECT paper_id FROM subscription_papers WHERE subscription_id = ? AND paper_id IN ({marks})"
+        );
+        let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(subscription_id);
+        for p in papers {
+            q = q.bind(p);
+        }
+        Ok(q.fetch_all(&self.pool).await?)
+    }
+
+    /// Records a digest's outcome for a period, and (when sent) its papers,
+    /// in one transaction.
+    pub async fn record_digest(
+        &self,
+        subscription_id: i64,
+        period: &str,
+        status: &str,
+        papers: &[String],
+        attempts: i64,
+        error: Option<&str>,
+        now: Timestamp,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query(
+            "INSERT INTO digest_sends (subscription_id, period, status, attempts, papers, error, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?)
+             ON CONFLICT(subscription_id, period) DO UPDATE SET status = excluded.status,
+                attempts = excluded.attempts, papers = excluded.papers, error = excluded.error,
+                updated_at = excluded.updated_at",
+        )
+        .bind(subscription_id)
+        .bind(period)
+        .bind(status)
+        .bind(attempts)
+        .bind(papers.len() as i64)
+        .bind(error)
+        .bind(format_timestamp(now))
+        .execute(&mut *tx)
+        .await?;
+        if status == "sent" {
+            for p in papers {
+                sqlx::query(
+                    "INSERT OR IGNORE INTO subscription_papers (subscription_id, paper_id, period) VALUES (?, ?, ?)",
+                )
+                .bind(subscription_id)
+                .bind(p)
+                .bind(period)
+                .execute(&mut *tx)
+                .await?;
+            }
+        }
+        if status == "failed" {
+            sqlx::query(
+                "UPDATE subscriptions SET hard_bounces = hard_bounces + 1,
+                    status = CASE WHEN hard_bounces + 1 >= 3 THEN 'paused' ELSE status END
+                 WHERE id = ?",
+            )
+            .bind(subscription_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Papers listed or published in `[from, to]`, optionally in any of
+    /// `categories`, most upvoted first.
+    pub async fn papers_between(
+        &self,
+        from: Date,
+        to: Date,
+        categories: &[String],
+        limit: u64,
+    ) -> Result<Vec<ListedPaper>> {
+        let cats = serde_json::to_string(categories).unwrap_or_else(|_| "[]".into());
+        let sql = format!(
+            "SELECT {cols} FROM papers p
+             LEFT JOIN daily_listings l ON l.paper_id = p.id
+               AND l.day = (SELECT MAX(day) FROM daily_listings WHERE paper_id = p.id AND day BETWEEN ?1 AND ?2)
+             WHERE p.hidden = 0
+               AND (l.day IS NOT NULL OR substr(p.published_at, 1, 10) BETWEEN ?1 AND ?2)
+               AND (?3 = '[]' OR EXISTS (SELECT 1 FROM json_each(p.categories) c
+                                         WHERE c.value IN (SELECT value FROM json_each(?3))))
+             ORDER BY (p.upvotes_baseline + p.local_votes) DESC, p.published_at DESC, p.id
+             LIMIT ?4",
+            cols = rows::LISTED_COLUMNS
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(from.to_string())
+            .bind(to.to_string())
+            .bind(cats)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(rows::listed_from_row).collect()
+    }
+}
