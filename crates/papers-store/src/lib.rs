@@ -15,7 +15,7 @@ use papers_core::{ArxivId, Comment, DailyListing, IngestRecord, Paper, Role, Use
 
 pub use community::Refusal;
 pub use sqlite::SqliteStore;
-pub use subscriptions::{NewSubscription, SubscribeOutcome, Subscription};
+pub use subscriptions::{DigestRecord, NewSubscription, SubscribeOutcome, Subscription};
 
 /// Errors from the store. `Database` is always our fault, never the user's.
 #[derive(Debug, thiserror::Error)]
@@ -267,7 +267,7 @@ dispatch! {
     fn already_sent(&self, subscription_id: i64, papers: &[String]) -> Result<Vec<String>>;
     /// Records a digest's outcome (and its papers when sent); a failure counts
     /// as a hard bounce, and three pause the subscription.
-    fn record_digest(&self, subscription_id: i64, period: &str, status: &str, papers: &[String], attempts: i64, error: Option<&str>, now: Timestamp) -> Result<()>;
+    fn record_digest(&self, r: &DigestRecord<'_>, now: Timestamp) -> Result<()>;
     /// Papers listed or published in a window, optionally in some categories.
     fn papers_between(&self, from: Date, to: Date, categories: &[String], limit: u64) -> Result<Vec<ListedPaper>>;
 }

@@ -24,6 +24,18 @@ pub struct Subscription {
     pub hard_bounces: i64,
 }
 
+/// The outcome of one digest for one subscription and period.
+#[derive(Clone, Copy, Debug)]
+pub struct DigestRecord<'a> {
+    pub subscription_id: i64,
+    pub period: &'a str,
+    /// `sent`, `failed` or `empty`.
+    pub status: &'a str,
+    pub papers: &'a [String],
+    pub attempts: i64,
+    pub error: Option<&'a str>,
+}
+
 /// What a subscription asks for, before it is stored.
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewSubscription {
@@ -252,16 +264,15 @@ impl SqliteStore {
 
     /// Records a digest's outcome for a period, and (when sent) its papers,
     /// in one transaction.
-    pub async fn record_digest(
-        &self,
-        subscription_id: i64,
-        period: &str,
-        status: &str,
-        papers: &[String],
-        attempts: i64,
-        error: Option<&str>,
-        now: Timestamp,
-    ) -> Result<()> {
+    pub async fn record_digest(&self, r: &DigestRecord<'_>, now: Timestamp) -> Result<()> {
+        let DigestRecord {
+            subscription_id,
+            period,
+            status,
+            papers,
+            attempts,
+            error,
+        } = *r;
         let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
         sqlx::query(
             "INSERT INTO digest_sends (subscription_id, period, status, attempts, papers, error, updated_at)
