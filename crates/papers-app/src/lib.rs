@@ -9,6 +9,7 @@ mod auth;
 mod comments;
 mod community;
 mod markdown;
+mod subscriptions;
 
 use std::sync::Arc;
 
@@ -20,6 +21,10 @@ pub use auth::{NewSession, hash_password, random_token, sha256_hex, verify_passw
 pub use comments::CommentView;
 pub use community::{Submission, TrendingItem, rank_trending};
 pub use markdown::render_markdown;
+pub use subscriptions::{
+    DIGEST_SIZE, DigestReport, MailContext, Period, SavedSearch, SubscribeResult, default_period,
+    default_retry, is_known_category,
+};
 
 /// What kind of refusal an [`AppError::Refused`] is; the web layer maps each
 /// to a status code.

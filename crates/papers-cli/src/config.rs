@@ -20,6 +20,48 @@ pub struct Config {
     pub harvest: HarvestSettings,
     pub trending: TrendingParams,
     pub community: CommunityConfig,
+    pub mail: MailConfig,
+    pub digest: DigestConfig,
+}
+
+#[derive(Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MailConfig {
+    /// `smtp://host:port`, `smtp+starttls://user:pass@host:587` or
+    /// `smtps://user:pass@host:465`; unset, mails go to `DATA_DIR/outbox/`.
+    pub smtp_url: Option<String>,
+    /// The From of every mail.
+    pub from: String,
+}
+
+impl std::fmt::Debug for MailConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // The SMTP URL may hold a password.
+        f.debug_struct("MailConfig")
+            .field("smtp_url", &self.smtp_url.as_ref().map(|_| "<set>"))
+            .field("from", &self.from)
+            .finish()
+    }
+}
+
+impl Default for MailConfig {
+    fn default() -> Self {
+        MailConfig {
+            smtp_url: None,
+            from: "Daily Papers <papers@localhost>".to_string(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq, Default)]
+#[serde(deny_unknown_fields, default)]
+pub struct DigestConfig {
+    /// When the server sends digests itself: `"HH:MM"` America/New_York
+    /// (daily on weekdays, weekly on Mondays); unset, it does not (use cron
+    /// with `papers digest send`).
+    pub schedule: Option<String>,
+    /// Mails sent at once.
+    pub concurrency: Option<usize>,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -76,6 +118,8 @@ impl Default for Config {
             harvest: HarvestSettings::default(),
             trending: TrendingParams::default(),
             community: CommunityConfig::default(),
+            mail: MailConfig::default(),
+            digest: DigestConfig::default(),
         }
     }
 }
@@ -158,6 +202,12 @@ impl Config {
                 _ => bail!("PAPERS_RATE_LIMITS={v:?}: use on or off"),
             };
         }
+        if let Some(v) = env("PAPERS_SMTP_URL") {
+            cfg.mail.smtp_url = Some(v);
+        }
+        if let Some(v) = env("PAPERS_MAIL_FROM") {
+            cfg.mail.from = v;
+        }
         if let Some(v) = env("PAPERS_HF_BASE") {
             cfg.harvest.hf_base = v;
         }
@@ -206,6 +256,16 @@ impl Config {
                 self.server.base_url
             );
         }
+        if let Some(s) = &self.digest.schedule {
+            self.digest_time()
+                .with_context(|| format!("digest.schedule {s:?} is not HH:MM"))?;
+        }
+        if let Some(url) = &self.mail.smtp_url {
+            papers_mail::MailerConfig::from_url(url)
+                .map_err(|e| anyhow::anyhow!("mail.smtp_url: {e}"))?;
+        }
+        papers_mail::MailSettings::new(&self.mail.from, &self.server.base_url)
+            .map_err(|e| anyhow::anyhow!("mail.from {:?}: {e}", self.mail.from))?;
         if self.community.min_password_len < 8 {
             bail!("community.min_password_len must be at least 8");
         }
@@ -222,6 +282,36 @@ impl Config {
             bail!("harvest.user_agent must not be empty");
         }
         Ok(())
+    }
+
+    /// The time of day the server sends digests, if scheduled.
+    pub fn digest_time(&self) -> Result<Option<jiff::civil::Time>> {
+        match &self.digest.schedule {
+            None => Ok(None),
+            Some(s) => Ok(Some(s.parse::<jiff::civil::Time>()?)),
+        }
+    }
+
+    /// The mail context: SMTP when configured, else an outbox directory.
+    pub fn mail_context(&self) -> Result<papers_app::MailContext> {
+        let mailer = match &self.mail.smtp_url {
+            Some(url) => {
+                let c = papers_mail::MailerConfig::from_url(url)
+                    .map_err(|e| anyhow::anyhow!("mail.smtp_url: {e}"))?;
+                papers_mail::Mailer::new(&c).map_err(|e| anyhow::anyhow!("mail.smtp_url: {e}"))?
+            }
+            None => {
+                let dir = self.data_dir.join("outbox");
+                tracing::info!(outbox = %dir.display(), "no SMTP configured: mails are written to the outbox");
+                papers_mail::Mailer::outbox(dir)
+            }
+        };
+        Ok(papers_app::MailContext {
+            mailer,
+            settings: papers_mail::MailSettings::new(&self.mail.from, &self.server.base_url)
+                .map_err(|e| anyhow::anyhow!("mail.from: {e}"))?,
+            retry: papers_app::default_retry(),
+        })
     }
 
     pub fn bind_addr(&self) -> Result<SocketAddr> {

@@ -3,6 +3,7 @@
 //! together; the work itself lives in them.
 
 mod config;
+mod digest;
 mod harvest;
 mod ingest;
 mod serve;
@@ -67,6 +68,11 @@ enum Command {
     Harvest {
         #[command(subcommand)]
         source: harvest::HarvestSource,
+    },
+    /// Email digests of the papers subscribers asked for.
+    Digest {
+        #[command(subcommand)]
+        action: digest::DigestAction,
     },
     /// Manage accounts.
     User {
@@ -183,6 +189,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             batch_size,
         } => ingest::run(&cfg, &format, paths, batch_size.max(1), progress).await,
         Command::Harvest { source } => harvest::run(&cfg, source, progress).await,
+        Command::Digest { action } => digest::run(&cfg, action, progress).await,
         Command::User {
             action:
                 UserAction::Create {

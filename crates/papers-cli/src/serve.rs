@@ -86,12 +86,19 @@ pub async fn run(cfg: &Config, demo: bool, progress: bool) -> Result<ExitCode> {
             trending: cfg.trending,
             secure_cookies: cfg.server.base_url.starts_with("https://"),
             rate_limits: cfg.server.rate_limits,
+            base_url: cfg.server.base_url.clone(),
         },
-    )
-    .with_notifier(papers_web::Notifier::new(
-        cfg.server.base_url.clone(),
-        Some(cfg.data_dir.join("outbox")),
-    ));
+        cfg.mail_context()?,
+    );
+    if let Some(at) = cfg.digest_time()? {
+        tokio::spawn(crate::digest::schedule(
+            state.community.clone(),
+            state.mail.clone(),
+            at,
+            cfg.digest.concurrency.unwrap_or(16),
+        ));
+        tracing::info!(%at, "digests are scheduled (America/New_York)");
+    }
     if !cfg.server.rate_limits {
         tracing::warn!("rate limits are off (PAPERS_RATE_LIMITS=off)");
     }

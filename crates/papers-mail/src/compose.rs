@@ -438,7 +438,7 @@ fn thousands(n: i64) -> String {
         out.push('-');
     }
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -449,9 +449,9 @@ fn thousands(n: i64) -> String {
 /// `1 hour`, `30 minutes`, `2 days`.
 fn human_duration(d: Duration) -> String {
     let minutes = d.as_secs().div_ceil(60).max(1);
-    let (n, unit) = if minutes % (24 * 60) == 0 {
+    let (n, unit) = if minutes.is_multiple_of(24 * 60) {
         (minutes / (24 * 60), "day")
-    } else if minutes % 60 == 0 {
+    } else if minutes.is_multiple_of(60) {
         (minutes / 60, "hour")
     } else {
         (minutes, "minute")

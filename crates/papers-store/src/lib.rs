@@ -259,7 +259,7 @@ dispatch! {
     /// Activates a subscription with its single-use, unexpired token.
     fn confirm_subscription(&self, token_hash: &str, now: Timestamp) -> Result<Option<Subscription>>;
     fn subscription(&self, id: i64) -> Result<Option<Subscription>>;
-    fn subscription_by_manage_token(&self, token_hash: &str) -> Result<Option<Subscription>>;
+    fn subscription_by_manage_token(&self, token: &str) -> Result<Option<Subscription>>;
     fn subscriptions_of(&self, email: &str) -> Result<Vec<Subscription>>;
     fn set_subscription_status(&self, id: i64, status: &str) -> Result<bool>;
     /// Active subscriptions of a cadence with nothing recorded for `period`.
@@ -268,6 +268,8 @@ dispatch! {
     /// Records a digest's outcome (and its papers when sent); a failure counts
     /// as a hard bounce, and three pause the subscription.
     fn record_digest(&self, r: &DigestRecord<'_>, now: Timestamp) -> Result<()>;
+    /// Forgets a claimed-but-unsent digest so a later run retries it.
+    fn release_digest(&self, subscription_id: i64, period: &str) -> Result<()>;
     /// Papers listed or published in a window, optionally in some categories.
     fn papers_between(&self, from: Date, to: Date, categories: &[String], limit: u64) -> Result<Vec<ListedPaper>>;
 }

@@ -22,6 +22,8 @@ pub struct Subscription {
     /// `pending`, `active`, `paused` or `unsubscribed`.
     pub status: String,
     pub hard_bounces: i64,
+    /// The capability in the manage and unsubscribe links of every mail.
+    pub manage_token: String,
 }
 
 /// The outcome of one digest for one subscription and period.
@@ -46,7 +48,8 @@ pub struct NewSubscription {
     pub user_id: Option<i64>,
     pub confirm_token_hash: String,
     pub confirm_expires_at: Timestamp,
-    pub manage_token_hash: String,
+    /// The token of the manage and unsubscribe links.
+    pub manage_token: String,
 }
 
 /// How a subscribe request ended.
@@ -78,10 +81,11 @@ fn sub_from_row(row: &SqliteRow) -> Result<Subscription> {
             .unwrap_or_default(),
         status: row.try_get("status")?,
         hard_bounces: row.try_get("hard_bounces")?,
+        manage_token: row.try_get("manage_token")?,
     })
 }
 
-const SUB_COLS: &str = "id, email, cadence, query, categories, status, hard_bounces";
+const SUB_COLS: &str = "id, email, cadence, query, categories, status, hard_bounces, manage_token";
 
 fn dedup_key(n: &NewSubscription) -> String {
     let mut cats = n.categories.clone();
@@ -112,16 +116,17 @@ impl SqliteStore {
                 // Pending, paused or unsubscribed: confirm again from scratch.
                 sqlx::query(
                     "UPDATE subscriptions SET status = 'pending', confirm_token_hash = ?, confirm_expires_at = ?,
-                        manage_token_hash = ? WHERE id = ?",
+                        manage_token = ? WHERE id = ?",
                 )
                 .bind(&n.confirm_token_hash)
                 .bind(format_timestamp(n.confirm_expires_at))
-                .bind(&n.manage_token_hash)
+                .bind(&n.manage_token)
                 .bind(sub.id)
                 .execute(&mut *tx)
                 .await?;
                 SubscribeOutcome::StillPending(Subscription {
                     status: "pending".into(),
+                    manage_token: n.manage_token.clone(),
                     ..sub
                 })
             }
@@ -130,7 +135,7 @@ impl SqliteStore {
                 .then(|| serde_json::to_string(&n.categories).unwrap_or_else(|_| "[]".into()));
             let id = sqlx::query(
                 "INSERT INTO subscriptions (email, cadence, query, categories, dedup_key, status,
-                    confirm_token_hash, confirm_expires_at, manage_token_hash, user_id, created_at)
+                    confirm_token_hash, confirm_expires_at, manage_token, user_id, created_at)
                  VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)",
             )
             .bind(&n.email)
@@ -140,7 +145,7 @@ impl SqliteStore {
             .bind(&key)
             .bind(&n.confirm_token_hash)
             .bind(format_timestamp(n.confirm_expires_at))
-            .bind(&n.manage_token_hash)
+            .bind(&n.manage_token)
             .bind(n.user_id)
             .bind(format_timestamp(now))
             .execute(&mut *tx)
@@ -154,6 +159,7 @@ impl SqliteStore {
                 categories: n.categories.clone(),
                 status: "pending".into(),
                 hard_bounces: 0,
+                manage_token: n.manage_token.clone(),
             })
         };
         tx.commit().await?;
@@ -192,13 +198,10 @@ impl SqliteStore {
     }
 
     /// The subscription a manage/unsubscribe token belongs to.
-    pub async fn subscription_by_manage_token(
-        &self,
-        token_hash: &str,
-    ) -> Result<Option<Subscription>> {
-        let sql = format!("SELECT {SUB_COLS} FROM subscriptions WHERE manage_token_hash = ?");
+    pub async fn subscription_by_manage_token(&self, token: &str) -> Result<Option<Subscription>> {
+        let sql = format!("SELECT {SUB_COLS} FROM subscriptions WHERE manage_token = ?");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(token_hash)
+            .bind(token)
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(sub_from_row).transpose()
@@ -313,6 +316,16 @@ impl SqliteStore {
             .await?;
         }
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// Forgets a claimed-but-unsent digest so a later run retries it.
+    pub async fn release_digest(&self, subscription_id: i64, period: &str) -> Result<()> {
+        sqlx::query("DELETE FROM digest_sends WHERE subscription_id = ? AND period = ? AND status = 'sending'")
+            .bind(subscription_id)
+            .bind(period)
+            .execute(&self.pool)
+            .await?;
         Ok(())
     }
 

@@ -89,13 +89,16 @@ fn safe_next(next: Option<&str>) -> String {
     }
 }
 
-async fn layout_for(state: &AppState, who: Option<&Viewer>) -> Result<Layout, PageError> {
+pub(crate) async fn layout_for(
+    state: &AppState,
+    who: Option<&Viewer>,
+) -> Result<Layout, PageError> {
     Ok(Layout::for_viewer(latest_day(state).await?, who))
 }
 
 /// The anonymous double-submit CSRF token: the `dp_csrf` cookie's value, or a
 /// fresh one to set.
-fn anonymous_csrf(headers: &HeaderMap) -> Result<(String, bool), PageError> {
+pub(crate) fn anonymous_csrf(headers: &HeaderMap) -> Result<(String, bool), PageError> {
     match cookie(headers, CSRF_COOKIE) {
         Some(v) if v.len() >= 32 => Ok((v, false)),
         _ => Ok((random_token("").map_err(PageError::from)?, true)),
@@ -104,7 +107,7 @@ fn anonymous_csrf(headers: &HeaderMap) -> Result<(String, bool), PageError> {
 
 /// Checks the form's CSRF token: against the session when signed in, else
 /// against the `dp_csrf` cookie. Answers the viewer, if any.
-async fn check_csrf(
+pub(crate) async fn check_csrf(
     state: &AppState,
     headers: &HeaderMap,
     sent: Option<&str>,
@@ -151,7 +154,7 @@ fn urlencode(s: &str) -> String {
         .collect()
 }
 
-fn with_cookie(mut resp: Response, value: HeaderValue) -> Response {
+pub(crate) fn with_cookie(mut resp: Response, value: HeaderValue) -> Response {
     resp.headers_mut().append(header::SET_COOKIE, value);
     resp
 }
@@ -491,7 +494,14 @@ pub(crate) async fn reset(
     match state.community.request_password_reset(&f.email).await {
         Ok(found) => {
             if let Some((user, token)) = found {
-                state.notifier.password_reset(&user, &token).await;
+                crate::notify::password_reset(
+                    &state.mail,
+                    &state.config.base_url,
+                    &user,
+                    &token,
+                    state.clock.now(),
+                )
+                .await;
             }
             let msg = "If an account uses that address, a reset link is on its way. It works once, for an hour.";
             auth_page(
@@ -948,8 +958,10 @@ pub(crate) async fn trending(State(state): State<AppState>, headers: HeaderMap) 
                 score: format!("{:.4}", t.score.score),
             })
             .collect();
+        let mut layout = layout_for(&state, who.as_ref()).await?;
+        layout.feed_path = Some("/papers/trending".into());
         Ok(render(&TrendingPage {
-            layout: layout_for(&state, who.as_ref()).await?,
+            layout,
             gravity: params.gravity,
             offset_hours: params.offset_hours,
             window_days: params.window_days,

@@ -7,9 +7,11 @@ mod api;
 mod cache;
 mod community_api;
 mod community_pages;
+mod feeds;
 mod notify;
 mod pages;
 mod session;
+mod subscriptions;
 pub mod wire;
 
 use std::future::Future;
@@ -19,14 +21,13 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::{get, post};
-use papers_app::{Community, CommunitySettings};
+use papers_app::{Community, CommunitySettings, MailContext};
 use papers_core::{Clock, TrendingParams};
 use papers_ingest::harvest::{ArxivApiClient, HarvestConfig, HttpFetcher};
 use papers_store::Store;
 use tokio::net::TcpListener;
 
 pub use cache::ResponseCache;
-pub use notify::{Notifier, SentNotice};
 pub use session::RateLimiter;
 
 /// Settings the web layer needs.
@@ -39,6 +40,8 @@ pub struct WebConfig {
     pub secure_cookies: bool,
     /// Per-IP and per-user rate limits on sign-in and writes.
     pub rate_limits: bool,
+    /// The site's public address, for feeds and mails.
+    pub base_url: String,
 }
 
 impl Default for WebConfig {
@@ -48,6 +51,7 @@ impl Default for WebConfig {
             trending: TrendingParams::default(),
             secure_cookies: false,
             rate_limits: true,
+            base_url: "http://127.0.0.1:8080".to_string(),
         }
     }
 }
@@ -61,13 +65,14 @@ pub struct AppState {
     pub config: Arc<WebConfig>,
     pub cache: ResponseCache,
     pub limiter: RateLimiter,
-    pub notifier: Notifier,
+    /// The mailer and what mails link to.
+    pub mail: MailContext,
 }
 
 impl AppState {
     /// State around the community use cases (which carry the store, the
     /// clock and the arXiv client).
-    pub fn with_community(community: Community, config: WebConfig) -> Self {
+    pub fn with_community(community: Community, config: WebConfig, mail: MailContext) -> Self {
         let cache = ResponseCache::new(config.cache_ttl, 2048);
         let limiter = RateLimiter::new(config.rate_limits);
         AppState {
@@ -77,14 +82,8 @@ impl AppState {
             config: Arc::new(config),
             cache,
             limiter,
-            notifier: Notifier::default(),
+            mail,
         }
-    }
-
-    /// Uses `notifier` for the mails the site sends.
-    pub fn with_notifier(mut self, notifier: Notifier) -> Self {
-        self.notifier = notifier;
-        self
     }
 
     /// State with default community settings and the public arXiv API.
@@ -92,7 +91,8 @@ impl AppState {
         store: Store,
         clock: Arc<dyn Clock>,
         config: WebConfig,
-    ) -> Result<Self, papers_ingest::harvest::HarvestError> {
+    ) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
+        let mail = memory_mail(&config.base_url)?;
         let arxiv = ArxivApiClient::new(
             ArxivApiClient::DEFAULT_BASE,
             HttpFetcher::new(HarvestConfig::default())?,
@@ -104,8 +104,19 @@ impl AppState {
         Ok(AppState::with_community(
             Community::new(store, clock, arxiv, settings),
             config,
+            mail,
         ))
     }
+}
+
+/// A mail context that keeps mails in memory (tests; a site without SMTP
+/// uses an outbox directory instead).
+pub fn memory_mail(base_url: &str) -> Result<MailContext, papers_mail::ComposeError> {
+    Ok(MailContext {
+        mailer: papers_mail::Mailer::memory(papers_mail::MemoryMailbox::new()),
+        settings: papers_mail::MailSettings::new("Daily Papers <papers@localhost>", base_url)?,
+        retry: papers_app::default_retry(),
+    })
 }
 
 /// The whole site: pages, API and assets.
@@ -118,6 +129,23 @@ pub fn router(state: AppState) -> Router {
         .route("/papers/{id}", get(pages::paper))
         .route("/papers/{archive}/{num}", get(pages::old_style_paper))
         .route("/papers/trending", get(community_pages::trending))
+        .route("/papers/trending/{file}", get(feeds::trending))
+        .route("/papers/date/{date}/{file}", get(feeds::day))
+        .route("/papers/week/{week}/{file}", get(feeds::week))
+        .route("/papers/month/{month}/{file}", get(feeds::month))
+        .route("/papers/category/{cat}", get(subscriptions::category_page))
+        .route("/papers/category/{cat}/{file}", get(feeds::category))
+        .route(
+            "/subscribe",
+            get(subscriptions::subscribe_form).post(subscriptions::subscribe),
+        )
+        .route("/subscriptions/confirm", get(subscriptions::confirm))
+        .route("/subscriptions/manage", get(subscriptions::manage))
+        .route(
+            "/unsubscribe",
+            get(subscriptions::unsubscribe_page).post(subscriptions::unsubscribe),
+        )
+        .route("/api/subscriptions", post(subscriptions::api_subscribe))
         .route(
             "/signup",
             get(community_pages::sign_up_form).post(community_pages::sign_up),

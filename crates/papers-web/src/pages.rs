@@ -28,6 +28,8 @@ pub(crate) struct Layout {
     pub is_admin: bool,
     /// The token every form on the page carries.
     pub csrf: String,
+    /// The list's path, whose `/feed.atom` and `/feed.rss` are its feeds.
+    pub feed_path: Option<String>,
 }
 
 impl Layout {
@@ -38,6 +40,7 @@ impl Layout {
             viewer: None,
             is_admin: false,
             csrf: String::new(),
+            feed_path: None,
         }
     }
 
@@ -386,8 +389,10 @@ async fn feed_page(
         }
     });
     let heading = window.title();
+    let mut layout = Layout::for_viewer(latest, who);
+    layout.feed_path = Some(window.path());
     let view = FeedPage {
-        layout: Layout::for_viewer(latest, who),
+        layout,
         heading,
         kind: window.kind(),
         day_path: DateWindow::Day(anchor).path(),

@@ -11,7 +11,7 @@ CREATE TABLE subscriptions (
     status             TEXT NOT NULL CHECK (status IN ('pending', 'active', 'paused', 'unsubscribed')),
     confirm_token_hash TEXT UNIQUE,
     confirm_expires_at TEXT,
-    manage_token_hash  TEXT NOT NULL UNIQUE,
+    manage_token       TEXT NOT NULL UNIQUE,       -- capability in every mail's manage/unsubscribe links
     user_id            INTEGER REFERENCES users(id),
     hard_bounces       INTEGER NOT NULL DEFAULT 0,
     created_at         TEXT NOT NULL,
@@ -24,7 +24,7 @@ CREATE INDEX subscriptions_due ON subscriptions(status, cadence);
 CREATE TABLE digest_sends (
     subscription_id INTEGER NOT NULL REFERENCES subscriptions(id),
     period          TEXT NOT NULL,                -- "daily:2026-08-21" or "weekly:2026-W34"
-    status          TEXT NOT NULL CHECK (status IN ('sent', 'failed', 'empty')),
+    status          TEXT NOT NULL CHECK (status IN ('sending', 'sent', 'failed', 'empty')),
     attempts        INTEGER NOT NULL DEFAULT 0,
     papers          INTEGER NOT NULL DEFAULT 0,
     error           TEXT,

@@ -12,7 +12,7 @@ use papers_core::{
 };
 use papers_ingest::harvest::{ArxivApiClient, HarvestConfig, HttpFetcher};
 use papers_store::Store;
-use papers_web::{AppState, Notifier, WebConfig};
+use papers_web::{AppState, WebConfig, memory_mail};
 
 pub const NOW: &str = "2026-08-21T15:00:00Z";
 
@@ -122,10 +122,11 @@ pub async fn site_with(records: Vec<IngestRecord>, opts: Options) -> Site {
         WebConfig {
             cache_ttl: opts.cache_ttl,
             rate_limits: opts.rate_limits,
+            base_url: base.clone(),
             ..WebConfig::default()
         },
-    )
-    .with_notifier(Notifier::new(base.clone(), None));
+        memory_mail(&base).unwrap(),
+    );
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(papers_web::serve(listener, state.clone(), async {
         let _ = rx.await;

@@ -1,0 +1,146 @@
+//! `papers digest send`, and the server's optional digest schedule.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Result;
+use clap::Subcommand;
+use indicatif::{ProgressBar, ProgressStyle};
+use jiff::civil::{Date, Time, Weekday};
+use jiff::tz::TimeZone;
+use papers_app::{Community, DigestReport, MailContext, Period, default_period};
+use papers_core::{SystemClock, today_in_new_york};
+use papers_store::Store;
+
+use crate::config::Config;
+use crate::parse_date;
+
+#[derive(Debug, Subcommand)]
+pub enum DigestAction {
+    /// Build and send every due digest of a period. Safe to rerun: a
+    /// subscription gets one mail per period and never the same paper twice.
+    Send {
+        /// `daily` (weekdays) or `weekly`.
+        #[arg(long, value_parser = ["daily", "weekly"])]
+        period: String,
+        /// The day (daily) or a day of the week (weekly) [default: today in
+        /// New York for daily, last week for weekly].
+        #[arg(long, value_parser = parse_date)]
+        date: Option<Date>,
+        /// Mails sent at once.
+        #[arg(long, default_value_t = 16)]
+        concurrency: usize,
+    },
+}
+
+pub async fn run(cfg: &Config, action: DigestAction, progress: bool) -> Result<ExitCode> {
+    let DigestAction::Send {
+        period,
+        date,
+        concurrency,
+    } = action;
+    let store = Store::open(&cfg.database_url()).await?;
+    let community = crate::community(cfg, store.clone(), Arc::new(SystemClock))?;
+    let mail = cfg.mail_context()?;
+    let today = today_in_new_york(jiff::Timestamp::now());
+    let period = match date {
+        Some(d) if period == "weekly" => Period::Weekly(d),
+        Some(d) => Period::Daily(d),
+        None => default_period(&period, today),
+    };
+    let pb = if progress {
+        let pb = ProgressBar::new_spinner();
+        pb.set_style(
+            ProgressStyle::with_template("{spinner} digests {msg} · {elapsed}")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        pb.enable_steady_tick(Duration::from_millis(150));
+        pb
+    } else {
+        ProgressBar::hidden()
+    };
+    let crash_after: Option<u64> = std::env::var("PAPERS_DIGEST_CRASH_AFTER")
+        .ok()
+        .and_then(|v| v.parse().ok());
+    let bar = pb.clone();
+    let after_each = Arc::new(move |r: &DigestReport| {
+        bar.set_message(format!(
+            "{} sent, {} empty, {} failed of {}",
+            r.sent, r.empty, r.failed, r.due
+        ));
+        // Fault injection for the crash-resume test: die like `kill -9` once
+        // this many digests are recorded.
+        if crash_after.is_some_and(|n| r.sent >= n) {
+            std::process::abort();
+        }
+    });
+    let report = community
+        .send_digests(&mail, period, None, concurrency.max(1), after_each)
+        .await;
+    pb.finish_and_clear();
+    mail.mailer.shutdown().await;
+    store.close().await;
+    let report = report?;
+    println!("{}", serde_json::to_string(&report)?);
+    eprintln!(
+        "{}: {} due, {} sent, {} empty (not sent), {} failed, {} deferred",
+        period.key(),
+        report.due,
+        report.sent,
+        report.empty,
+        report.failed,
+        report.deferred
+    );
+    Ok(if report.failed > 0 || report.deferred > 0 {
+        ExitCode::from(2)
+    } else {
+        ExitCode::SUCCESS
+    })
+}
+
+/// Sends digests every day at `at` (America/New_York): daily ones on
+/// weekdays, weekly ones (for the week before) on Mondays.
+pub async fn schedule(community: Community, mail: MailContext, at: Time, concurrency: usize) {
+    let tz = TimeZone::get("America/New_York").unwrap_or(TimeZone::UTC);
+    loop {
+        let now = jiff::Timestamp::now().to_zoned_datetime(tz.clone());
+        let mut next = now.date().to_datetime(at);
+        if next <= now.datetime() {
+            next = next.saturating_add(jiff::ToSpan::day(1));
+        }
+        let wait = next
+            .to_zoned_datetime(tz.clone())
+            .map(|z| z.timestamp().duration_since(now.timestamp()))
+            .ok()
+            .and_then(|d| d.try_into().ok())
+            .unwrap_or(Duration::from_secs(3600));
+        tokio::time::sleep(wait).await;
+        let day = next.date();
+        let noop = Arc::new(|_: &DigestReport| {});
+        if !matches!(day.weekday(), Weekday::Saturday | Weekday::Sunday) {
+            match community
+                .send_digests(&mail, Period::Daily(day), None, concurrency, noop.clone())
+                .await
+            {
+                Ok(r) => tracing::info!(?r, "daily digests sent"),
+                Err(e) => tracing::error!(error = %e, "daily digests failed"),
+            }
+        }
+        if day.weekday() == Weekday::Monday {
+            match community
+                .send_digests(
+                    &mail,
+                    default_period("weekly", day),
+                    None,
+                    concurrency,
+                    noop,
+                )
+                .await
+            {
+                Ok(r) => tracing::info!(?r, "weekly digests sent"),
+                Err(e) => tracing::error!(error = %e, "weekly digests failed"),
+            }
+        }
+    }
+}
