@@ -2,8 +2,11 @@
 //! arXiv category, and a search. Feeds send `ETag` and `Last-Modified` and
 //! answer conditional requests with 304.
 
+use std::future::Future;
+
+use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use jiff::{Timestamp, ToSpan};
 use papers_core::{DateWindow, today_in_new_york};
@@ -13,6 +16,7 @@ use papers_feeds::{
 use papers_store::{ListedPaper, ListingQuery, ListingSort};
 
 use crate::AppState;
+use crate::cache::CachedResponse;
 use crate::pages::{PageError, latest_day};
 
 /// Papers a feed carries at most.
@@ -85,16 +89,15 @@ pub(crate) fn entry(base: &str, lp: &ListedPaper) -> FeedEntry {
     }
 }
 
-/// Renders a feed with conditional-request handling.
-pub(crate) fn respond(
+/// Renders a feed: its headers (type, ETag, Last-Modified) and body.
+pub(crate) fn render_feed(
     state: &AppState,
-    headers: &HeaderMap,
     format: Format,
     title: String,
     html_path: &str,
     feed_path: &str,
     papers: &[ListedPaper],
-) -> Response {
+) -> (HeaderMap, Bytes) {
     let base = state.config.base_url.trim_end_matches('/');
     let entries: Vec<FeedEntry> = papers.iter().map(|p| entry(base, p)).collect();
     let updated = last_modified(&entries).unwrap_or(Timestamp::UNIX_EPOCH);
@@ -105,39 +108,83 @@ pub(crate) fn respond(
         alternate_url: format!("{base}{html_path}"),
         updated,
     };
-    let etag = etag_for(&entries, &meta);
-    let last_mod = http_date(updated);
-    let fresh = match headers
-        .get(header::IF_NONE_MATCH)
-        .and_then(|v| v.to_str().ok())
-    {
-        Some(inm) => etag_matches(inm, &etag),
-        None => headers
-            .get(header::IF_MODIFIED_SINCE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|ims| ims == last_mod),
+    let body = match format {
+        Format::Atom => render_atom(&meta, &entries),
+        Format::Rss => render_rss(&meta, &entries),
     };
-    let mut resp = if fresh {
-        StatusCode::NOT_MODIFIED.into_response()
-    } else {
-        let body = match format {
-            Format::Atom => render_atom(&meta, &entries),
-            Format::Rss => render_rss(&meta, &entries),
-        };
-        ([(header::CONTENT_TYPE, format.content_type())], body).into_response()
-    };
-    let h = resp.headers_mut();
-    if let Ok(v) = HeaderValue::from_str(&etag) {
+    let mut h = HeaderMap::new();
+    h.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static(format.content_type()),
+    );
+    if let Ok(v) = HeaderValue::from_str(&etag_for(&entries, &meta)) {
         h.insert(header::ETAG, v);
     }
-    if let Ok(v) = HeaderValue::from_str(&last_mod) {
+    if let Ok(v) = HeaderValue::from_str(&http_date(updated)) {
         h.insert(header::LAST_MODIFIED, v);
     }
     h.insert(
         header::CACHE_CONTROL,
         HeaderValue::from_static("public, max-age=300"),
     );
-    resp
+    (h, Bytes::from(body))
+}
+
+/// Answers 304 when the request's validators match, else the feed.
+fn conditional(req: &HeaderMap, headers: HeaderMap, body: Bytes) -> Response {
+    let etag = headers
+        .get(header::ETAG)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let last_mod = headers
+        .get(header::LAST_MODIFIED)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let fresh = match req.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
+        Some(inm) => etag_matches(inm, etag),
+        None => req
+            .get(header::IF_MODIFIED_SINCE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ims| !last_mod.is_empty() && ims == last_mod),
+    };
+    if fresh {
+        let mut resp = StatusCode::NOT_MODIFIED.into_response();
+        for name in [header::ETAG, header::LAST_MODIFIED, header::CACHE_CONTROL] {
+            if let Some(v) = headers.get(&name) {
+                resp.headers_mut().insert(name, v.clone());
+            }
+        }
+        resp
+    } else {
+        (headers, body).into_response()
+    }
+}
+
+/// Serves a feed from the response cache, or builds and caches it; then
+/// answers conditional requests.
+async fn cached_feed<F>(state: &AppState, uri: &Uri, req: &HeaderMap, build: F) -> Response
+where
+    F: Future<Output = Result<(HeaderMap, Bytes), PageError>>,
+{
+    let key = format!("feed:{uri}");
+    if let Some(hit) = state.cache.get(&key) {
+        return conditional(req, hit.headers, hit.body);
+    }
+    let generation = state.cache.generation();
+    match build.await {
+        Ok((headers, body)) => {
+            state.cache.put(
+                key,
+                generation,
+                CachedResponse {
+                    headers: headers.clone(),
+                    body: body.clone(),
+                },
+            );
+            conditional(req, headers, body)
+        }
+        Err(e) => e.into_response(),
+    }
 }
 
 fn not_found() -> Response {
@@ -149,94 +196,95 @@ fn not_found() -> Response {
 
 async fn window_feed(
     state: &AppState,
-    headers: &HeaderMap,
+    uri: &Uri,
+    req: &HeaderMap,
     window: DateWindow,
     format: Format,
 ) -> Response {
-    let (from, to) = window.bounds();
-    let q = ListingQuery {
-        from,
-        to,
-        submitter: None,
-        sort: ListingSort::Upvotes,
-        offset: 0,
-        limit: FEED_SIZE,
-    };
-    match state.store.listings(&q).await {
-        Ok(page) => {
-            let path = window.path();
-            let feed_path = format!("{path}/{}", format.file());
-            respond(
-                state,
-                headers,
-                format,
-                window.title(),
-                &path,
-                &feed_path,
-                &page.items,
-            )
-        }
-        Err(e) => PageError::from(e).into_response(),
-    }
+    cached_feed(state, uri, req, async {
+        let (from, to) = window.bounds();
+        let q = ListingQuery {
+            from,
+            to,
+            submitter: None,
+            sort: ListingSort::Upvotes,
+            offset: 0,
+            limit: FEED_SIZE,
+        };
+        let page = state.store.listings(&q).await?;
+        let path = window.path();
+        let feed_path = format!("{path}/{}", format.file());
+        Ok(render_feed(
+            state,
+            format,
+            window.title(),
+            &path,
+            &feed_path,
+            &page.items,
+        ))
+    })
+    .await
 }
 
 pub(crate) async fn day(
     State(state): State<AppState>,
+    uri: Uri,
     headers: HeaderMap,
     Path((date, file)): Path<(String, String)>,
 ) -> Response {
     let (Some(format), Ok(w)) = (Format::from_file(&file), DateWindow::parse_day(&date)) else {
         return not_found();
     };
-    window_feed(&state, &headers, w, format).await
+    window_feed(&state, &uri, &headers, w, format).await
 }
 
 pub(crate) async fn week(
     State(state): State<AppState>,
+    uri: Uri,
     headers: HeaderMap,
     Path((week, file)): Path<(String, String)>,
 ) -> Response {
     let (Some(format), Ok(w)) = (Format::from_file(&file), DateWindow::parse_week(&week)) else {
         return not_found();
     };
-    window_feed(&state, &headers, w, format).await
+    window_feed(&state, &uri, &headers, w, format).await
 }
 
 pub(crate) async fn month(
     State(state): State<AppState>,
+    uri: Uri,
     headers: HeaderMap,
     Path((month, file)): Path<(String, String)>,
 ) -> Response {
     let (Some(format), Ok(w)) = (Format::from_file(&file), DateWindow::parse_month(&month)) else {
         return not_found();
     };
-    window_feed(&state, &headers, w, format).await
+    window_feed(&state, &uri, &headers, w, format).await
 }
 
 pub(crate) async fn trending(
     State(state): State<AppState>,
+    uri: Uri,
     headers: HeaderMap,
     Path(file): Path<String>,
 ) -> Response {
     let Some(format) = Format::from_file(&file) else {
         return not_found();
     };
-    match state.community.trending(FEED_SIZE as usize).await {
-        Ok(items) => {
-            let papers: Vec<ListedPaper> = items.into_iter().map(|t| t.paper).collect();
-            let feed_path = format!("/papers/trending/{}", format.file());
-            respond(
-                &state,
-                &headers,
-                format,
-                "Trending papers".into(),
-                "/papers/trending",
-                &feed_path,
-                &papers,
-            )
-        }
-        Err(e) => PageError::from(e).into_response(),
-    }
+    cached_feed(&state, &uri, &headers, async {
+        let items = state.community.trending(FEED_SIZE as usize).await?;
+        let papers: Vec<ListedPaper> = items.into_iter().map(|t| t.paper).collect();
+        let feed_path = format!("/papers/trending/{}", format.file());
+        Ok(render_feed(
+            &state,
+            format,
+            "Trending papers".into(),
+            "/papers/trending",
+            &feed_path,
+            &papers,
+        ))
+    })
+    .await
 }
 
 /// Recent papers of an arXiv category: listed or published from 30 days
@@ -263,26 +311,25 @@ pub(crate) async fn category_papers(
 
 pub(crate) async fn category(
     State(state): State<AppState>,
+    uri: Uri,
     headers: HeaderMap,
     Path((cat, file)): Path<(String, String)>,
 ) -> Response {
     let Some(format) = Format::from_file(&file) else {
         return not_found();
     };
-    match category_papers(&state, &cat).await {
-        Ok(papers) => {
-            let path = format!("/papers/category/{cat}");
-            let feed_path = format!("{path}/{}", format.file());
-            respond(
-                &state,
-                &headers,
-                format,
-                format!("Recent papers in {cat}"),
-                &path,
-                &feed_path,
-                &papers,
-            )
-        }
-        Err(e) => e.into_response(),
-    }
+    cached_feed(&state, &uri, &headers, async {
+        let papers = category_papers(&state, &cat).await?;
+        let path = format!("/papers/category/{cat}");
+        let feed_path = format!("{path}/{}", format.file());
+        Ok(render_feed(
+            &state,
+            format,
+            format!("Recent papers in {cat}"),
+            &path,
+            &feed_path,
+            &papers,
+        ))
+    })
+    .await
 }
