@@ -257,23 +257,18 @@ pub(crate) async fn daily_papers(
     headers: HeaderMap,
     Query(params): Query<DailyParams>,
 ) -> Response {
-    let key = format!("api:{uri}");
-    if let Some(hit) = state.cache.get(&key) {
-        return (hit.headers, hit.body).into_response();
-    }
-    let generation = state.cache.generation();
-    match daily_papers_uncached(&state, &uri, &headers, &params).await {
-        Ok((headers, body)) => {
-            state.cache.put(
-                key,
-                generation,
-                CachedResponse {
-                    headers: headers.clone(),
-                    body: body.clone().into(),
-                },
-            );
-            (headers, body).into_response()
-        }
+    let made = state
+        .cache
+        .get_or_build(format!("api:{uri}"), async {
+            let (headers, body) = daily_papers_uncached(&state, &uri, &headers, &params).await?;
+            Ok::<_, ApiError>(CachedResponse {
+                headers,
+                body: body.into(),
+            })
+        })
+        .await;
+    match made {
+        Ok(r) => (r.headers, r.body).into_response(),
         Err(e) => e.into_response(),
     }
 }

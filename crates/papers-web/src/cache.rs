@@ -6,6 +6,7 @@
 //! from another process (a CLI ingest) show within the TTL.
 
 use std::collections::HashMap;
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -86,5 +87,24 @@ impl ResponseCache {
                 .entries
                 .insert(key, (Instant::now(), generation, resp));
         }
+    }
+
+    /// Serves `key` from the cache, or runs `build` and caches what it made.
+    /// Errors are not cached.
+    pub(crate) async fn get_or_build<E, F>(
+        &self,
+        key: String,
+        build: F,
+    ) -> Result<CachedResponse, E>
+    where
+        F: Future<Output = Result<CachedResponse, E>>,
+    {
+        if let Some(hit) = self.get(&key) {
+            return Ok(hit);
+        }
+        let generation = self.generation();
+        let made = build.await?;
+        self.put(key, generation, made.clone());
+        Ok(made)
     }
 }

@@ -823,11 +823,21 @@ async fn comment_page(state: &AppState, id: i64) -> String {
     }
 }
 
-pub(crate) async fn edit_comment(
-    State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+/// What a comment form asks for.
+#[derive(Clone, Copy)]
+enum CommentAction {
+    Edit,
+    Delete,
+    Hide,
+}
+
+/// Edit, delete (its author) or hide (an admin) a comment, then go back to it.
+async fn comment_action(
+    state: AppState,
+    peer: SocketAddr,
     headers: HeaderMap,
-    Form(f): Form<CommentForm>,
+    f: CommentForm,
+    action: CommentAction,
 ) -> Response {
     let who = match signed_in_post(&state, &headers, peer, f.csrf.as_deref(), "/").await {
         Ok(v) => v,
@@ -838,13 +848,28 @@ pub(crate) async fn edit_comment(
         Ok(None) => return PageError::BadRequest("Which comment?".into()).into_response(),
         Err(e) => return e.into_response(),
     };
-    match state.community.edit_comment(&who.user, id, &f.body).await {
+    let c = &state.community;
+    let done = match action {
+        CommentAction::Edit => c.edit_comment(&who.user, id, &f.body).await,
+        CommentAction::Delete => c.delete_comment(&who.user, id).await,
+        CommentAction::Hide => c.hide_comment(&who.user, id).await,
+    };
+    match done {
         Ok(()) => {
             state.cache.invalidate();
             Redirect::to(&comment_page(&state, id).await).into_response()
         }
         Err(e) => PageError::from(e).into_response(),
     }
+}
+
+pub(crate) async fn edit_comment(
+    State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
+    Form(f): Form<CommentForm>,
+) -> Response {
+    comment_action(state, peer, headers, f, CommentAction::Edit).await
 }
 
 pub(crate) async fn delete_comment(
@@ -853,22 +878,7 @@ pub(crate) async fn delete_comment(
     headers: HeaderMap,
     Form(f): Form<CommentForm>,
 ) -> Response {
-    let who = match signed_in_post(&state, &headers, peer, f.csrf.as_deref(), "/").await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let id = match parse_id(f.id.as_deref()) {
-        Ok(Some(id)) => id,
-        Ok(None) => return PageError::BadRequest("Which comment?".into()).into_response(),
-        Err(e) => return e.into_response(),
-    };
-    match state.community.delete_comment(&who.user, id).await {
-        Ok(()) => {
-            state.cache.invalidate();
-            Redirect::to(&comment_page(&state, id).await).into_response()
-        }
-        Err(e) => PageError::from(e).into_response(),
-    }
+    comment_action(state, peer, headers, f, CommentAction::Delete).await
 }
 
 pub(crate) async fn hide_comment(
@@ -877,22 +887,7 @@ pub(crate) async fn hide_comment(
     headers: HeaderMap,
     Form(f): Form<CommentForm>,
 ) -> Response {
-    let who = match signed_in_post(&state, &headers, peer, f.csrf.as_deref(), "/").await {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    let id = match parse_id(f.id.as_deref()) {
-        Ok(Some(id)) => id,
-        Ok(None) => return PageError::BadRequest("Which comment?".into()).into_response(),
-        Err(e) => return e.into_response(),
-    };
-    match state.community.hide_comment(&who.user, id).await {
-        Ok(()) => {
-            state.cache.invalidate();
-            Redirect::to(&comment_page(&state, id).await).into_response()
-        }
-        Err(e) => PageError::from(e).into_response(),
-    }
+    comment_action(state, peer, headers, f, CommentAction::Hide).await
 }
 
 pub(crate) async fn hide_paper(

@@ -166,23 +166,15 @@ async fn cached_feed<F>(state: &AppState, uri: &Uri, req: &HeaderMap, build: F) 
 where
     F: Future<Output = Result<(HeaderMap, Bytes), PageError>>,
 {
-    let key = format!("feed:{uri}");
-    if let Some(hit) = state.cache.get(&key) {
-        return conditional(req, hit.headers, hit.body);
-    }
-    let generation = state.cache.generation();
-    match build.await {
-        Ok((headers, body)) => {
-            state.cache.put(
-                key,
-                generation,
-                CachedResponse {
-                    headers: headers.clone(),
-                    body: body.clone(),
-                },
-            );
-            conditional(req, headers, body)
-        }
+    let made = state
+        .cache
+        .get_or_build(format!("feed:{uri}"), async {
+            let (headers, body) = build.await?;
+            Ok::<_, PageError>(CachedResponse { headers, body })
+        })
+        .await;
+    match made {
+        Ok(r) => conditional(req, r.headers, r.body),
         Err(e) => e.into_response(),
     }
 }

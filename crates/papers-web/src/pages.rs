@@ -295,28 +295,23 @@ where
             Err(e) => e.into_response(),
         };
     }
-    if let Some(hit) = state.cache.get(&key) {
-        return (hit.headers, hit.body).into_response();
-    }
-    let generation = state.cache.generation();
-    match build.await {
-        Ok(Html(body)) => {
+    let made = state
+        .cache
+        .get_or_build(key, async {
+            let Html(body) = build.await?;
             let mut headers = HeaderMap::new();
             headers.insert(
                 header::CONTENT_TYPE,
                 HeaderValue::from_static("text/html; charset=utf-8"),
             );
-            let body = axum::body::Bytes::from(body);
-            state.cache.put(
-                key,
-                generation,
-                CachedResponse {
-                    headers: headers.clone(),
-                    body: body.clone(),
-                },
-            );
-            (headers, body).into_response()
-        }
+            Ok::<_, PageError>(CachedResponse {
+                headers,
+                body: body.into(),
+            })
+        })
+        .await;
+    match made {
+        Ok(r) => (r.headers, r.body).into_response(),
         Err(e) => e.into_response(),
     }
 }
