@@ -6,6 +6,7 @@
 
 mod community;
 mod rows;
+mod search_data;
 mod sqlite;
 mod subscriptions;
 
@@ -268,6 +269,15 @@ dispatch! {
     /// Records a digest's outcome (and its papers when sent); a failure counts
     /// as a hard bounce, and three pause the subscription.
     fn record_digest(&self, r: &DigestRecord<'_>, now: Timestamp) -> Result<()>;
+    /// Papers after an id, in id order, with their hidden flag (index builds).
+    fn papers_after(&self, after: &str, limit: u64) -> Result<Vec<(ListedPaper, bool)>>;
+    fn visible_paper_ids(&self) -> Result<Vec<String>>;
+    /// Visible papers with no vector for `model_id` yet (resumable embedding).
+    fn papers_without_vectors(&self, model_id: &str, limit: u64) -> Result<Vec<ListedPaper>>;
+    fn put_vectors(&self, model_id: &str, vectors: &[(String, Vec<f32>)]) -> Result<()>;
+    fn vectors(&self, model_id: &str) -> Result<Vec<(String, Vec<f32>)>>;
+    /// Model ids that have vectors, with their counts.
+    fn vector_models(&self) -> Result<Vec<(String, u64)>>;
     /// Forgets a claimed-but-unsent digest so a later run retries it.
     fn release_digest(&self, subscription_id: i64, period: &str) -> Result<()>;
     /// Papers listed or published in a window, optionally in some categories.

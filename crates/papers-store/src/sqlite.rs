@@ -37,6 +37,11 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "subscriptions",
         include_str!("../migrations/sqlite/0003_subscriptions.sql"),
     ),
+    (
+        4,
+        "search",
+        include_str!("../migrations/sqlite/0004_search.sql"),
+    ),
 ];
 
 /// The SQLite implementation of the store contract.

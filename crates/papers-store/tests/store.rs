@@ -252,3 +252,45 @@ async fn old_style_ids_round_trip_and_cursors_persist() {
     store.set_cursor("oai:cs", None, now()).await.unwrap();
     assert_eq!(store.cursor("oai:cs").await.unwrap(), None);
 }
+
+#[tokio::test]
+async fn vectors_are_kept_per_model_and_resumable() {
+    let (_dir, store) = temp_store().await;
+    let batch: Vec<IngestRecord> = (1..=3)
+        .map(|i| paper(&format!("2608.0000{i}"), "T", None).into())
+        .collect();
+    store.upsert_batch(&batch, now()).await.unwrap();
+    let todo = store.papers_without_vectors("m1", 10).await.unwrap();
+    assert_eq!(todo.len(), 3);
+    store
+        .put_vectors(
+            "m1",
+            &[
+                ("2608.00001".into(), vec![0.5, -0.25]),
+                ("2608.00002".into(), vec![1.0, 0.0]),
+            ],
+        )
+        .await
+        .unwrap();
+    let todo = store.papers_without_vectors("m1", 10).await.unwrap();
+    assert_eq!(
+        todo.iter()
+            .map(|p| p.paper.id.to_string())
+            .collect::<Vec<_>>(),
+        ["2608.00003"]
+    );
+    assert_eq!(
+        store.papers_without_vectors("m2", 10).await.unwrap().len(),
+        3,
+        "another model starts over"
+    );
+    let v = store.vectors("m1").await.unwrap();
+    assert_eq!(v[0], ("2608.00001".to_string(), vec![0.5, -0.25]));
+    assert_eq!(
+        store.vector_models().await.unwrap(),
+        vec![("m1".to_string(), 2)]
+    );
+    let page = store.papers_after("2608.00001", 10).await.unwrap();
+    assert_eq!(page.len(), 2);
+    assert_eq!(store.visible_paper_ids().await.unwrap().len(), 3);
+}
