@@ -67,7 +67,7 @@ try {
   await page.fill("#username", "e2e_user");
   await page.fill("#email", "e2e@example.org");
   await page.fill("#password", "a long enough password");
-  await Promise.all([page.waitForURL(base + "/"), page.click("button[type=submit]")]);
+  await Promise.all([page.waitForURL(base + "/"), page.click("form.stacked button[type=submit]")]);
   check("signed up and signed in", (await page.textContent(".user-nav")).includes("e2e_user"));
 
   // Sign out, then sign in again.
@@ -76,7 +76,7 @@ try {
   await page.click("text=Sign in");
   await page.fill("#username", "e2e_user");
   await page.fill("#password", "a long enough password");
-  await Promise.all([page.waitForURL(base + "/"), page.click("button[type=submit]")]);
+  await Promise.all([page.waitForURL(base + "/"), page.click("form.stacked button[type=submit]")]);
   check("signed in", (await page.textContent(".user-nav")).includes("e2e_user"));
 
   // Upvote the first paper in place (JavaScript on).
