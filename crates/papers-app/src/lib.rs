@@ -9,6 +9,7 @@ mod auth;
 mod comments;
 mod community;
 mod markdown;
+mod search;
 mod subscriptions;
 
 use std::sync::Arc;
@@ -21,6 +22,7 @@ pub use auth::{NewSession, hash_password, random_token, sha256_hex, verify_passw
 pub use comments::CommentView;
 pub use community::{Submission, TrendingItem, rank_trending};
 pub use markdown::render_markdown;
+pub use search::{SearchService, SyncReport, index_dir, load_embedder, search_doc};
 pub use subscriptions::{
     DIGEST_SIZE, DigestReport, MailContext, Period, SavedSearch, SubscribeResult, default_period,
     default_retry, is_known_category,

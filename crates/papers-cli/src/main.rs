@@ -6,6 +6,7 @@ mod config;
 mod digest;
 mod harvest;
 mod ingest;
+mod search;
 mod serve;
 
 use std::path::PathBuf;
@@ -33,6 +34,10 @@ struct Cli {
     /// Hide progress bars (they are hidden anyway when stderr is not a terminal).
     #[arg(long, global = true)]
     quiet: bool,
+    /// The embedding model's directory (config.json, model.safetensors,
+    /// tokenizer.json) [default: DATA_DIR/models/all-MiniLM-L6-v2].
+    #[arg(long, global = true, env = "PAPERS_MODEL_DIR", value_name = "DIR")]
+    model_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -68,6 +73,34 @@ enum Command {
     Harvest {
         #[command(subcommand)]
         source: harvest::HarvestSource,
+    },
+    /// Embed the papers that have no vector yet (resumable; needs the model).
+    Embed {
+        /// Papers per batch.
+        #[arg(long, default_value_t = 64)]
+        batch: u64,
+    },
+    /// Rebuild the search indexes from the store.
+    Reindex {
+        /// Only compare the index with the store and repair differences.
+        #[arg(long)]
+        verify: bool,
+    },
+    /// Search papers by meaning and by words.
+    Search {
+        query: String,
+        #[arg(long, default_value = "hybrid", value_parser = ["keyword", "semantic", "hybrid"])]
+        mode: String,
+        #[arg(long, default_value_t = 20)]
+        limit: usize,
+        /// Show each result's keyword and semantic ranks and scores.
+        #[arg(long)]
+        explain: bool,
+    },
+    /// Measure search quality (nDCG@10, recall@100, MRR@10) on a judged collection.
+    Eval {
+        #[command(subcommand)]
+        source: search::EvalSource,
     },
     /// Email digests of the papers subscribers asked for.
     Digest {
@@ -182,7 +215,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
     )?;
     let progress = !cli.quiet;
     match cli.command {
-        Command::Serve { demo, .. } => serve::run(&cfg, demo, progress).await,
+        Command::Serve { demo, .. } => {
+            let dir = search::model_dir(&cfg, cli.model_dir.as_deref());
+            serve::run(&cfg, demo, progress, &dir).await
+        }
         Command::Ingest {
             format,
             paths,
@@ -190,6 +226,24 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         } => ingest::run(&cfg, &format, paths, batch_size.max(1), progress).await,
         Command::Harvest { source } => harvest::run(&cfg, source, progress).await,
         Command::Digest { action } => digest::run(&cfg, action, progress).await,
+        Command::Embed { batch } => {
+            let dir = search::model_dir(&cfg, cli.model_dir.as_deref());
+            search::embed(&cfg, &dir, batch, progress).await
+        }
+        Command::Reindex { verify } => search::reindex(&cfg, verify, progress).await,
+        Command::Search {
+            query,
+            mode,
+            limit,
+            explain,
+        } => {
+            let dir = search::model_dir(&cfg, cli.model_dir.as_deref());
+            search::search(&cfg, &dir, &query, &mode, limit.clamp(1, 120), explain).await
+        }
+        Command::Eval { source } => {
+            let dir = search::model_dir(&cfg, cli.model_dir.as_deref());
+            search::eval(&cfg, &dir, source).await
+        }
         Command::User {
             action:
                 UserAction::Create {

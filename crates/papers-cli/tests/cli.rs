@@ -402,3 +402,67 @@ fn user_create_reads_the_password_from_stdin_and_never_logs_it() {
     );
     assert!(!logs.contains(secret), "the password is never logged");
 }
+
+#[test]
+fn a_crash_while_indexing_loses_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus.jsonl");
+    write_corpus(&corpus, 20_000);
+    let data = dir.path().join("d");
+    let out = papers(&data, &["ingest", "papers-jsonl", corpus.to_str().unwrap()]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("search index: 20000 papers added"),
+        "ingest indexes what it adds"
+    );
+
+    // Rebuild the index and kill -9 the binary in the middle.
+    let mut child = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(&data)
+        .args(["--quiet", "reindex"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    let finished_first = child.try_wait().unwrap().is_some();
+    child.kill().unwrap();
+    let _ = child.wait();
+
+    // On the next start the index is checked against the store and repaired.
+    let out = papers(&data, &["reindex", "--verify"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["store_papers"], 20_000);
+    assert_eq!(
+        report["index_docs"], 20_000,
+        "{report} (reindex finished before the kill: {finished_first})"
+    );
+    // Keyword search works on the repaired index.
+    let out = papers(
+        &data,
+        &[
+            "search",
+            "Synthetic paper number 12345",
+            "--mode",
+            "keyword",
+            "--limit",
+            "3",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains("2501.12345"));
+}

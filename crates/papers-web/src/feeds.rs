@@ -29,7 +29,7 @@ pub(crate) enum Format {
 }
 
 impl Format {
-    fn from_file(name: &str) -> Option<Format> {
+    pub(crate) fn from_file(name: &str) -> Option<Format> {
         match name {
             "feed.atom" => Some(Format::Atom),
             "feed.rss" => Some(Format::Rss),
@@ -44,7 +44,7 @@ impl Format {
         }
     }
 
-    fn file(self) -> &'static str {
+    pub(crate) fn file(self) -> &'static str {
         match self {
             Format::Atom => "feed.atom",
             Format::Rss => "feed.rss",
@@ -162,7 +162,12 @@ fn conditional(req: &HeaderMap, headers: HeaderMap, body: Bytes) -> Response {
 
 /// Serves a feed from the response cache, or builds and caches it; then
 /// answers conditional requests.
-async fn cached_feed<F>(state: &AppState, uri: &Uri, req: &HeaderMap, build: F) -> Response
+pub(crate) async fn cached_feed<F>(
+    state: &AppState,
+    uri: &Uri,
+    req: &HeaderMap,
+    build: F,
+) -> Response
 where
     F: Future<Output = Result<(HeaderMap, Bytes), PageError>>,
 {

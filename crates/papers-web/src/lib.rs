@@ -10,6 +10,7 @@ mod community_pages;
 mod feeds;
 mod notify;
 mod pages;
+mod search;
 mod session;
 mod subscriptions;
 pub mod wire;
@@ -67,6 +68,9 @@ pub struct AppState {
     pub limiter: RateLimiter,
     /// The mailer and what mails link to.
     pub mail: MailContext,
+    /// The search engine; without it, search answers 500 and pages show no
+    /// similar papers.
+    pub search: Option<Arc<papers_app::SearchService>>,
 }
 
 impl AppState {
@@ -83,7 +87,14 @@ impl AppState {
             cache,
             limiter,
             mail,
+            search: None,
         }
+    }
+
+    /// Adds the search engine.
+    pub fn with_search(mut self, search: Arc<papers_app::SearchService>) -> Self {
+        self.search = Some(search);
+        self
     }
 
     /// State with default community settings and the public arXiv API.
@@ -126,8 +137,15 @@ pub fn router(state: AppState) -> Router {
         .route("/papers/date/{date}", get(pages::day))
         .route("/papers/week/{week}", get(pages::week))
         .route("/papers/month/{month}", get(pages::month))
-        .route("/papers/{id}", get(pages::paper))
         .route("/papers/{archive}/{num}", get(pages::old_style_paper))
+        .route("/papers", get(search::page))
+        .route("/papers/{file}", get(paper_or_search_feed))
+        .route("/api/papers/search", get(search::api))
+        .route("/api/papers/{id}/similar", get(search::similar))
+        .route(
+            "/api/papers/{archive}/{num}/similar",
+            get(search::similar_old),
+        )
         .route("/papers/trending", get(community_pages::trending))
         .route("/papers/trending/{file}", get(feeds::trending))
         .route("/papers/date/{date}/{file}", get(feeds::day))
@@ -203,6 +221,21 @@ pub fn router(state: AppState) -> Router {
         .fallback(pages::not_found)
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(state)
+}
+
+/// `/papers/feed.atom?q=` is a search feed; any other `/papers/{id}` a paper.
+async fn paper_or_search_feed(
+    state: axum::extract::State<AppState>,
+    uri: axum::http::Uri,
+    headers: axum::http::HeaderMap,
+    path: axum::extract::Path<String>,
+    query: axum::extract::Query<search::SearchParams>,
+) -> axum::response::Response {
+    if path.0 == "feed.atom" || path.0 == "feed.rss" {
+        search::feed(state, uri, headers, path, query).await
+    } else {
+        pages::paper(state, uri, headers, path).await
+    }
 }
 
 /// Serves the site on an already-bound listener until `shutdown` completes.

@@ -184,6 +184,8 @@ struct PaperPage {
     p: PaperView,
     voted: bool,
     comments: Vec<CommentRow>,
+    /// (id, title) of papers near this one by meaning.
+    similar: Vec<(String, String)>,
 }
 
 #[derive(Template)]
@@ -535,11 +537,17 @@ async fn paper_page(
             CommentRow { date, c, mine }
         })
         .collect();
+    let similar = crate::search::similar_papers(state, &lp.paper.id, 5)
+        .await
+        .into_iter()
+        .map(|(p, _)| (p.paper.id.base().to_string(), p.paper.title))
+        .collect();
     Ok(render(&PaperPage {
         layout: Layout::for_viewer(latest, who),
         p: view,
         voted,
         comments,
+        similar,
     }))
 }
 

@@ -72,6 +72,8 @@ pub fn record(
 
 #[derive(Clone)]
 pub struct Options {
+    /// Attach a search engine with the tiny deterministic embedder.
+    pub search: bool,
     pub rate_limits: bool,
     pub quota: u64,
     pub arxiv_base: String,
@@ -81,6 +83,7 @@ pub struct Options {
 impl Default for Options {
     fn default() -> Self {
         Options {
+            search: false,
             rate_limits: false,
             quota: 5,
             arxiv_base: "http://127.0.0.1:9".into(),
@@ -127,6 +130,19 @@ pub async fn site_with(records: Vec<IngestRecord>, opts: Options) -> Site {
         },
         memory_mail(&base).unwrap(),
     );
+    let state = if opts.search {
+        // The tiny deterministic embedder stands in for the real model here
+        // (the real one is tested end to end in papers-search).
+        let embedder: Arc<dyn papers_search::Embedder> = Arc::new(papers_search::HashEmbedder);
+        let (service, _) =
+            papers_app::SearchService::open(&state.store, &dir.path().join("index"), Ok(embedder))
+                .await
+                .unwrap();
+        while service.embed_missing(&state.store, 100).await.unwrap() > 0 {}
+        state.with_search(Arc::new(service))
+    } else {
+        state
+    };
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     tokio::spawn(papers_web::serve(listener, state.clone(), async {
         let _ = rx.await;

@@ -7,4 +7,5 @@
 mod common;
 mod community;
 mod pages;
+mod search;
 mod security;

@@ -1,0 +1,280 @@
+//! Search as the product uses it: the engine from `papers-search` kept in
+//! step with the store. The indexes are derived state: `reindex` rebuilds
+//! them, `sync` repairs any difference with the store (run at start and
+//! periodically by the server), ingest updates them incrementally, and
+//! vectors are embedded by a resumable backfill and kept in the store per
+//! model.
+
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use jiff::civil::Date;
+use papers_core::IngestRecord;
+use papers_search::{
+    Embedder, KeywordIndex, MiniLmEmbedder, SearchDoc, SearchEngine, SearchError, SearchRequest,
+    SearchResponse, SearchResult, VectorSet,
+};
+use papers_store::{ListedPaper, Store};
+
+use crate::subscriptions::SavedSearch;
+use crate::{AppError, AppResult};
+
+const CHUNK: u64 = 2_000;
+
+/// The search document of a stored paper.
+pub fn search_doc(lp: &ListedPaper) -> SearchDoc {
+    let p = &lp.paper;
+    let mut d = SearchDoc::new(p.id.base(), p.title.clone(), p.abstract_text.clone());
+    d.authors = p.authors.iter().map(|a| a.name.clone()).collect();
+    d.categories = p.categories.clone();
+    d.published = p
+        .published_at
+        .map(|t| t.to_zoned_datetime(jiff::tz::TimeZone::UTC).date())
+        .or_else(|| lp.listing.as_ref().map(|l| l.day));
+    d
+}
+
+fn doc_of_record(r: &IngestRecord) -> SearchDoc {
+    search_doc(&ListedPaper {
+        paper: r.paper.clone(),
+        listing: r.listing.clone(),
+        upvotes: 0,
+        num_comments: 0,
+    })
+}
+
+fn err(e: SearchError) -> AppError {
+    AppError::Internal(format!("search: {e}"))
+}
+
+/// How the indexes compared with the store, and what was repaired.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
+pub struct SyncReport {
+    pub store_papers: u64,
+    pub index_docs: u64,
+    pub added: u64,
+    pub removed: u64,
+    pub vectors: u64,
+}
+
+/// The search engine of one data directory.
+pub struct SearchService {
+    engine: SearchEngine,
+    embedder: Option<Arc<dyn Embedder>>,
+    /// Why semantic search is off, when it is.
+    pub semantic_off_reason: Option<String>,
+}
+
+impl std::fmt::Debug for SearchService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SearchService")
+            .field("semantic", &self.engine.semantic_available())
+            .field("semantic_off_reason", &self.semantic_off_reason)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Where a data directory keeps its keyword index.
+pub fn index_dir(data_dir: &Path) -> PathBuf {
+    data_dir.join("index").join("keyword")
+}
+
+/// Loads the embedding model from `model_dir` (hashes checked), or says why not.
+pub fn load_embedder(model_dir: Option<&Path>) -> Result<Arc<dyn Embedder>, String> {
+    let Some(dir) = model_dir else {
+        return Err("no model directory (set --model-dir or PAPERS_MODEL_DIR, or run scripts/fetch-model.sh)".into());
+    };
+    MiniLmEmbedder::load(dir)
+        .map(|m| Arc::new(m) as Arc<dyn Embedder>)
+        .map_err(|e| format!("the model in {} could not be loaded: {e}", dir.display()))
+}
+
+impl SearchService {
+    /// Opens the keyword index, brings it in step with the store, and adds
+    /// semantic search when an embedder is given (with the vectors the store
+    /// holds for its model).
+    pub async fn open(
+        store: &Store,
+        index: &Path,
+        embedder: Result<Arc<dyn Embedder>, String>,
+    ) -> AppResult<(SearchService, SyncReport)> {
+        std::fs::create_dir_all(index)
+            .map_err(|e| AppError::Internal(format!("{}: {e}", index.display())))?;
+        let keyword = KeywordIndex::open_or_create(index).map_err(err)?;
+        let mut engine = SearchEngine::new(keyword).map_err(err)?;
+        let (embedder, reason) = match embedder {
+            Ok(e) => (Some(e), None),
+            Err(why) => (None, Some(why)),
+        };
+        let mut vectors = 0;
+        if let Some(e) = &embedder {
+            let stored = store.vectors(e.model_id()).await?;
+            let mut set = VectorSet::new(e.model_id(), e.dim());
+            for (id, v) in &stored {
+                set.push(id.clone(), v).map_err(err)?;
+            }
+            vectors = set.ids.len() as u64;
+            engine = engine.with_semantic(e.clone(), &set).map_err(err)?;
+        }
+        let service = SearchService {
+            engine,
+            embedder,
+            semantic_off_reason: reason,
+        };
+        let mut report = service.sync(store).await?;
+        report.vectors = vectors;
+        Ok((service, report))
+    }
+
+    pub fn engine(&self) -> &SearchEngine {
+        &self.engine
+    }
+
+    pub fn embedder(&self) -> Option<&Arc<dyn Embedder>> {
+        self.embedder.as_ref()
+    }
+
+    /// Makes the keyword index hold exactly the store's visible papers.
+    pub async fn sync(&self, store: &Store) -> AppResult<SyncReport> {
+        let want: HashSet<String> = store.visible_paper_ids().await?.into_iter().collect();
+        let have: HashSet<String> = self
+            .engine
+            .keyword()
+            .doc_ids()
+            .map_err(err)?
+            .into_iter()
+            .collect();
+        let mut report = SyncReport {
+            store_papers: want.len() as u64,
+            ..SyncReport::default()
+        };
+        for gone in have.difference(&want) {
+            self.engine.keyword().delete(gone).map_err(err)?;
+            report.removed += 1;
+        }
+        if have.len() as u64 - report.removed + (want.len() as u64) > 0 {
+            let missing: HashSet<&String> = want.difference(&have).collect();
+            if !missing.is_empty() {
+                let mut after = String::new();
+                loop {
+                    let page = store.papers_after(&after, CHUNK).await?;
+                    let Some(last) = page.last() else { break };
+                    after = last.0.paper.id.base().to_string();
+                    let docs: Vec<SearchDoc> = page
+                        .iter()
+                        .filter(|(p, hidden)| {
+                            !hidden && missing.contains(&p.paper.id.base().to_string())
+                        })
+                        .map(|(p, _)| search_doc(p))
+                        .collect();
+                    if !docs.is_empty() {
+                        report.added += docs.len() as u64;
+                        self.engine.keyword().upsert(&docs).map_err(err)?;
+                    }
+                }
+            }
+        }
+        report.index_docs = self.engine.keyword().num_docs();
+        if report.added + report.removed > 0 {
+            tracing::info!(
+                added = report.added,
+                removed = report.removed,
+                "search index repaired to match the store"
+            );
+        }
+        Ok(report)
+    }
+
+    /// Rebuilds the keyword index from the store, in committed chunks (a
+    /// crash leaves a partial index that the next `sync` completes).
+    pub async fn reindex(
+        &self,
+        store: &Store,
+        mut progress: impl FnMut(u64),
+    ) -> AppResult<SyncReport> {
+        for id in self.engine.keyword().doc_ids().map_err(err)? {
+            self.engine.keyword().delete(&id).map_err(err)?;
+        }
+        let mut after = String::new();
+        let mut done = 0;
+        loop {
+            let page = store.papers_after(&after, CHUNK).await?;
+            let Some(last) = page.last() else { break };
+            after = last.0.paper.id.base().to_string();
+            let docs: Vec<SearchDoc> = page
+                .iter()
+                .filter(|(_, h)| !h)
+                .map(|(p, _)| search_doc(p))
+                .collect();
+            self.engine.keyword().upsert(&docs).map_err(err)?;
+            done += page.len() as u64;
+            progress(done);
+        }
+        let _ = self.engine.keyword().compact();
+        self.sync(store).await
+    }
+
+    /// Indexes freshly ingested records (keyword side; vectors come from the
+    /// embedding backfill).
+    pub fn index_records(&self, records: &[IngestRecord]) -> AppResult<()> {
+        let docs: Vec<SearchDoc> = records.iter().map(doc_of_record).collect();
+        self.engine.keyword().upsert(&docs).map_err(err)
+    }
+
+    /// Embeds up to `limit` papers that lack vectors for the model, stores
+    /// the vectors, and adds them to the live index. Answers how many.
+    pub async fn embed_missing(&self, store: &Store, limit: u64) -> AppResult<u64> {
+        let Some(embedder) = &self.embedder else {
+            return Ok(0);
+        };
+        let todo = store
+            .papers_without_vectors(embedder.model_id(), limit)
+            .await?;
+        if todo.is_empty() {
+            return Ok(0);
+        }
+        let docs: Vec<SearchDoc> = todo.iter().map(search_doc).collect();
+        let e = embedder.clone();
+        let vectors = tokio::task::spawn_blocking(move || {
+            let texts: Vec<String> = docs.iter().map(SearchDoc::embedding_text).collect();
+            let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+            e.embed(&refs).map(|v| (docs, v))
+        })
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(err)?;
+        let (docs, vecs) = vectors;
+        let pairs: Vec<(String, Vec<f32>)> = docs.iter().map(|d| d.id.clone()).zip(vecs).collect();
+        store.put_vectors(embedder.model_id(), &pairs).await?;
+        let mut set = VectorSet::new(embedder.model_id(), embedder.dim());
+        for (id, v) in &pairs {
+            set.push(id.clone(), v).map_err(err)?;
+        }
+        self.engine.upsert_vectors(&set).map_err(err)?;
+        Ok(pairs.len() as u64)
+    }
+
+    pub fn search(&self, request: &SearchRequest) -> AppResult<SearchResponse> {
+        self.engine.search(request).map_err(err)
+    }
+
+    pub fn similar(&self, paper_id: &str, k: usize) -> AppResult<Vec<SearchResult>> {
+        self.engine.similar(paper_id, k).map_err(err)
+    }
+}
+
+impl SavedSearch for SearchService {
+    fn find(&self, query: &str, from: Date, to: Date, limit: usize) -> Vec<String> {
+        let mut req = SearchRequest::new(query).limit(limit);
+        req.from = Some(from);
+        req.to = Some(to);
+        match self.engine.search(&req) {
+            Ok(r) => r.results.into_iter().map(|r| r.paper_id).collect(),
+            Err(e) => {
+                tracing::warn!(error = %e, "saved search failed");
+                Vec::new()
+            }
+        }
+    }
+}

