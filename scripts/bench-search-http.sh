@@ -1,0 +1,57 @@
+#!/usr/bin/env bash
+# Hybrid search over HTTP on the whole 104k corpus, and the server's memory
+# with every vector loaded.
+#
+#   scripts/bench-search-http.sh MODEL_DIR [CORPUS] [QUERIES]
+#
+# Embedding 104k abstracts takes hours on a CPU, so this benchmark stores
+# random unit vectors for every paper under the model's id: latency and memory
+# are those of the real index and the real query embedder, but the semantic
+# ranking is meaningless (quality is measured by `papers eval`). Needs wrk.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+MODEL="${1:?usage: $0 MODEL_DIR [CORPUS] [QUERIES]}"
+CORPUS="${2:-../shared/data/benchmark/papers_unified.jsonl.gz}"
+QUERIES="${3:-../shared/data/queries/bench_queries.txt}"
+TARGET="${CARGO_TARGET_DIR:-target}"
+BIN="$TARGET/release/papers"
+WORK="$(mktemp -d /tmp/papers-bench-search.XXXXXX)"
+trap 'kill ${SERVER:-} 2>/dev/null || true; rm -rf "$WORK"' EXIT
+cargo build --release --bin papers >/dev/null 2>&1 || cargo build --release --bin papers
+echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); date: $(date -u +%Y-%m-%dT%H:%MZ)"
+"$BIN" --quiet --data-dir "$WORK/d" ingest papers-jsonl "$CORPUS" 2>/dev/null
+python3 - "$WORK/d/papers.db" <<'PY'
+import math, random, sqlite3, struct, sys
+db = sqlite3.connect(sys.argv[1])
+ids = [r[0] for r in db.execute("SELECT id FROM papers")]
+random.seed(7)
+rows = []
+for pid in ids:
+    v = [random.random() - 0.5 for _ in range(384)]
+    n = math.sqrt(sum(x * x for x in v))
+    rows.append((pid, "sentence-transformers/all-MiniLM-L6-v2", 384, struct.pack("<384f", *[x / n for x in v])))
+db.executemany("INSERT INTO paper_vectors (paper_id, model_id, dim, vector) VALUES (?, ?, ?, ?)", rows)
+db.commit()
+print(f"stored {len(rows)} synthetic vectors")
+PY
+PORT=$((20000 + RANDOM % 20000))
+PAPERS_MODEL_DIR="$MODEL" "$BIN" --quiet --data-dir "$WORK/d" serve --bind "127.0.0.1:$PORT" --log warn &
+SERVER=$!
+for _ in $(seq 600); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
+echo "server RSS after start, with every vector loaded: $(awk '/VmRSS/ {printf "%.0f MB", $2/1024}' /proc/$SERVER/status)"
+cat > "$WORK/queries.lua" <<LUA
+local qs = {}
+for line in io.lines("$QUERIES") do
+  if #line > 0 then qs[#qs + 1] = line:gsub("[^%w ]", ""):gsub(" ", "%%20") end
+end
+local i = 0
+request = function()
+  i = i % #qs + 1
+  return wrk.format("GET", "/api/papers/search?q=" .. qs[i] .. "&mode=hybrid&limit=10")
+end
+LUA
+# Warm-up pass: every query's embedding is computed once (then cached).
+wrk -t1 -c4 -d15s -s "$WORK/queries.lua" "http://127.0.0.1:$PORT" >/dev/null
+out=$(wrk -t2 -c16 -d20s --latency -s "$WORK/queries.lua" "http://127.0.0.1:$PORT")
+echo "hybrid over HTTP, 16 connections, 300 queries rotating: $(echo "$out" | awk '/Requests\/sec/ {print $2}') req/s, p50 $(echo "$out" | awk '$1=="50%" {print $2}'), p99 $(echo "$out" | awk '$1=="99%" {print $2}')"
+echo "server RSS peak: $(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' /proc/$SERVER/status)"
