@@ -151,3 +151,11 @@ def test_errors_are_raised_by_the_client(server):
     with pytest.raises(HfHubHTTPError) as e:
         list(api.list_daily_papers(date="2026-99-99"))
     assert e.value.response.status_code == 400
+
+
+def test_list_papers_searches(server):
+    api = HfApi(endpoint=server)
+    found = list(api.list_papers(query="EnvHarness", limit=5))
+    assert found and found[0].id == "2608.19880"
+    assert found[0].title.startswith("EnvHarness")
+    assert all(p.id for p in found)

@@ -264,6 +264,10 @@ def test_every_kind_of_feed_parses_in_order(world):
         # feedparser hands plain-text summaries back HTML-escaped; once unescaped
         # they are the abstract exactly (escaped once in the XML, never lost).
         assert "$x < y$ & more" in html_lib.unescape(feed.entries[0].summary)
+    # A search feed.
+    for kind in ["feed.atom", "feed.rss"]:
+        feed, _ = parse(f"{base}/papers/{kind}?q=EnvHarness")
+        assert feed.entries and feed.entries[0].link == f"{base}/papers/2608.19880"
     # Pages advertise their feeds.
     _, _, page = http("GET", base + "/papers/date/2026-08-21")
     assert 'rel="alternate" type="application/atom+xml"' in page and "/papers/date/2026-08-21/feed.rss" in page

@@ -75,8 +75,24 @@ pub async fn run(cfg: &Config, action: DigestAction, progress: bool) -> Result<E
             std::process::abort();
         }
     });
+    // Saved searches run on the search engine (the keyword side when the
+    // model is absent; with it, the same hybrid ranking as the site).
+    let model = crate::search::embedder(&crate::search::model_dir(cfg, None), false);
+    let search: Option<Arc<dyn papers_app::SavedSearch>> = match crate::search::open(
+        cfg, &store, model,
+    )
+    .await
+    {
+        Ok(s) => Some(Arc::new(s)),
+        Err(e) => {
+            eprintln!(
+                "saved searches are skipped this run: the search index could not be opened ({e})"
+            );
+            None
+        }
+    };
     let report = community
-        .send_digests(&mail, period, None, concurrency.max(1), after_each)
+        .send_digests(&mail, period, search, concurrency.max(1), after_each)
         .await;
     pb.finish_and_clear();
     mail.mailer.shutdown().await;
@@ -101,7 +117,13 @@ pub async fn run(cfg: &Config, action: DigestAction, progress: bool) -> Result<E
 
 /// Sends digests every day at `at` (America/New_York): daily ones on
 /// weekdays, weekly ones (for the week before) on Mondays.
-pub async fn schedule(community: Community, mail: MailContext, at: Time, concurrency: usize) {
+pub async fn schedule(
+    community: Community,
+    mail: MailContext,
+    search: Arc<dyn papers_app::SavedSearch>,
+    at: Time,
+    concurrency: usize,
+) {
     let tz = TimeZone::get("America/New_York").unwrap_or(TimeZone::UTC);
     loop {
         let now = jiff::Timestamp::now().to_zoned_datetime(tz.clone());
@@ -120,7 +142,13 @@ pub async fn schedule(community: Community, mail: MailContext, at: Time, concurr
         let noop = Arc::new(|_: &DigestReport| {});
         if !matches!(day.weekday(), Weekday::Saturday | Weekday::Sunday) {
             match community
-                .send_digests(&mail, Period::Daily(day), None, concurrency, noop.clone())
+                .send_digests(
+                    &mail,
+                    Period::Daily(day),
+                    Some(search.clone()),
+                    concurrency,
+                    noop.clone(),
+                )
                 .await
             {
                 Ok(r) => tracing::info!(?r, "daily digests sent"),
@@ -132,7 +160,7 @@ pub async fn schedule(community: Community, mail: MailContext, at: Time, concurr
                 .send_digests(
                     &mail,
                     default_period("weekly", day),
-                    None,
+                    Some(search.clone()),
                     concurrency,
                     noop,
                 )

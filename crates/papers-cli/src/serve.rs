@@ -106,11 +106,13 @@ pub async fn run(
         .unwrap_or_else(|e| Err(e.to_string()));
     let service = Arc::new(crate::search::open(cfg, &store, model).await?);
     let state = state.with_search(service.clone());
+    let service_for_digests: Arc<dyn papers_app::SavedSearch> = service.clone();
     tokio::spawn(crate::search::maintain(store.clone(), service));
     if let Some(at) = cfg.digest_time()? {
         tokio::spawn(crate::digest::schedule(
             state.community.clone(),
             state.mail.clone(),
+            service_for_digests,
             at,
             cfg.digest.concurrency.unwrap_or(16),
         ));

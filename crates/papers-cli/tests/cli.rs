@@ -466,3 +466,109 @@ fn a_crash_while_indexing_loses_nothing() {
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains("2501.12345"));
 }
+
+/// A loopback OAI-PMH endpoint replaying the hand-written paging fixtures;
+/// page 2 fails until `heal` is set. Answers the request lines it saw.
+fn oai_server(
+    heal: std::sync::Arc<std::sync::atomic::AtomicBool>,
+) -> (u16, std::sync::Arc<std::sync::Mutex<Vec<String>>>) {
+    use std::io::{BufRead, BufReader};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let seen = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let log = seen.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { continue };
+            let mut line = String::new();
+            let mut reader = BufReader::new(s.try_clone().unwrap());
+            reader.read_line(&mut line).unwrap();
+            loop {
+                let mut h = String::new();
+                if reader.read_line(&mut h).unwrap() == 0 || h == "\r\n" {
+                    break;
+                }
+            }
+            log.lock().unwrap().push(line.clone());
+            let (status, body) = if line.contains("resumptionToken=tok1") {
+                if heal.load(std::sync::atomic::Ordering::SeqCst) {
+                    (
+                        "200 OK",
+                        std::fs::read_to_string(data("oai_pmh/paging/page2.xml")).unwrap(),
+                    )
+                } else {
+                    ("500 Internal Server Error", "boom".to_string())
+                }
+            } else {
+                (
+                    "200 OK",
+                    std::fs::read_to_string(data("oai_pmh/paging/page1.xml")).unwrap(),
+                )
+            };
+            let _ = write!(
+                s,
+                "HTTP/1.1 {status}\r\nContent-Type: text/xml\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+        }
+    });
+    (port, seen)
+}
+
+#[test]
+fn an_interrupted_oai_harvest_resumes_from_its_cursor() {
+    let dir = tempfile::tempdir().unwrap();
+    let heal = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let (port, seen) = oai_server(heal.clone());
+    let config = dir.path().join("papers.toml");
+    std::fs::write(
+        &config,
+        format!("[harvest]\narxiv_oai_base = \"http://127.0.0.1:{port}/oai\"\nmax_retries = 1\nbase_delay_ms = 10\nmax_delay_ms = 20\nmin_interval_ms = 0\n"),
+    )
+    .unwrap();
+    let run = || {
+        Command::new(BIN)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .arg("--config")
+            .arg(&config)
+            .args([
+                "--quiet",
+                "harvest",
+                "arxiv-oai",
+                "--from",
+                "2025-03-01",
+                "--set",
+                "cs",
+            ])
+            .output()
+            .unwrap()
+    };
+    let out = run();
+    assert!(!out.status.success(), "page 2 failed");
+    assert_eq!(counts(&stats(dir.path())).0, 2, "page 1 was stored");
+    heal.store(true, std::sync::atomic::Ordering::SeqCst);
+    let before = seen.lock().unwrap().len();
+    let out = run();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(String::from_utf8_lossy(&out.stderr).contains("resuming an interrupted harvest"));
+    let lines = seen.lock().unwrap().clone();
+    assert!(
+        lines[before].contains("verb=ListRecords&resumptionToken=tok1"),
+        "the rerun started at the cursor: {lines:?}"
+    );
+    assert!(
+        lines[0].contains("metadataPrefix=arXiv")
+            && lines[0].contains("set=cs")
+            && lines[0].contains("from=2025-03-01")
+    );
+    assert!(counts(&stats(dir.path())).0 >= 4, "both pages are in");
+    // Done: the cursor is cleared, so the next run starts from the beginning.
+    let out = run();
+    assert!(out.status.success());
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("resuming"));
+}

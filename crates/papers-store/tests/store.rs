@@ -294,3 +294,64 @@ async fn vectors_are_kept_per_model_and_resumable() {
     assert_eq!(page.len(), 2);
     assert_eq!(store.visible_paper_ids().await.unwrap().len(), 3);
 }
+
+#[tokio::test]
+async fn three_hard_bounces_pause_a_subscription() {
+    use papers_store::{DigestRecord, NewSubscription, SubscribeOutcome};
+    let (_dir, store) = temp_store().await;
+    let n = NewSubscription {
+        email: "bouncy@example.org".into(),
+        cadence: "daily".into(),
+        query: None,
+        categories: vec![],
+        user_id: None,
+        confirm_token_hash: "c".repeat(64),
+        confirm_expires_at: "2026-08-23T00:00:00Z".parse().unwrap(),
+        manage_token: "m".repeat(64),
+    };
+    let SubscribeOutcome::Created(sub) = store.subscribe(&n, now()).await.unwrap() else {
+        panic!("a new subscription")
+    };
+    assert!(matches!(
+        store.subscribe(&n, now()).await.unwrap(),
+        SubscribeOutcome::StillPending(_)
+    ));
+    let active = store
+        .confirm_subscription(&"c".repeat(64), now())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(active.status, "active");
+    assert!(matches!(
+        store.subscribe(&n, now()).await.unwrap(),
+        SubscribeOutcome::AlreadyActive(_)
+    ));
+    for (i, day) in ["daily:2026-08-19", "daily:2026-08-20", "daily:2026-08-21"]
+        .iter()
+        .enumerate()
+    {
+        assert_eq!(
+            store.due_subscriptions("daily", day).await.unwrap().len(),
+            1,
+            "bounce {i}"
+        );
+        let r = DigestRecord {
+            subscription_id: sub.id,
+            period: day,
+            status: "failed",
+            papers: &[],
+            attempts: 3,
+            error: Some("550 mailbox unavailable"),
+        };
+        store.record_digest(&r, now()).await.unwrap();
+    }
+    let s = store.subscription(sub.id).await.unwrap().unwrap();
+    assert_eq!((s.status.as_str(), s.hard_bounces), ("paused", 3));
+    assert!(
+        store
+            .due_subscriptions("daily", "daily:2026-08-24")
+            .await
+            .unwrap()
+            .is_empty()
+    );
+}
