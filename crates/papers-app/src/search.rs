@@ -153,27 +153,11 @@ impl SearchService {
             self.engine.keyword().delete(gone).map_err(err)?;
             report.removed += 1;
         }
-        if have.len() as u64 - report.removed + (want.len() as u64) > 0 {
-            let missing: HashSet<&String> = want.difference(&have).collect();
-            if !missing.is_empty() {
-                let mut after = String::new();
-                loop {
-                    let page = store.papers_after(&after, CHUNK).await?;
-                    let Some(last) = page.last() else { break };
-                    after = last.0.paper.id.base().to_string();
-                    let docs: Vec<SearchDoc> = page
-                        .iter()
-                        .filter(|(p, hidden)| {
-                            !hidden && missing.contains(&p.paper.id.base().to_string())
-                        })
-                        .map(|(p, _)| search_doc(p))
-                        .collect();
-                    if !docs.is_empty() {
-                        report.added += docs.len() as u64;
-                        self.engine.keyword().upsert(&docs).map_err(err)?;
-                    }
-                }
-            }
+        let missing: HashSet<&String> = want.difference(&have).collect();
+        if !missing.is_empty() {
+            report.added = self
+                .index_from_store(store, |id| missing.contains(&id.to_string()), |_| {})
+                .await?;
         }
         report.index_docs = self.engine.keyword().num_docs();
         if report.added + report.removed > 0 {
@@ -196,23 +180,39 @@ impl SearchService {
         for id in self.engine.keyword().doc_ids().map_err(err)? {
             self.engine.keyword().delete(&id).map_err(err)?;
         }
-        let mut after = String::new();
-        let mut done = 0;
+        self.index_from_store(store, |_| true, &mut progress)
+            .await?;
+        let _ = self.engine.keyword().compact();
+        self.sync(store).await
+    }
+
+    /// Indexes the store's visible papers whose id `keep` accepts, reading
+    /// the store in chunks and committing each; `progress` gets the count of
+    /// papers read. Answers how many were indexed.
+    async fn index_from_store(
+        &self,
+        store: &Store,
+        keep: impl Fn(&str) -> bool,
+        mut progress: impl FnMut(u64),
+    ) -> AppResult<u64> {
+        let (mut after, mut read, mut indexed) = (String::new(), 0, 0);
         loop {
             let page = store.papers_after(&after, CHUNK).await?;
             let Some(last) = page.last() else { break };
             after = last.0.paper.id.base().to_string();
             let docs: Vec<SearchDoc> = page
                 .iter()
-                .filter(|(_, h)| !h)
+                .filter(|(p, hidden)| !hidden && keep(p.paper.id.base()))
                 .map(|(p, _)| search_doc(p))
                 .collect();
-            self.engine.keyword().upsert(&docs).map_err(err)?;
-            done += page.len() as u64;
-            progress(done);
+            if !docs.is_empty() {
+                self.engine.keyword().upsert(&docs).map_err(err)?;
+            }
+            indexed += docs.len() as u64;
+            read += page.len() as u64;
+            progress(read);
         }
-        let _ = self.engine.keyword().compact();
-        self.sync(store).await
+        Ok(indexed)
     }
 
     /// Indexes freshly ingested records (keyword side; vectors come from the
