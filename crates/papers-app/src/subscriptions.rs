@@ -419,6 +419,11 @@ impl Community {
         key: &str,
         search: Option<&dyn SavedSearch>,
     ) -> AppResult<Outcome> {
+        if sub.query.is_some() && search.is_none() {
+            // No engine this run (e.g. the server holds the index): leave the
+            // period unclaimed so a run with search sends it.
+            return Ok(Outcome::Deferred);
+        }
         let candidates = self.candidates(sub, period, search).await?;
         let ids: Vec<String> = candidates
             .iter()
