@@ -109,13 +109,21 @@ impl SearchService {
         };
         let mut vectors = 0;
         if let Some(e) = &embedder {
-            let stored = store.vectors(e.model_id()).await?;
+            // Read in chunks straight into one set, so the vectors are never
+            // held twice while loading; the set is dropped once indexed.
             let mut set = VectorSet::new(e.model_id(), e.dim());
-            for (id, v) in &stored {
-                set.push(id.clone(), v).map_err(err)?;
+            let mut after = String::new();
+            loop {
+                let chunk = store.vectors_after(e.model_id(), &after, 5_000).await?;
+                let Some((last, _)) = chunk.last() else { break };
+                after = last.clone();
+                for (id, v) in chunk {
+                    set.push(id, &v).map_err(err)?;
+                }
             }
             vectors = set.ids.len() as u64;
             engine = engine.with_semantic(e.clone(), &set).map_err(err)?;
+            drop(set);
         }
         let service = SearchService {
             engine,

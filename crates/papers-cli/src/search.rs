@@ -168,10 +168,17 @@ pub async fn embed(cfg: &Config, model: &Path, batch: u64, progress: bool) -> Re
     } else {
         ProgressBar::hidden()
     };
+    let model_id = service
+        .embedder()
+        .map(|e| e.model_id().to_string())
+        .unwrap_or_default();
     let already = store
-        .vectors(service.embedder().map(|e| e.model_id()).unwrap_or(""))
+        .vector_models()
         .await?
-        .len() as u64;
+        .into_iter()
+        .find(|(m, _)| *m == model_id)
+        .map(|(_, n)| n)
+        .unwrap_or(0);
     pb.set_position(already);
     let started = Instant::now();
     let mut done = 0;

@@ -275,7 +275,8 @@ dispatch! {
     /// Visible papers with no vector for `model_id` yet (resumable embedding).
     fn papers_without_vectors(&self, model_id: &str, limit: u64) -> Result<Vec<ListedPaper>>;
     fn put_vectors(&self, model_id: &str, vectors: &[(String, Vec<f32>)]) -> Result<()>;
-    fn vectors(&self, model_id: &str) -> Result<Vec<(String, Vec<f32>)>>;
+    /// Stored vectors after an id, in id order, in chunks of `limit`.
+    fn vectors_after(&self, model_id: &str, after: &str, limit: u64) -> Result<Vec<(String, Vec<f32>)>>;
     /// Model ids that have vectors, with their counts.
     fn vector_models(&self) -> Result<Vec<(String, u64)>>;
     /// Forgets a claimed-but-unsent digest so a later run retries it.

@@ -92,13 +92,22 @@ impl SqliteStore {
         Ok(())
     }
 
-    /// Every stored vector of `model_id` for a visible paper.
-    pub async fn vectors(&self, model_id: &str) -> Result<Vec<(String, Vec<f32>)>> {
+    /// Up to `limit` stored vectors of `model_id` for visible papers with
+    /// ids after `after`, in id order: read the whole set in chunks without
+    /// holding it twice.
+    pub async fn vectors_after(
+        &self,
+        model_id: &str,
+        after: &str,
+        limit: u64,
+    ) -> Result<Vec<(String, Vec<f32>)>> {
         let rows = sqlx::query(
             "SELECT v.paper_id, v.vector FROM paper_vectors v JOIN papers p ON p.id = v.paper_id
-             WHERE v.model_id = ? AND p.hidden = 0 ORDER BY v.paper_id",
+             WHERE v.model_id = ? AND p.hidden = 0 AND v.paper_id > ? ORDER BY v.paper_id LIMIT ?",
         )
         .bind(model_id)
+        .bind(after)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(&self.pool)
         .await?;
         rows.iter()

@@ -284,8 +284,11 @@ async fn vectors_are_kept_per_model_and_resumable() {
         3,
         "another model starts over"
     );
-    let v = store.vectors("m1").await.unwrap();
+    let v = store.vectors_after("m1", "", 10).await.unwrap();
     assert_eq!(v[0], ("2608.00001".to_string(), vec![0.5, -0.25]));
+    assert_eq!(v.len(), 2);
+    let rest = store.vectors_after("m1", "2608.00001", 10).await.unwrap();
+    assert_eq!(rest.len(), 1, "keyset paging");
     assert_eq!(
         store.vector_models().await.unwrap(),
         vec![("m1".to_string(), 2)]
