@@ -4,7 +4,7 @@ use std::ops::ControlFlow;
 
 use papers_core::{ArxivId, Author, IngestRecord, Paper};
 
-use crate::text::{collapse_ws, parse_timestamp};
+use crate::text::collapse_ws;
 use crate::xml::{Node, parse_tree};
 use crate::{FieldError, Location, Reject, Sink};
 
@@ -99,19 +99,10 @@ fn parse_entry(entry: &Node) -> Result<IngestRecord, FieldError> {
         }
     }
 
-    paper.published_at = timestamp(entry, "published")?;
-    paper.updated_at = timestamp(entry, "updated")?;
+    paper.published_at = entry.child_timestamp("published")?;
+    paper.updated_at = entry.child_timestamp("updated")?;
     paper.doi = entry.child_text("doi").map(collapse_ws);
     paper.journal_ref = entry.child_text("journal_ref").map(collapse_ws);
     paper.comments = entry.child_text("comment").map(collapse_ws);
     Ok(paper.into())
-}
-
-fn timestamp(entry: &Node, name: &str) -> Result<Option<jiff::Timestamp>, FieldError> {
-    match entry.child_text(name) {
-        None => Ok(None),
-        Some(text) => parse_timestamp(text)
-            .map(Some)
-            .ok_or_else(|| FieldError::new(name, format!("not a timestamp: {text:?}"))),
-    }
 }

@@ -4,7 +4,7 @@ use std::ops::ControlFlow;
 
 use papers_core::{ArxivId, Author, IngestRecord, Paper};
 
-use crate::text::{collapse_ws, parse_timestamp};
+use crate::text::collapse_ws;
 use crate::xml::{Node, XmlError, parse_tree};
 use crate::{FieldError, Location, Reject, Sink};
 
@@ -200,19 +200,10 @@ fn parse_record(record: &Node) -> Result<IngestRecord, FieldError> {
             }
         }
     }
-    paper.published_at = date(meta, "created")?;
-    paper.updated_at = date(meta, "updated")?;
+    paper.published_at = meta.child_timestamp("created")?;
+    paper.updated_at = meta.child_timestamp("updated")?;
     paper.comments = meta.child_text("comments").map(collapse_ws);
     paper.journal_ref = meta.child_text("journal-ref").map(collapse_ws);
     paper.doi = meta.child_text("doi").map(collapse_ws);
     Ok(paper.into())
-}
-
-fn date(meta: &Node, name: &str) -> Result<Option<jiff::Timestamp>, FieldError> {
-    match meta.child_text(name) {
-        None => Ok(None),
-        Some(text) => parse_timestamp(text)
-            .map(Some)
-            .ok_or_else(|| FieldError::new(name, format!("not a date: {text:?}"))),
-    }
 }

@@ -29,6 +29,20 @@ pub struct Node {
 }
 
 impl Node {
+    /// The text of child `name` as a timestamp (any format arXiv sources
+    /// use); an unparseable value is a field error naming the child.
+    pub(crate) fn child_timestamp(
+        &self,
+        name: &str,
+    ) -> Result<Option<jiff::Timestamp>, crate::FieldError> {
+        match self.child_text(name) {
+            None => Ok(None),
+            Some(text) => crate::text::parse_timestamp(text)
+                .map(Some)
+                .ok_or_else(|| crate::FieldError::new(name, format!("not a timestamp: {text:?}"))),
+        }
+    }
+
     pub fn child(&self, name: &str) -> Option<&Node> {
         self.children.iter().find(|c| c.name == name)
     }
