@@ -12,8 +12,8 @@ use std::sync::Arc;
 use jiff::civil::Date;
 use papers_core::IngestRecord;
 use papers_search::{
-    Embedder, KeywordIndex, MiniLmEmbedder, SearchDoc, SearchEngine, SearchError, SearchRequest,
-    SearchResponse, SearchResult, VectorSet,
+    Embedder, Int8ScanIndex, KeywordIndex, MiniLmEmbedder, SearchDoc, SearchEngine, SearchError,
+    SearchRequest, SearchResponse, SearchResult, VectorIndex, VectorSet,
 };
 use papers_store::{ListedPaper, Store};
 
@@ -48,6 +48,35 @@ fn err(e: SearchError) -> AppError {
     AppError::Internal(format!("search: {e}"))
 }
 
+/// How many vectors the store holds for `model_id`.
+async fn stored_vectors(store: &Store, model_id: &str) -> AppResult<u64> {
+    Ok(store
+        .vector_models()
+        .await?
+        .into_iter()
+        .find(|(m, _)| m == model_id)
+        .map_or(0, |(_, n)| n))
+}
+
+/// Reads the store's vectors for `model_id` in chunks (never all at once).
+async fn for_each_stored_vector(
+    store: &Store,
+    model_id: &str,
+    mut f: impl FnMut(String, Vec<f32>) -> AppResult<()>,
+) -> AppResult<()> {
+    let mut after = String::new();
+    loop {
+        let chunk = store.vectors_after(model_id, &after, 5_000).await?;
+        let Some((last, _)) = chunk.last() else {
+            return Ok(());
+        };
+        after = last.clone();
+        for (id, v) in chunk {
+            f(id, v)?;
+        }
+    }
+}
+
 /// How the indexes compared with the store, and what was repaired.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize)]
 pub struct SyncReport {
@@ -64,6 +93,9 @@ pub struct SearchService {
     embedder: Option<Arc<dyn Embedder>>,
     /// Why semantic search is off, when it is.
     pub semantic_off_reason: Option<String>,
+    /// Another process holds the keyword index's writer: search only (the
+    /// keyword index is not written; vectors still go to the store).
+    read_only: bool,
 }
 
 impl std::fmt::Debug for SearchService {
@@ -109,28 +141,39 @@ impl SearchService {
         };
         let mut vectors = 0;
         if let Some(e) = &embedder {
-            // Read in chunks straight into one set, so the vectors are never
-            // held twice while loading; the set is dropped once indexed.
-            let mut set = VectorSet::new(e.model_id(), e.dim());
-            let mut after = String::new();
-            loop {
-                let chunk = store.vectors_after(e.model_id(), &after, 5_000).await?;
-                let Some((last, _)) = chunk.last() else { break };
-                after = last.clone();
-                for (id, v) in chunk {
-                    set.push(id, &v).map_err(err)?;
-                }
-            }
-            vectors = set.ids.len() as u64;
-            engine = engine.with_semantic(e.clone(), &set).map_err(err)?;
-            drop(set);
+            // Read in chunks straight into the index, so the vectors are
+            // never held twice while loading.
+            let stored = stored_vectors(store, e.model_id()).await?;
+            let mut index = Int8ScanIndex::new(e.dim());
+            index.reserve(usize::try_from(stored).unwrap_or(0));
+            for_each_stored_vector(store, e.model_id(), |id, v| {
+                index.upsert(&id, &v).map_err(err)
+            })
+            .await?;
+            vectors = index.len() as u64;
+            engine = engine.with_vector_index(e.clone(), Box::new(index));
         }
+        let read_only = engine.keyword().writer_held_elsewhere();
         let service = SearchService {
             engine,
             embedder,
             semantic_off_reason: reason,
+            read_only,
         };
-        let mut report = service.sync(store).await?;
+        let mut report = if read_only {
+            // A running server owns the index and repairs it every minute;
+            // this process searches it as it stands.
+            tracing::info!(
+                "another process (a running server) holds the search index: searching it read-only"
+            );
+            SyncReport {
+                store_papers: store.visible_paper_ids().await?.len() as u64,
+                index_docs: service.engine.keyword().num_docs(),
+                ..SyncReport::default()
+            }
+        } else {
+            service.sync(store).await?
+        };
         report.vectors = vectors;
         Ok((service, report))
     }
@@ -143,8 +186,35 @@ impl SearchService {
         self.embedder.as_ref()
     }
 
-    /// Makes the keyword index hold exactly the store's visible papers.
+    /// Brings the indexes in step with the store, then embeds what lacks a
+    /// vector (a few papers: after a submission).
+    pub async fn refresh(&self, store: &Store) -> AppResult<()> {
+        self.sync(store).await?;
+        while self.embed_missing(store, 16).await? == 16 {}
+        Ok(())
+    }
+
+    /// Whether another process (a running server) holds the keyword index,
+    /// so this one only searches it.
+    pub fn read_only(&self) -> bool {
+        self.read_only
+    }
+
+    fn writable(&self) -> AppResult<()> {
+        if self.read_only {
+            return Err(AppError::Internal(
+                "a running server holds the search index; it repairs the index itself every minute (stop it to rebuild the index here)".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Makes the keyword index hold exactly the store's visible papers, and
+    /// the vector index every vector the store holds for the model (another
+    /// process, `papers embed` or `papers ingest`, may have added some).
     pub async fn sync(&self, store: &Store) -> AppResult<SyncReport> {
+        self.writable()?;
+        self.load_new_vectors(store).await?;
         let want: HashSet<String> = store.visible_paper_ids().await?.into_iter().collect();
         let have: HashSet<String> = self
             .engine
@@ -178,6 +248,34 @@ impl SearchService {
         Ok(report)
     }
 
+    /// Adds the store's vectors for the model that the vector index lacks.
+    async fn load_new_vectors(&self, store: &Store) -> AppResult<u64> {
+        let Some(e) = &self.embedder else {
+            return Ok(0);
+        };
+        let have = self.engine.vector_ids();
+        if stored_vectors(store, e.model_id()).await? == have.len() as u64 {
+            return Ok(0);
+        }
+        let have: HashSet<String> = have.into_iter().collect();
+        let mut set = VectorSet::new(e.model_id(), e.dim());
+        for_each_stored_vector(store, e.model_id(), |id, v| {
+            if !have.contains(&id) {
+                set.push(id, &v).map_err(err)?;
+            }
+            Ok(())
+        })
+        .await?;
+        self.engine.upsert_vectors(&set).map_err(err)?;
+        if !set.is_empty() {
+            tracing::info!(
+                added = set.len(),
+                "vectors stored by another process loaded"
+            );
+        }
+        Ok(set.len() as u64)
+    }
+
     /// Rebuilds the keyword index from the store, in committed chunks (a
     /// crash leaves a partial index that the next `sync` completes).
     pub async fn reindex(
@@ -185,6 +283,7 @@ impl SearchService {
         store: &Store,
         mut progress: impl FnMut(u64),
     ) -> AppResult<SyncReport> {
+        self.writable()?;
         for id in self.engine.keyword().doc_ids().map_err(err)? {
             self.engine.keyword().delete(&id).map_err(err)?;
         }
@@ -226,6 +325,7 @@ impl SearchService {
     /// Indexes freshly ingested records (keyword side; vectors come from the
     /// embedding backfill).
     pub fn index_records(&self, records: &[IngestRecord]) -> AppResult<()> {
+        self.writable()?;
         let docs: Vec<SearchDoc> = records.iter().map(doc_of_record).collect();
         self.engine.keyword().upsert(&docs).map_err(err)
     }

@@ -308,15 +308,7 @@ impl Community {
                 Some(s) => s.find(q, from, to, 200),
                 None => Vec::new(),
             };
-            let mut out = Vec::new();
-            for id in ids {
-                if let Ok(pid) = papers_core::ArxivId::parse(&id)
-                    && let Some(p) = self.store.paper(&pid).await?
-                {
-                    out.push(p);
-                }
-            }
-            return Ok(out);
+            return Ok(self.store.papers_by_ids(&ids).await?);
         }
         if !sub.categories.is_empty() {
             return Ok(self

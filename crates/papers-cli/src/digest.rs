@@ -1,5 +1,6 @@
 //! `papers digest send`, and the server's optional digest schedule.
 
+use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -34,7 +35,12 @@ pub enum DigestAction {
     },
 }
 
-pub async fn run(cfg: &Config, action: DigestAction, progress: bool) -> Result<ExitCode> {
+pub async fn run(
+    cfg: &Config,
+    action: DigestAction,
+    progress: bool,
+    model_dir: &Path,
+) -> Result<ExitCode> {
     let DigestAction::Send {
         period,
         date,
@@ -77,7 +83,7 @@ pub async fn run(cfg: &Config, action: DigestAction, progress: bool) -> Result<E
     });
     // Saved searches run on the search engine (the keyword side when the
     // model is absent; with it, the same hybrid ranking as the site).
-    let model = crate::search::embedder(&crate::search::model_dir(cfg, None), false);
+    let model = crate::search::embedder(model_dir, false);
     let search: Option<Arc<dyn papers_app::SavedSearch>> = match crate::search::open(
         cfg, &store, model,
     )

@@ -3,6 +3,7 @@
 //! its `resumptionToken` in the store after every page, so a rerun resumes
 //! where an interrupted one stopped.
 
+use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -101,7 +102,13 @@ fn split_events(
     Ok(records)
 }
 
-pub async fn run(cfg: &Config, source: HarvestSource, progress: bool) -> Result<ExitCode> {
+pub async fn run(
+    cfg: &Config,
+    source: HarvestSource,
+    progress: bool,
+    model_dir: &Path,
+    embed_max: u64,
+) -> Result<ExitCode> {
     let store = Store::open(&cfg.database_url()).await?;
     let mut rejects = RejectLog::new(&cfg.data_dir);
     let mut rejected = 0u64;
@@ -203,6 +210,9 @@ pub async fn run(cfg: &Config, source: HarvestSource, progress: bool) -> Result<
         }
     };
     let rejects_file = rejects.finish()?;
+    if stored > 0 {
+        crate::search::after_ingest(cfg, &store, model_dir, embed_max, progress).await;
+    }
     let stats = store.stats().await?;
     store.close().await;
     eprintln!(

@@ -181,6 +181,8 @@ pub async fn run(
     paths: Vec<PathBuf>,
     batch_size: usize,
     progress: bool,
+    model_dir: &Path,
+    embed_max: u64,
 ) -> Result<ExitCode> {
     let format =
         Format::from_cli_name(format).ok_or_else(|| anyhow!("unknown format {format:?}"))?;
@@ -193,27 +195,7 @@ pub async fn run(
     let rejects_file = rejects.finish()?;
     let report = result?;
     let secs = started.elapsed().as_secs_f64();
-    // Bring the keyword index up to date with what came in (only the new
-    // papers are indexed). A running server holds the index: it picks them
-    // up by itself within a minute.
-    match papers_app::SearchService::open(
-        &store,
-        &papers_app::index_dir(&cfg.data_dir),
-        Err("not needed for indexing".into()),
-    )
-    .await
-    {
-        Ok((_, r)) if r.added + r.removed > 0 => {
-            eprintln!(
-                "search index: {} papers added, {} removed",
-                r.added, r.removed
-            )
-        }
-        Ok(_) => {}
-        Err(e) => eprintln!(
-            "search index not updated now ({e}); a running server or `papers reindex --verify` will do it"
-        ),
-    }
+    crate::search::after_ingest(cfg, &store, model_dir, embed_max, progress).await;
     let stats = store.stats().await?;
     store.close().await;
     eprintln!(

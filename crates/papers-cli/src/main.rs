@@ -68,11 +68,20 @@ enum Command {
         /// Records per transaction.
         #[arg(long, default_value_t = 2000)]
         batch_size: usize,
+        /// Embed the new papers right away when the model is present and at
+        /// most this many lack vectors (0: never; a bigger backlog is left
+        /// to `papers embed` or the server).
+        #[arg(long, default_value_t = 2000)]
+        embed_max: u64,
     },
     /// Fetch papers from a live source over HTTP, politely (rate limit, retries, back-off).
     Harvest {
         #[command(subcommand)]
         source: harvest::HarvestSource,
+        /// Embed the new papers right away when the model is present and at
+        /// most this many lack vectors (0: never).
+        #[arg(long, default_value_t = 2000, global = true)]
+        embed_max: u64,
     },
     /// Embed the papers that have no vector yet (resumable; needs the model).
     Embed {
@@ -180,8 +189,13 @@ fn main() -> ExitCode {
     };
     init_tracing(cli.log.as_deref(), default_log);
     let _ = rustls::crypto::ring::default_provider().install_default();
+    // Searches run on the blocking pool and are CPU-bound: more threads than
+    // twice the cores only time-slice them (longer tails) and give each
+    // thread its own malloc arena (more memory).
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
+        .max_blocking_threads((2 * cores).max(4))
         .build()
     {
         Ok(rt) => rt,
@@ -227,9 +241,28 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             format,
             paths,
             batch_size,
-        } => ingest::run(&cfg, &format, paths, batch_size.max(1), progress).await,
-        Command::Harvest { source } => harvest::run(&cfg, source, progress).await,
-        Command::Digest { action } => digest::run(&cfg, action, progress).await,
+            embed_max,
+        } => {
+            let dir = search::model_dir(&cfg, cli.model_dir.as_deref());
+            ingest::run(
+                &cfg,
+                &format,
+                paths,
+                batch_size.max(1),
+                progress,
+                &dir,
+                embed_max,
+            )
+            .await
+        }
+        Command::Harvest { source, embed_max } => {
+            let dir = search::model_dir(&cfg, cli.model_dir.as_deref());
+            harvest::run(&cfg, source, progress, &dir, embed_max).await
+        }
+        Command::Digest { action } => {
+            let dir = search::model_dir(&cfg, cli.model_dir.as_deref());
+            digest::run(&cfg, action, progress, &dir).await
+        }
         Command::Embed { batch } => {
             let dir = search::model_dir(&cfg, cli.model_dir.as_deref());
             search::embed(&cfg, &dir, batch, progress).await

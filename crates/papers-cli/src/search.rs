@@ -97,6 +97,107 @@ pub async fn open(
     Ok(service)
 }
 
+/// After an import or a harvest: bring the keyword index up to date with
+/// the store and embed the papers that have no vector yet, when the model
+/// is present and there are at most `embed_max` of them (a bigger backlog
+/// is `papers embed`'s job, resumable with a progress bar). A running server
+/// holds the index: then the new papers' vectors still go to the store
+/// now, and the server indexes them within a minute.
+pub async fn after_ingest(
+    cfg: &Config,
+    store: &Store,
+    model_dir: &Path,
+    embed_max: u64,
+    progress: bool,
+) {
+    let model = if embed_max == 0 {
+        Err("not embedding now".into())
+    } else {
+        embedder(model_dir, false)
+    };
+    let service = match SearchService::open(store, &index_dir(&cfg.data_dir), model).await {
+        Ok((service, r)) => {
+            if r.added + r.removed > 0 {
+                eprintln!(
+                    "search index: {} papers added, {} removed",
+                    r.added, r.removed
+                );
+            }
+            if service.read_only() {
+                eprintln!(
+                    "search index: a running server holds it and will index the new papers within a minute"
+                );
+            }
+            service
+        }
+        Err(e) => {
+            eprintln!(
+                "search index not updated now ({e}); a running server or `papers reindex --verify` will do it"
+            );
+            return;
+        }
+    };
+    let Some(e) = service.embedder() else {
+        if embed_max > 0 {
+            eprintln!(
+                "vectors: not embedded now ({}); run `papers embed` once the model is there",
+                service.semantic_off_reason.as_deref().unwrap_or("no model")
+            );
+        }
+        return;
+    };
+    let model_id = e.model_id().to_string();
+    let missing = match (store.stats().await, store.vector_models().await) {
+        (Ok(stats), Ok(models)) => {
+            let have = models
+                .into_iter()
+                .find(|(m, _)| *m == model_id)
+                .map_or(0, |(_, n)| n);
+            stats.papers.saturating_sub(have)
+        }
+        _ => return,
+    };
+    if missing == 0 {
+        return;
+    }
+    if missing > embed_max {
+        eprintln!(
+            "vectors: {missing} papers have none yet, more than --embed-max {embed_max}: run `papers embed` (resumable), or let the server backfill them"
+        );
+        return;
+    }
+    let pb = if progress {
+        let pb = ProgressBar::new(missing);
+        pb.set_style(
+            ProgressStyle::with_template("embedding new papers [{bar:30}] {pos}/{len} · {per_sec}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar()),
+        );
+        pb
+    } else {
+        ProgressBar::hidden()
+    };
+    let started = Instant::now();
+    let mut done = 0;
+    loop {
+        match service.embed_missing(store, 32).await {
+            Ok(0) => break,
+            Ok(n) => {
+                done += n;
+                pb.inc(n);
+            }
+            Err(e) => {
+                eprintln!("vectors: embedding stopped ({e}); `papers embed` resumes it");
+                break;
+            }
+        }
+    }
+    pb.finish_and_clear();
+    eprintln!(
+        "vectors: embedded {done} new papers in {:.1}s",
+        started.elapsed().as_secs_f64()
+    );
+}
+
 fn spinner(progress: bool, template: &str) -> ProgressBar {
     if !progress {
         return ProgressBar::hidden();

@@ -99,7 +99,9 @@ pub async fn run(
     // missing) and the keyword index brought in step with the store before
     // serving; vectors then backfill in the background while keyword search
     // already answers.
-    let obtain = demo || std::env::var_os("PAPERS_MODEL_DIR").is_none();
+    // `PAPERS_FETCH_MODEL=off` never fetches (offline machines, tests).
+    let fetch_off = std::env::var("PAPERS_FETCH_MODEL").is_ok_and(|v| v == "off");
+    let obtain = !fetch_off && (demo || std::env::var_os("PAPERS_MODEL_DIR").is_none());
     let dir = model_dir.to_path_buf();
     let model = tokio::task::spawn_blocking(move || crate::search::embedder(&dir, obtain))
         .await

@@ -23,8 +23,172 @@ fn papers(data_dir: &Path, args: &[&str]) -> Output {
         .arg("--quiet")
         .args(args)
         .env_remove("PAPERS_CONFIG")
+        // No model unless a test passes one: ingest would embed with it.
+        .env_remove("PAPERS_MODEL_DIR")
         .output()
         .expect("run papers")
+}
+
+/// The real model's directory, as the minilm tests find it: required under
+/// CI, else a test that needs it says so and passes.
+fn model_dir() -> Option<PathBuf> {
+    match std::env::var_os("PAPERS_MODEL_DIR") {
+        Some(dir) => Some(PathBuf::from(dir)),
+        None if std::env::var_os("CI").is_some() => {
+            panic!("PAPERS_MODEL_DIR is not set: the CI test command fetches the model")
+        }
+        None => {
+            eprintln!("note: PAPERS_MODEL_DIR is not set, so this model test did not run");
+            None
+        }
+    }
+}
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+fn wait_for_port(port: u16) {
+    let deadline = Instant::now() + Duration::from_secs(60);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "the server did not come up");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+}
+
+const ATOM_TEN: &str = "arxiv_atom/q_testing_s0_m10_bc5a6c384fe9.xml";
+/// The first entry of `ATOM_TEN`.
+const ATOM_FIRST_ID: &str = "2202.12139";
+const ATOM_FIRST_TITLE: &str =
+    "Testing Deep Learning Models: A First Comparative Study of Multiple Testing Techniques";
+
+#[test]
+fn ingest_embeds_the_new_papers_when_the_model_is_present() {
+    let Some(model) = model_dir() else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let atom = data(ATOM_TEN);
+    let model = model.to_str().unwrap();
+    let out = papers(
+        dir.path(),
+        &[
+            "--model-dir",
+            model,
+            "ingest",
+            "arxiv-atom",
+            atom.to_str().unwrap(),
+        ],
+    );
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("vectors: embedded 10 new papers"), "{err}");
+    // The paper is found by meaning straight away, with no `papers embed`.
+    let out = papers(
+        dir.path(),
+        &[
+            "--model-dir",
+            model,
+            "search",
+            ATOM_FIRST_TITLE,
+            "--mode",
+            "semantic",
+            "--limit",
+            "1",
+            "--explain",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        stdout.contains(ATOM_FIRST_ID) && stdout.contains("semantic rank 1"),
+        "{stdout}"
+    );
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("semantic search is off"));
+    // Nothing is left to embed, and `--embed-max 0` leaves new papers alone.
+    let out = papers(dir.path(), &["--model-dir", model, "embed"]);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("embedded 0 papers"));
+}
+
+#[test]
+fn commands_beside_a_running_server_search_its_index_read_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let hf = data("hf_daily");
+    let out = papers(dir.path(), &["ingest", "hf-daily", hf.to_str().unwrap()]);
+    assert!(out.status.success());
+    let port = free_port();
+    // No model here (an empty model directory): the server must not try
+    // to fetch one, so it is given a directory it cannot fill.
+    let mut server = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["--quiet", "serve", "--bind", &format!("127.0.0.1:{port}")])
+        .env_remove("PAPERS_CONFIG")
+        .env_remove("PAPERS_MODEL_DIR")
+        .env("PAPERS_FETCH_MODEL", "off")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    wait_for_port(port);
+    // The server holds the index's writer: an import beside it still works
+    // and says the server will index the new papers.
+    let atom = data(ATOM_TEN);
+    let out = papers(
+        dir.path(),
+        &["ingest", "arxiv-atom", atom.to_str().unwrap()],
+    );
+    let err = String::from_utf8_lossy(&out.stderr).to_string();
+    // Searching works too, on the index as the server keeps it.
+    let found = papers(
+        dir.path(),
+        &["search", "diffusion", "--mode", "keyword", "--limit", "3"],
+    );
+    // A digest run opens the search engine for saved searches.
+    let digest = papers(dir.path(), &["digest", "send", "--period", "daily"]);
+    server.kill().unwrap();
+    let _ = server.wait();
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("a running server holds it"), "{err}");
+    assert!(
+        found.status.success(),
+        "{}",
+        String::from_utf8_lossy(&found.stderr)
+    );
+    assert_eq!(
+        String::from_utf8_lossy(&found.stdout)
+            .lines()
+            .filter(|l| l.contains(". "))
+            .count(),
+        3,
+        "{}",
+        String::from_utf8_lossy(&found.stdout)
+    );
+    let derr = String::from_utf8_lossy(&digest.stderr);
+    assert!(digest.status.success(), "{derr}");
+    assert!(!derr.contains("saved searches are skipped"), "{derr}");
+    // With the server gone, the next command repairs the index itself.
+    let out = papers(dir.path(), &["reindex", "--verify"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let out = papers(
+        dir.path(),
+        &[
+            "search",
+            ATOM_FIRST_TITLE,
+            "--mode",
+            "keyword",
+            "--limit",
+            "1",
+        ],
+    );
+    assert!(String::from_utf8_lossy(&out.stdout).contains(ATOM_FIRST_ID));
 }
 
 fn stats(data_dir: &Path) -> serde_json::Value {

@@ -178,6 +178,14 @@ impl SearchEngine {
         self.semantic.as_ref().map(|s| s.queries.model_id())
     }
 
+    /// The ids that have a vector (none without semantic search).
+    pub fn vector_ids(&self) -> Vec<String> {
+        self.semantic
+            .as_ref()
+            .map(|s| read(&s.vectors).ids())
+            .unwrap_or_default()
+    }
+
     /// The stored vectors, for persisting (None without semantic search).
     pub fn vector_set(&self) -> Option<VectorSet> {
         let semantic = self.semantic.as_ref()?;

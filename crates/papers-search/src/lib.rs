@@ -53,4 +53,4 @@ pub use engine::{SearchEngine, SearchMode, SearchRequest, SearchResponse, Search
 pub use error::SearchError;
 pub use fusion::{Explain, Fusion};
 pub use keyword::{Hit, KeywordIndex, KeywordQuery, ParsedQuery};
-pub use vector::{Int8ScanIndex, VectorIndex, VectorSet, exact_top_k, recall_at_k};
+pub use vector::{Int8ScanIndex, Prefilter, VectorIndex, VectorSet, exact_top_k, recall_at_k};

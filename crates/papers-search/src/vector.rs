@@ -71,6 +71,21 @@ impl Ord for Scored {
 /// The int8 loop is plain Rust over `chunks_exact(32)` that LLVM
 /// vectorises; `pulp` dispatches it at run time to the widest instruction
 /// set the CPU has (AVX2/AVX-512), without any `unsafe` here.
+///
+/// Past [`PREFILTER_MIN`] vectors a prefilter narrows the int8 scan. Each
+/// vector also keeps one sign bit per dimension (48 bytes at 384
+/// dimensions, so 104k papers' codes stay in cache). The Hamming distance to
+/// the query's signs keeps the nearest 2.5%; a finer estimate, the query's
+/// 4-bit values against those sign bits ([`QueryPlanes`]), keeps the best
+/// 0.5% (at least 500); only those are scored in int8, and the best 200 of
+/// them in f32.
+/// The f32 rescoring ranks exactly, so the bits only have to keep the true
+/// top-k among the candidates: recall@10 is measured on real MiniLM vectors
+/// and queries by the `bench_vector` example (`--vectors`), see
+/// `BENCHMARKS.md`. The scan reads 5 MB instead of 40 MB a query.
+///
+/// Build with `popcnt` (x86-64-v2, set in `.cargo/config.toml`): without
+/// it the bit counts fall back to a software loop several times slower.
 #[derive(Clone, Debug)]
 pub struct Int8ScanIndex {
     dim: usize,
@@ -79,13 +94,128 @@ pub struct Int8ScanIndex {
     data: Vec<f32>,
     codes: Vec<i8>,
     scales: Vec<f32>,
+    /// Sign codes, `words` u64 per vector.
+    bits: Vec<u64>,
+    words: usize,
     rescore: usize,
+    prefilter: Prefilter,
+}
+
+/// Which vectors the int8 stage scores.
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub enum Prefilter {
+    /// All of them.
+    Off,
+    /// The nearest 0.5% by sign bits (at least 500), from
+    /// [`PREFILTER_MIN`] vectors on; all of them below.
+    #[default]
+    Auto,
+    /// The nearest by sign bits: this share of the corpus, at least `min`,
+    /// chosen by bit planes among `widen` times as many nearest by Hamming
+    /// distance.
+    Share {
+        share: f64,
+        min: usize,
+        widen: usize,
+    },
 }
 
 /// Candidates rescored in f32 by default.
 pub const DEFAULT_RESCORE: usize = 200;
+/// [`Prefilter::Auto`]'s settings (see `BENCHMARKS.md` for the recall
+/// they give on real vectors).
+const AUTO_SHARE: f64 = 0.005;
+const AUTO_MIN: usize = 500;
+const AUTO_WIDEN: usize = 5;
+/// Below this many vectors the int8 scan covers them all.
+pub const PREFILTER_MIN: usize = 20_000;
 const PARALLEL_MIN: usize = 16_384;
 const CHUNK: usize = 8_192;
+
+fn encode_signs(v: &[f32], out: &mut [u64]) {
+    out.iter_mut().for_each(|w| *w = 0);
+    for (i, x) in v.iter().enumerate() {
+        if *x > 0.0 {
+            out[i / 64] |= 1 << (i % 64);
+        }
+    }
+}
+
+/// The query as four bit planes of `u_i` in `0..=15`, with `q_i ≈ step·(u_i − z)`.
+/// Then `q·sign(d) = step·(2·Σ u_i·b_i − 2z·|b| + const)` for a document's
+/// sign bits `b`, and `Σ u_i·b_i = Σ_p 2^p·popcount(plane_p & b)`: the query
+/// keeps 4 bits of precision against the documents' 1 (an asymmetric
+/// estimate, far closer to the true dot product than a Hamming distance).
+struct QueryPlanes {
+    planes: [Vec<u64>; 4],
+    z: u32,
+}
+
+impl QueryPlanes {
+    fn new(q: &[f32], words: usize) -> Self {
+        let mut planes: [Vec<u64>; 4] = std::array::from_fn(|_| vec![0u64; words]);
+        let (min, max) = q
+            .iter()
+            .fold((0.0f32, 0.0f32), |(lo, hi), x| (lo.min(*x), hi.max(*x)));
+        let range = max - min;
+        if range.is_nan() || range <= 0.0 || !range.is_finite() {
+            return QueryPlanes { planes, z: 0 };
+        }
+        let step = (max - min) / 15.0;
+        let z = (-min / step).round().clamp(0.0, 15.0);
+        for (i, x) in q.iter().enumerate() {
+            let u = (x / step + z).round().clamp(0.0, 15.0) as u32;
+            for (p, plane) in planes.iter_mut().enumerate() {
+                if u & (1 << p) != 0 {
+                    plane[i / 64] |= 1 << (i % 64);
+                }
+            }
+        }
+        QueryPlanes {
+            planes,
+            z: z as u32,
+        }
+    }
+}
+
+/// Hamming distances of every code to the query's signs, `n` codes of
+/// `words` words (specialised for 384 dimensions so the loop unrolls).
+fn hamming_all(bits: &[u64], words: usize, query: &[u64], out: &mut Vec<u16>) {
+    out.clear();
+    if let (6, Ok(q)) = (words, <[u64; 6]>::try_from(query)) {
+        out.extend(bits.chunks_exact(6).map(|c| {
+            ((c[0] ^ q[0]).count_ones()
+                + (c[1] ^ q[1]).count_ones()
+                + (c[2] ^ q[2]).count_ones()
+                + (c[3] ^ q[3]).count_ones()
+                + (c[4] ^ q[4]).count_ones()
+                + (c[5] ^ q[5]).count_ones()) as u16
+        }));
+    } else {
+        out.extend(bits.chunks_exact(words.max(1)).map(|c| {
+            c.iter()
+                .zip(query)
+                .map(|(a, b)| (a ^ b).count_ones())
+                .sum::<u32>() as u16
+        }));
+    }
+}
+
+/// `Σ_p 2^p·popcount(plane_p & b) − z·popcount(b)` for one code: larger is
+/// nearer (proportional to the query's dot product with the code's signs,
+/// up to a constant).
+fn asym_score(code: &[u64], q: &QueryPlanes) -> i32 {
+    let [p0, p1, p2, p3] = &q.planes;
+    let (mut dot, mut ones) = (0u32, 0u32);
+    for ((((b, a0), a1), a2), a3) in code.iter().zip(p0).zip(p1).zip(p2).zip(p3) {
+        dot += (a0 & b).count_ones()
+            + 2 * (a1 & b).count_ones()
+            + 4 * (a2 & b).count_ones()
+            + 8 * (a3 & b).count_ones();
+        ones += b.count_ones();
+    }
+    dot as i32 - q.z as i32 * ones as i32
+}
 
 fn quantize(v: &[f32], out: &mut [i8]) -> f32 {
     let max = v.iter().fold(0.0f32, |m, x| m.max(x.abs()));
@@ -175,8 +305,91 @@ impl Int8ScanIndex {
             data: Vec::new(),
             codes: Vec::new(),
             scales: Vec::new(),
+            bits: Vec::new(),
+            words: dim.div_ceil(64),
             rescore: DEFAULT_RESCORE,
+            prefilter: Prefilter::default(),
         }
+    }
+
+    /// Sets the sign-bit first stage ([`Prefilter::Off`]: score every
+    /// vector in int8).
+    pub fn with_prefilter(mut self, prefilter: Prefilter) -> Self {
+        self.prefilter = prefilter;
+        self
+    }
+
+    /// How many vectors the int8 stage scores for a top-`keep` search:
+    /// `None` for all of them.
+    pub fn prefilter_size(&self, keep: usize) -> Option<usize> {
+        let n = self.ids.len();
+        let (share, min) = match self.prefilter {
+            Prefilter::Off => return None,
+            Prefilter::Auto if n < PREFILTER_MIN => return None,
+            Prefilter::Auto => (AUTO_SHARE, AUTO_MIN),
+            Prefilter::Share { share, min, .. } => (share, min),
+        };
+        let size = ((n as f64 * share) as usize).max(min).max(keep);
+        (size < n).then_some(size)
+    }
+
+    fn widen(&self) -> usize {
+        match self.prefilter {
+            Prefilter::Share { widen, .. } => widen.max(1),
+            _ => AUTO_WIDEN,
+        }
+    }
+
+    /// The `want` slots nearest to `query` by sign bits that `filter`
+    /// accepts (fewer only when fewer pass), in slot order. Two steps: the
+    /// Hamming distance to the query's signs keeps `widen × want` codes (a histogram of distances gives the radius; with a filter
+    /// each pass asks for more until enough pass it), then the asymmetric
+    /// bit-plane score of [`QueryPlanes`] picks the `want` best of those.
+    fn nearest_by_bits(
+        &self,
+        query: &[f32],
+        want: usize,
+        filter: Option<&(dyn Fn(usize) -> bool + Sync)>,
+    ) -> Vec<usize> {
+        let mut signs = vec![0u64; self.words];
+        encode_signs(query, &mut signs);
+        let mut dist = Vec::with_capacity(self.ids.len());
+        hamming_all(&self.bits, self.words, &signs, &mut dist);
+        let mut hist = vec![0usize; self.dim + 1];
+        for &d in &dist {
+            hist[d as usize] += 1;
+        }
+        let wide = want.saturating_mul(self.widen());
+        let mut picked = Vec::with_capacity(wide.min(dist.len()) + 64);
+        let (mut lo, mut factor) = (0usize, 1usize);
+        while picked.len() < wide && lo <= self.dim {
+            let need = (wide - picked.len()).saturating_mul(factor);
+            let (mut hi, mut count) = (lo, hist[lo]);
+            while count < need && hi < self.dim {
+                hi += 1;
+                count += hist[hi];
+            }
+            for (slot, &d) in dist.iter().enumerate() {
+                let d = d as usize;
+                if d >= lo && d <= hi && filter.is_none_or(|f| f(slot)) {
+                    picked.push(slot);
+                }
+            }
+            lo = hi + 1;
+            factor = factor.saturating_mul(4);
+        }
+        if picked.len() > want {
+            let planes = QueryPlanes::new(query, self.words);
+            let w = self.words;
+            let mut scored: Vec<(i32, usize)> = picked
+                .iter()
+                .map(|&s| (asym_score(&self.bits[s * w..(s + 1) * w], &planes), s))
+                .collect();
+            scored.select_nth_unstable_by(want - 1, |a, b| b.cmp(a));
+            picked = scored[..want].iter().map(|&(_, s)| s).collect();
+        }
+        picked.sort_unstable();
+        picked
     }
 
     /// How many int8 candidates are rescored in f32 (at least `k`).
@@ -211,6 +424,7 @@ impl Int8ScanIndex {
         self.data.reserve(additional * self.dim);
         self.codes.reserve(additional * self.dim);
         self.scales.reserve(additional);
+        self.bits.reserve(additional * self.words);
     }
 
     fn candidates(
@@ -223,6 +437,36 @@ impl Int8ScanIndex {
         quantize(query, &mut q);
         let arch = pulp::Arch::new();
         let dim = self.dim;
+        if let Some(size) = self.prefilter_size(keep) {
+            let slots = self.nearest_by_bits(query, size, filter);
+            let mut heap = BinaryHeap::with_capacity(keep + 1);
+            let mut scores = vec![0.0f32; slots.len()];
+            arch.dispatch(
+                #[inline(always)]
+                || {
+                    for (o, &s) in scores.iter_mut().zip(&slots) {
+                        let row = &self.codes[s * dim..(s + 1) * dim];
+                        *o = dot_i8(row, &q) as f32 * self.scales[s];
+                    }
+                },
+            );
+            for (&score, &slot) in scores.iter().zip(&slots) {
+                if heap.len() >= keep
+                    && heap
+                        .peek()
+                        .is_some_and(|Reverse(min): &Reverse<Scored>| score <= min.0)
+                {
+                    continue;
+                }
+                if heap.len() >= keep {
+                    heap.pop();
+                }
+                heap.push(Reverse(Scored(score, slot as u32)));
+            }
+            let mut all: Vec<Scored> = heap.into_iter().map(|Reverse(s)| s).collect();
+            all.sort_unstable_by(|a, b| b.cmp(a));
+            return all;
+        }
         let scan = |start: usize, codes: &[i8], scales: &[f32]| {
             let mut heap = BinaryHeap::with_capacity(keep + 1);
             let mut scores = vec![0.0f32; scales.len()];
@@ -302,12 +546,15 @@ impl VectorIndex for Int8ScanIndex {
                 self.data.resize((slot + 1) * self.dim, 0.0);
                 self.codes.resize((slot + 1) * self.dim, 0);
                 self.scales.push(0.0);
+                self.bits.resize((slot + 1) * self.words, 0);
                 slot
             }
         };
         let range = slot * self.dim..(slot + 1) * self.dim;
         self.data[range.clone()].copy_from_slice(vector);
         self.scales[slot] = quantize(vector, &mut self.codes[range]);
+        let w = self.words;
+        encode_signs(vector, &mut self.bits[slot * w..(slot + 1) * w]);
         Ok(())
     }
 
@@ -321,6 +568,8 @@ impl VectorIndex for Int8ScanIndex {
             self.data.copy_within(last * d..(last + 1) * d, slot * d);
             self.codes.copy_within(last * d..(last + 1) * d, slot * d);
             self.scales[slot] = self.scales[last];
+            let w = self.words;
+            self.bits.copy_within(last * w..(last + 1) * w, slot * w);
             self.ids.swap(slot, last);
             self.slots.insert(self.ids[slot].clone(), slot);
         }
@@ -328,6 +577,7 @@ impl VectorIndex for Int8ScanIndex {
         self.scales.pop();
         self.data.truncate(last * d);
         self.codes.truncate(last * d);
+        self.bits.truncate(last * self.words);
         true
     }
 
@@ -625,6 +875,119 @@ mod tests {
             })
         ));
         assert!(index.search(&[1.0], 3).is_empty());
+    }
+
+    /// Unit vectors around a few cluster centres (xorshift), as real
+    /// embeddings cluster by topic.
+    fn clustered(n: usize, dim: usize, seed: u64) -> Vec<Vec<f32>> {
+        let mut s = seed;
+        let mut next = move || {
+            s ^= s << 13;
+            s ^= s >> 7;
+            s ^= s << 17;
+            (s >> 11) as f32 / (1u64 << 53) as f32 - 0.5
+        };
+        let centres: Vec<Vec<f32>> = (0..64)
+            .map(|_| (0..dim).map(|_| next()).collect())
+            .collect();
+        (0..n)
+            .map(|i| {
+                let c = &centres[i % centres.len()];
+                unit(&c.iter().map(|x| x + 0.6 * next()).collect::<Vec<_>>())
+            })
+            .collect()
+    }
+
+    #[test]
+    fn bit_scores_match_naive_sums_at_any_width() {
+        for dim in [3, 64, 65, 384, 130] {
+            let vs = clustered(5, dim, 9);
+            let words = dim.div_ceil(64);
+            let mut codes = vec![0u64; 5 * words];
+            for (i, v) in vs.iter().enumerate() {
+                encode_signs(v, &mut codes[i * words..(i + 1) * words]);
+            }
+            let mut d = Vec::new();
+            hamming_all(&codes, words, &codes[..words], &mut d);
+            let q = QueryPlanes::new(&vs[0], words);
+            let u = |i: usize| -> i32 {
+                (0..4)
+                    .map(|p| i32::from(q.planes[p][i / 64] >> (i % 64) & 1 == 1) << p)
+                    .sum()
+            };
+            for (n, v) in vs.iter().enumerate() {
+                let differing = (0..dim)
+                    .filter(|&i| (v[i] > 0.0) != (vs[0][i] > 0.0))
+                    .count();
+                assert_eq!(d[n] as usize, differing, "hamming, dim {dim}, vector {n}");
+                let naive: i32 = (0..dim)
+                    .filter(|&i| v[i] > 0.0)
+                    .map(|i| u(i) - q.z as i32)
+                    .sum();
+                let code = &codes[n * words..(n + 1) * words];
+                assert_eq!(
+                    asym_score(code, &q),
+                    naive,
+                    "bit planes, dim {dim}, vector {n}"
+                );
+            }
+        }
+    }
+
+    /// An index over `n` clustered vectors, and 40 queries from the same
+    /// clusters that are not in it.
+    fn clustered_index(
+        n: usize,
+        prefilter: Prefilter,
+    ) -> (Int8ScanIndex, VectorSet, Vec<Vec<f32>>) {
+        let mut all = clustered(n + 40, 384, 42);
+        let queries = all.split_off(n);
+        let mut set = VectorSet::new("m", 384);
+        for (i, v) in all.iter().enumerate() {
+            set.push(format!("p{i}"), v).unwrap();
+        }
+        let index = Int8ScanIndex::from_set(&set)
+            .unwrap()
+            .with_prefilter(prefilter);
+        (index, set, queries)
+    }
+
+    #[test]
+    fn the_sign_bit_stage_keeps_recall_and_exact_scores() {
+        let (index, set, queries) = clustered_index(PREFILTER_MIN + 5_000, Prefilter::Auto);
+        assert_eq!(index.prefilter_size(200), Some(500));
+        let recall = recall_at_k(&index, &set, &queries, 10);
+        assert!(recall >= 0.99, "recall@10 {recall}");
+        let truth = exact_top_k(&set, &queries[0], 10);
+        let got = index.search(&queries[0], 10);
+        assert_eq!(got.len(), 10);
+        for ((a, sa), (b, sb)) in got.iter().zip(&truth) {
+            assert_eq!(a, b);
+            assert_eq!(sa, sb, "an f32 score, not an estimate");
+        }
+        let small = Int8ScanIndex::from_set(&VectorSet::new("m", 384)).unwrap();
+        assert_eq!(
+            small.prefilter_size(10),
+            None,
+            "small corpora scan everything"
+        );
+    }
+
+    #[test]
+    fn a_selective_filter_widens_the_sign_bit_radius() {
+        let tight = Prefilter::Share {
+            share: 0.001,
+            min: 50,
+            widen: 10,
+        };
+        let (index, set, _) = clustered_index(5_000, tight);
+        assert_eq!(index.prefilter_size(10), Some(50));
+        // Only 1 paper in 100 passes: the radius must widen to find 10.
+        let keep = |id: &str| id[1..].parse::<usize>().unwrap() % 100 == 0;
+        let got = index.search_filtered(set.vector(1), 10, &keep);
+        assert_eq!(got.len(), 10);
+        assert!(got.iter().all(|(id, _)| keep(id)));
+        assert!(got.windows(2).all(|w| w[0].1 >= w[1].1));
     }
 
     #[test]

@@ -272,6 +272,9 @@ dispatch! {
     /// Papers after an id, in id order, with their hidden flag (index builds).
     fn papers_after(&self, after: &str, limit: u64) -> Result<Vec<(ListedPaper, bool)>>;
     fn visible_paper_ids(&self) -> Result<Vec<String>>;
+    /// Visible papers by id in one query, in the order asked (ids not found
+    /// or hidden are left out): a search result page is one read.
+    fn papers_by_ids(&self, ids: &[String]) -> Result<Vec<ListedPaper>>;
     /// Visible papers with no vector for `model_id` yet (resumable embedding).
     fn papers_without_vectors(&self, model_id: &str, limit: u64) -> Result<Vec<ListedPaper>>;
     fn put_vectors(&self, model_id: &str, vectors: &[(String, Vec<f32>)]) -> Result<()>;

@@ -4,7 +4,7 @@
 use sqlx::Row;
 
 use crate::sqlite::SqliteStore;
-use crate::{ListedPaper, Result, rows};
+use crate::{ListedPaper, Result, StoreError, rows};
 
 fn to_blob(v: &[f32]) -> Vec<u8> {
     v.iter().flat_map(|x| x.to_le_bytes()).collect()
@@ -40,6 +40,32 @@ impl SqliteStore {
                 ))
             })
             .collect()
+    }
+
+    pub async fn papers_by_ids(&self, ids: &[String]) -> Result<Vec<ListedPaper>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {cols} FROM papers p
+             LEFT JOIN daily_listings l ON l.paper_id = p.id
+               AND l.day = (SELECT MAX(day) FROM daily_listings WHERE paper_id = p.id)
+             WHERE p.id IN (SELECT value FROM json_each(?)) AND p.hidden = 0",
+            cols = rows::LISTED_COLUMNS
+        );
+        let wanted = serde_json::to_string(ids).map_err(|e| StoreError::Corrupt {
+            what: "paper ids".into(),
+            detail: e.to_string(),
+        })?;
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(wanted)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut found: std::collections::HashMap<String, ListedPaper> = rows
+            .iter()
+            .map(|r| rows::listed_from_row(r).map(|p| (p.paper.id.base().to_string(), p)))
+            .collect::<Result<_>>()?;
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
     }
 
     /// Every visible paper id, sorted.

@@ -64,7 +64,10 @@ impl SqliteStore {
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(10))
-            .pragma("cache_size", "-16000")
+            // 6 MB of page cache a connection, 48 MB for the pool at most:
+            // the server's memory budget (≤ 600 MB with every vector loaded)
+            // has no room for 8 × 16 MB; the OS page cache holds the rest.
+            .pragma("cache_size", "-6000")
             .pragma("temp_store", "memory");
         let pool = SqlitePoolOptions::new()
             .max_connections(8)

@@ -299,6 +299,34 @@ async fn vectors_are_kept_per_model_and_resumable() {
 }
 
 #[tokio::test]
+async fn papers_by_ids_is_one_read_in_the_order_asked() {
+    let (_dir, store) = temp_store().await;
+    let batch: Vec<IngestRecord> = (1..=4)
+        .map(|i| paper(&format!("2608.0000{i}"), &format!("T{i}"), None).into())
+        .collect();
+    store.upsert_batch(&batch, now()).await.unwrap();
+    let hidden = ArxivId::parse("2608.00002").unwrap();
+    assert!(store.set_paper_hidden(&hidden, true).await.unwrap());
+    let ask: Vec<String> = ["2608.00004", "2608.00002", "9999.99999", "2608.00001"]
+        .iter()
+        .map(|s| s.to_string())
+        .collect();
+    let got: Vec<String> = store
+        .papers_by_ids(&ask)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|p| p.paper.id.to_string())
+        .collect();
+    assert_eq!(
+        got,
+        ["2608.00004", "2608.00001"],
+        "asked order kept; hidden and unknown ids left out"
+    );
+    assert!(store.papers_by_ids(&[]).await.unwrap().is_empty());
+}
+
+#[tokio::test]
 async fn three_hard_bounces_pause_a_subscription() {
     use papers_store::{DigestRecord, NewSubscription, SubscribeOutcome};
     let (_dir, store) = temp_store().await;

@@ -178,6 +178,7 @@ pub(crate) async fn submit(
         .submit(&user, &b.id, b.comment.as_deref())
         .await?;
     state.cache.invalidate();
+    crate::search::index_soon(&state);
     Ok((
         StatusCode::CREATED,
         Json(serde_json::json!({

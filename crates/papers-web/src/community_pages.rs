@@ -668,6 +668,7 @@ pub(crate) async fn submit(
     {
         Ok(s) => {
             state.cache.invalidate();
+            crate::search::index_soon(&state);
             Redirect::to(&format!("/papers/{}", s.paper_id.base())).into_response()
         }
         Err(e) => {

@@ -79,10 +79,25 @@ async fn run(
     let response = tokio::task::spawn_blocking(move || service.search(&request))
         .await
         .map_err(|e| papers_app::AppError::Internal(e.to_string()))??;
-    let mut out = Vec::with_capacity(response.results.len());
+    let ids: Vec<String> = response
+        .results
+        .iter()
+        .map(|r| r.paper_id.clone())
+        .collect();
+    let mut papers = state
+        .store
+        .papers_by_ids(&ids)
+        .await?
+        .into_iter()
+        .peekable();
+    // The store answers in the order asked, leaving out what it no longer
+    // shows (hidden since the index was built).
+    let mut out = Vec::with_capacity(ids.len());
     for r in response.results {
-        if let Ok(id) = ArxivId::parse(&r.paper_id)
-            && let Some(p) = state.store.paper(&id).await?
+        if papers
+            .peek()
+            .is_some_and(|p| p.paper.id.base() == r.paper_id)
+            && let Some(p) = papers.next()
         {
             out.push((p, r));
         }
@@ -262,6 +277,19 @@ pub(crate) async fn api(
     Ok(Json(items).into_response())
 }
 
+/// Makes a just-submitted paper searchable now rather than at the next
+/// minute's upkeep: indexes it and embeds it, in the background.
+pub(crate) fn index_soon(state: &AppState) {
+    if let Some(service) = state.search.clone() {
+        let store = state.store.clone();
+        tokio::spawn(async move {
+            if let Err(e) = service.refresh(&store).await {
+                tracing::warn!(error = %e, "indexing a submitted paper failed; the next upkeep retries");
+            }
+        });
+    }
+}
+
 /// Nearest neighbours of a paper by meaning (empty without vectors).
 pub(crate) async fn similar_papers(
     state: &AppState,
@@ -277,15 +305,22 @@ pub(crate) async fn similar_papers(
         .ok()
         .and_then(Result::ok)
         .unwrap_or_default();
-    let mut out = Vec::new();
-    for r in found {
-        if let Ok(i) = ArxivId::parse(&r.paper_id)
-            && let Ok(Some(p)) = state.store.paper(&i).await
-        {
-            out.push((p, r.score));
-        }
-    }
-    out
+    let ids: Vec<String> = found.iter().map(|r| r.paper_id.clone()).collect();
+    let scores: std::collections::HashMap<&str, f32> = found
+        .iter()
+        .map(|r| (r.paper_id.as_str(), r.score))
+        .collect();
+    state
+        .store
+        .papers_by_ids(&ids)
+        .await
+        .unwrap_or_default()
+        .into_iter()
+        .map(|p| {
+            let score = scores.get(p.paper.id.base()).copied().unwrap_or(0.0);
+            (p, score)
+        })
+        .collect()
 }
 
 async fn similar_api(state: &AppState, raw: &str) -> Result<Response, ApiError> {

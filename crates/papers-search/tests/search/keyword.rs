@@ -205,6 +205,27 @@ fn upsert_replaces_delete_removes_and_the_index_persists() {
 }
 
 #[test]
+fn a_second_opener_finds_the_writer_held_and_still_searches() {
+    let dir = tempfile::tempdir().unwrap();
+    let owner = KeywordIndex::open_or_create(dir.path()).unwrap();
+    owner.upsert(&fixture_papers()).unwrap();
+    // Like a command run beside the server: the writer is taken.
+    let beside = KeywordIndex::open_or_create(dir.path()).unwrap();
+    assert!(beside.writer_held_elsewhere());
+    assert_eq!(beside.num_docs(), 30);
+    assert_eq!(
+        ids(&beside, "infrared small target detection")[0],
+        "2509.22909"
+    );
+    assert!(!owner.writer_held_elsewhere(), "the owner holds it itself");
+    drop(owner);
+    let alone = KeywordIndex::open_or_create(dir.path()).unwrap();
+    assert!(!alone.writer_held_elsewhere());
+    alone.delete("2509.22909").unwrap();
+    assert_eq!(alone.num_docs(), 29);
+}
+
+#[test]
 fn real_abstracts_find_their_papers() {
     let index = KeywordIndex::in_memory().unwrap();
     index.upsert(&fixture_papers()).unwrap();
