@@ -186,21 +186,58 @@ fn push_nonblank(into: &mut Vec<String>, s: &str) {
 }
 
 /// What the index keeps per paper for filtering semantic candidates:
-/// lower-cased categories and author names, and the published date.
+/// lower-cased categories and author names, and the published date. The
+/// names live in one buffer, a line each (one allocation a paper, not one a
+/// name: this is held for every paper while the server runs).
 #[derive(Clone, Debug, Default, PartialEq)]
 pub struct DocMeta {
-    pub categories: Vec<String>,
-    pub authors: Vec<String>,
+    /// Categories, then authors, each line ending in `\n`.
+    names: Box<str>,
+    /// How many of the lines are categories.
+    n_categories: usize,
     pub published: Option<Date>,
 }
 
 impl DocMeta {
-    pub fn of(doc: &SearchDoc) -> Self {
-        DocMeta {
-            categories: doc.categories.iter().map(|c| c.to_lowercase()).collect(),
-            authors: doc.authors.iter().map(|a| a.to_lowercase()).collect(),
-            published: doc.published,
+    pub fn new<C, A>(categories: C, authors: A, published: Option<Date>) -> Self
+    where
+        C: IntoIterator,
+        C::Item: AsRef<str>,
+        A: IntoIterator,
+        A::Item: AsRef<str>,
+    {
+        let mut names = String::new();
+        let mut n_categories = 0;
+        let mut push = |s: &str| {
+            names.push_str(&s.to_lowercase().replace('\n', " "));
+            names.push('\n');
+        };
+        for c in categories {
+            push(c.as_ref());
+            n_categories += 1;
         }
+        for a in authors {
+            push(a.as_ref());
+        }
+        DocMeta {
+            names: names.into_boxed_str(),
+            n_categories,
+            published,
+        }
+    }
+
+    pub fn of(doc: &SearchDoc) -> Self {
+        DocMeta::new(&doc.categories, &doc.authors, doc.published)
+    }
+
+    /// Lower-cased categories.
+    pub fn categories(&self) -> impl Iterator<Item = &str> {
+        self.names.lines().take(self.n_categories)
+    }
+
+    /// Lower-cased author names.
+    pub fn authors(&self) -> impl Iterator<Item = &str> {
+        self.names.lines().skip(self.n_categories)
     }
 
     /// Whether this paper passes the query's filters and date range, with
@@ -217,11 +254,11 @@ impl DocMeta {
         let categories_ok = query
             .categories
             .iter()
-            .all(|want| self.categories.iter().any(|c| c == want));
+            .all(|want| self.categories().any(|c| c == want));
         let authors_ok = query.authors.iter().all(|want| {
             let want = name_tokens(want);
             !want.is_empty()
-                && self.authors.iter().any(|name| {
+                && self.authors().any(|name| {
                     let name = name_tokens(name);
                     name.windows(want.len()).any(|w| w == want.as_slice())
                 })
@@ -583,11 +620,11 @@ impl KeywordIndex {
                 let Some(id) = strings(&Some(ids.clone()), doc).into_iter().next() else {
                     continue;
                 };
-                let meta = DocMeta {
-                    categories: strings(&categories, doc),
-                    authors: strings(&authors, doc),
-                    published: published.first(doc).and_then(tantivy_to_date),
-                };
+                let meta = DocMeta::new(
+                    strings(&categories, doc),
+                    strings(&authors, doc),
+                    published.first(doc).and_then(tantivy_to_date),
+                );
                 f(id, meta);
             }
         }
@@ -885,11 +922,17 @@ mod tests {
 
     #[test]
     fn doc_meta_matches_filters_like_the_keyword_side() {
-        let meta = DocMeta {
-            categories: words(&["cs.cl", "cs.lg"]),
-            authors: words(&["geoffrey e. hinton", "ada lovelace"]),
-            published: Some(jiff::civil::date(2024, 5, 1)),
-        };
+        let meta = DocMeta::new(
+            ["cs.CL", "cs.lg"],
+            ["Geoffrey E. Hinton", "ada\nlovelace"],
+            Some(jiff::civil::date(2024, 5, 1)),
+        );
+        assert_eq!(meta.categories().collect::<Vec<_>>(), ["cs.cl", "cs.lg"]);
+        assert_eq!(
+            meta.authors().collect::<Vec<_>>(),
+            ["geoffrey e. hinton", "ada lovelace"],
+            "lower-cased, one line a name"
+        );
         let q = ParsedQuery::parse("author:hinton cat:cs.CL x");
         assert!(meta.matches(&q, None, None));
         assert!(meta.matches(&q, Some(jiff::civil::date(2024, 5, 1)), None));

@@ -218,11 +218,36 @@ pub(crate) async fn page(
 }
 
 /// `GET /api/papers/search?q=&limit=&mode=&explain=`: a list of items shaped
-/// like the daily ones; with `explain=true` each tells how it ranked.
+/// like the daily ones; with `explain=true` each tells how it ranked. Like
+/// every read endpoint, an answer is kept for the response cache's TTL
+/// (2 s by default; writes through this server clear it).
 pub(crate) async fn api(
     State(state): State<AppState>,
+    uri: Uri,
     Query(params): Query<SearchParams>,
-) -> Result<Response, ApiError> {
+) -> Response {
+    let made = state
+        .cache
+        .get_or_build(format!("search:{uri}"), async {
+            let body = api_uncached(&state, &params).await?;
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static("application/json"),
+            );
+            Ok::<_, ApiError>(crate::cache::CachedResponse {
+                headers,
+                body: body.into(),
+            })
+        })
+        .await;
+    match made {
+        Ok(r) => (r.headers, r.body).into_response(),
+        Err(e) => e.into_response(),
+    }
+}
+
+async fn api_uncached(state: &AppState, params: &SearchParams) -> Result<Vec<u8>, ApiError> {
     let bad = |code, message: String| ApiError::BadRequest { code, message };
     let q = params.q.clone().unwrap_or_default().trim().to_string();
     if q.is_empty() {
@@ -255,7 +280,7 @@ pub(crate) async fn api(
     req.from = parse_day("from", params.from.as_deref()).map_err(|m| bad("invalid_date", m))?;
     req.to = parse_day("to", params.to.as_deref()).map_err(|m| bad("invalid_date", m))?;
     let service = state.search.clone().ok_or_else(unavailable)?;
-    let (found, degraded) = run(&state, service, req).await?;
+    let (found, degraded) = run(state, service, req).await?;
     let items: Vec<serde_json::Value> = found
         .iter()
         .map(|(p, r)| {
@@ -274,7 +299,8 @@ pub(crate) async fn api(
             v
         })
         .collect();
-    Ok(Json(items).into_response())
+    serde_json::to_vec(&items)
+        .map_err(|e| ApiError::from(papers_app::AppError::Internal(e.to_string())))
 }
 
 /// Makes a just-submitted paper searchable now rather than at the next

@@ -200,7 +200,10 @@ fn upsert_replaces_delete_removes_and_the_index_persists() {
     assert_eq!(got, want);
     assert_eq!(ids(&index, "zebra"), ["2510.12670"]);
     let meta = index.doc_meta().unwrap();
-    assert_eq!(meta["2601.05573"].categories, ["cs.cv"]);
+    assert_eq!(
+        meta["2601.05573"].categories().collect::<Vec<_>>(),
+        ["cs.cv"]
+    );
     assert_eq!(meta["2601.05573"].published, Some(date(2026, 1, 9)));
 }
 
