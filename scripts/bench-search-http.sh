@@ -8,6 +8,8 @@
 # random unit vectors for every paper under the model's id: latency and memory
 # are those of the real index and the real query embedder, but the semantic
 # ranking is meaningless (quality is measured by `papers eval`). Needs wrk.
+# Measured twice: with the response cache off (every request searches) and
+# on (the server's default; the 300 queries then mostly hit it).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 MODEL="${1:?usage: $0 MODEL_DIR [CORPUS] [QUERIES]}"
@@ -34,24 +36,35 @@ db.executemany("INSERT INTO paper_vectors (paper_id, model_id, dim, vector) VALU
 db.commit()
 print(f"stored {len(rows)} synthetic vectors")
 PY
-PORT=$((20000 + RANDOM % 20000))
-PAPERS_MODEL_DIR="$MODEL" "$BIN" --quiet --data-dir "$WORK/d" serve --bind "127.0.0.1:$PORT" --log warn &
-SERVER=$!
-for _ in $(seq 600); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
-echo "server RSS after start, with every vector loaded: $(awk '/VmRSS/ {printf "%.0f MB", $2/1024}' /proc/$SERVER/status)"
 cat > "$WORK/queries.lua" <<LUA
 local qs = {}
 for line in io.lines("$QUERIES") do
   if #line > 0 then qs[#qs + 1] = line:gsub("[^%w ]", ""):gsub(" ", "%%20") end
 end
+local mode = os.getenv("MODE")
 local i = 0
 request = function()
   i = i % #qs + 1
-  return wrk.format("GET", "/api/papers/search?q=" .. qs[i] .. "&mode=hybrid&limit=10")
+  return wrk.format("GET", "/api/papers/search?q=" .. qs[i] .. "&mode=" .. mode .. "&limit=10")
 end
 LUA
-# Warm-up pass: every query's embedding is computed once (then cached).
-wrk -t1 -c4 -d15s -s "$WORK/queries.lua" "http://127.0.0.1:$PORT" >/dev/null
-out=$(wrk -t2 -c16 -d20s --latency -s "$WORK/queries.lua" "http://127.0.0.1:$PORT")
-echo "hybrid over HTTP, 16 connections, 300 queries rotating: $(echo "$out" | awk '/Requests\/sec/ {print $2}') req/s, p50 $(echo "$out" | awk '$1=="50%" {print $2}'), p99 $(echo "$out" | awk '$1=="99%" {print $2}')"
-echo "server RSS peak: $(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' /proc/$SERVER/status)"
+# One server per setting: TTL 0 turns the response cache off, so every
+# request runs the search; the default (2 s) is how the server runs.
+measure() {
+  local label="$1" ttl="$2"; shift 2
+  PORT=$((20000 + RANDOM % 20000))
+  PAPERS_CACHE_TTL_MS="$ttl" PAPERS_MODEL_DIR="$MODEL" "$BIN" --quiet --data-dir "$WORK/d" serve --bind "127.0.0.1:$PORT" --log warn &
+  SERVER=$!
+  for _ in $(seq 600); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
+  echo "[$label] server RSS after start, with every vector loaded: $(awk '/VmRSS/ {printf "%.0f MB", $2/1024}' /proc/$SERVER/status)"
+  for mode in "$@"; do
+    # Warm-up pass: every query's embedding is computed once (then cached).
+    MODE=$mode wrk -t1 -c4 -d15s -s "$WORK/queries.lua" "http://127.0.0.1:$PORT" >/dev/null
+    out=$(MODE=$mode wrk -t2 -c16 -d20s --latency -s "$WORK/queries.lua" "http://127.0.0.1:$PORT")
+    echo "[$label] $mode over HTTP, 16 connections, 300 queries rotating: $(echo "$out" | awk '/Requests\/sec/ {print $2}') req/s, p50 $(echo "$out" | awk '$1=="50%" {print $2}'), p99 $(echo "$out" | awk '$1=="99%" {print $2}')"
+  done
+  echo "[$label] server RSS peak: $(awk '/VmHWM/ {printf "%.0f MB", $2/1024}' /proc/$SERVER/status)"
+  kill "$SERVER"; wait "$SERVER" 2>/dev/null || true
+}
+measure "response cache off" 0 hybrid keyword
+measure "response cache on (default 2 s)" 2000 hybrid

@@ -369,11 +369,24 @@ impl Int8ScanIndex {
                 hi += 1;
                 count += hist[hi];
             }
+            // Without a filter, the boundary distance takes only what fills
+            // the quota (one distance can hold thousands of codes).
+            let mut boundary_quota = match filter {
+                None => need.saturating_sub(count - hist[hi]),
+                Some(_) => usize::MAX,
+            };
             for (slot, &d) in dist.iter().enumerate() {
                 let d = d as usize;
-                if d >= lo && d <= hi && filter.is_none_or(|f| f(slot)) {
-                    picked.push(slot);
+                if d < lo || d > hi || !filter.is_none_or(|f| f(slot)) {
+                    continue;
                 }
+                if d == hi {
+                    if boundary_quota == 0 {
+                        continue;
+                    }
+                    boundary_quota -= 1;
+                }
+                picked.push(slot);
             }
             lo = hi + 1;
             factor = factor.saturating_mul(4);

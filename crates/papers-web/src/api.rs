@@ -13,7 +13,6 @@ use papers_store::{ListedPaper, ListingQuery, ListingSort, StoreError};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::cache::CachedResponse;
 use crate::wire::{ErrorJson, daily_item_json, paper_json};
 
 /// An API failure: the user's fault (4xx, with a message naming the
@@ -257,20 +256,13 @@ pub(crate) async fn daily_papers(
     headers: HeaderMap,
     Query(params): Query<DailyParams>,
 ) -> Response {
-    let made = state
+    state
         .cache
-        .get_or_build(format!("api:{uri}"), async {
-            let (headers, body) = daily_papers_uncached(&state, &uri, &headers, &params).await?;
-            Ok::<_, ApiError>(CachedResponse {
-                headers,
-                body: body.into(),
-            })
-        })
-        .await;
-    match made {
-        Ok(r) => (r.headers, r.body).into_response(),
-        Err(e) => e.into_response(),
-    }
+        .respond_with(
+            format!("api:{uri}"),
+            daily_papers_uncached(&state, &uri, &headers, &params),
+        )
+        .await
 }
 
 async fn daily_papers_uncached(

@@ -89,6 +89,58 @@ impl ResponseCache {
         }
     }
 
+    /// Answers from the cache, or with the body `build` makes (cached with
+    /// its content type); an error answers as itself and is not cached.
+    pub(crate) async fn respond<B, E, F>(
+        &self,
+        key: String,
+        content_type: &'static str,
+        build: F,
+    ) -> axum::response::Response
+    where
+        B: Into<Bytes>,
+        E: axum::response::IntoResponse,
+        F: Future<Output = Result<B, E>>,
+    {
+        self.respond_with(key, async {
+            let body = build.await?;
+            let mut headers = HeaderMap::new();
+            headers.insert(
+                axum::http::header::CONTENT_TYPE,
+                axum::http::HeaderValue::from_static(content_type),
+            );
+            Ok::<_, E>((headers, body))
+        })
+        .await
+    }
+
+    /// Like [`ResponseCache::respond`], with the headers `build` sets.
+    pub(crate) async fn respond_with<B, E, F>(
+        &self,
+        key: String,
+        build: F,
+    ) -> axum::response::Response
+    where
+        B: Into<Bytes>,
+        E: axum::response::IntoResponse,
+        F: Future<Output = Result<(HeaderMap, B), E>>,
+    {
+        use axum::response::IntoResponse;
+        let made = self
+            .get_or_build(key, async {
+                let (headers, body) = build.await?;
+                Ok::<_, E>(CachedResponse {
+                    headers,
+                    body: body.into(),
+                })
+            })
+            .await;
+        match made {
+            Ok(r) => (r.headers, r.body).into_response(),
+            Err(e) => e.into_response(),
+        }
+    }
+
     /// Serves `key` from the cache, or runs `build` and caches what it made.
     /// Errors are not cached.
     pub(crate) async fn get_or_build<E, F>(

@@ -12,7 +12,6 @@ use papers_store::{ListedPaper, ListingQuery, ListingSort, StoreError};
 use serde::Deserialize;
 
 use crate::AppState;
-use crate::cache::CachedResponse;
 use crate::session::{Viewer, viewer};
 
 const PAGE_SIZE: u64 = 30;
@@ -297,25 +296,13 @@ where
             Err(e) => e.into_response(),
         };
     }
-    let made = state
+    state
         .cache
-        .get_or_build(key, async {
+        .respond(key, "text/html; charset=utf-8", async {
             let Html(body) = build.await?;
-            let mut headers = HeaderMap::new();
-            headers.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/html; charset=utf-8"),
-            );
-            Ok::<_, PageError>(CachedResponse {
-                headers,
-                body: body.into(),
-            })
+            Ok::<_, PageError>(body)
         })
-        .await;
-    match made {
-        Ok(r) => (r.headers, r.body).into_response(),
-        Err(e) => e.into_response(),
-    }
+        .await
 }
 
 pub(crate) async fn latest_day(state: &AppState) -> Result<Date, PageError> {

@@ -226,25 +226,14 @@ pub(crate) async fn api(
     uri: Uri,
     Query(params): Query<SearchParams>,
 ) -> Response {
-    let made = state
+    state
         .cache
-        .get_or_build(format!("search:{uri}"), async {
-            let body = api_uncached(&state, &params).await?;
-            let mut headers = HeaderMap::new();
-            headers.insert(
-                axum::http::header::CONTENT_TYPE,
-                axum::http::HeaderValue::from_static("application/json"),
-            );
-            Ok::<_, ApiError>(crate::cache::CachedResponse {
-                headers,
-                body: body.into(),
-            })
-        })
-        .await;
-    match made {
-        Ok(r) => (r.headers, r.body).into_response(),
-        Err(e) => e.into_response(),
-    }
+        .respond(
+            format!("search:{uri}"),
+            "application/json",
+            api_uncached(&state, &params),
+        )
+        .await
 }
 
 async fn api_uncached(state: &AppState, params: &SearchParams) -> Result<Vec<u8>, ApiError> {
