@@ -96,6 +96,8 @@ pub struct SearchService {
     /// Another process holds the keyword index's writer: search only (the
     /// keyword index is not written; vectors still go to the store).
     read_only: bool,
+    /// The store's papers fingerprint at the last sync.
+    synced: std::sync::Mutex<Option<(u64, i64)>>,
 }
 
 impl std::fmt::Debug for SearchService {
@@ -159,6 +161,7 @@ impl SearchService {
             embedder,
             semantic_off_reason: reason,
             read_only,
+            synced: std::sync::Mutex::new(None),
         };
         let mut report = if read_only {
             // A running server owns the index and repairs it every minute;
@@ -184,6 +187,29 @@ impl SearchService {
 
     pub fn embedder(&self) -> Option<&Arc<dyn Embedder>> {
         self.embedder.as_ref()
+    }
+
+    /// Like [`SearchService::sync`], skipped when the store's papers look
+    /// unchanged since the last sync (the server's minute upkeep: a full
+    /// comparison reads every id, which costs a loaded server seconds).
+    pub async fn sync_if_changed(&self, store: &Store) -> AppResult<Option<SyncReport>> {
+        let print = store.papers_fingerprint().await?;
+        let same_papers = *self
+            .synced
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            == Some(print)
+            && self.engine.keyword().num_docs() == print.0;
+        let same_vectors = match &self.embedder {
+            Some(e) => {
+                stored_vectors(store, e.model_id()).await? == self.engine.vector_count() as u64
+            }
+            None => true,
+        };
+        if same_papers && same_vectors {
+            return Ok(None);
+        }
+        self.sync(store).await.map(Some)
     }
 
     /// Brings the indexes in step with the store, then embeds what lacks a
@@ -214,6 +240,7 @@ impl SearchService {
     /// process, `papers embed` or `papers ingest`, may have added some).
     pub async fn sync(&self, store: &Store) -> AppResult<SyncReport> {
         self.writable()?;
+        let print = store.papers_fingerprint().await?;
         self.load_new_vectors(store).await?;
         let want: HashSet<String> = store.visible_paper_ids().await?.into_iter().collect();
         let have: HashSet<String> = self
@@ -238,6 +265,10 @@ impl SearchService {
                 .await?;
         }
         report.index_docs = self.engine.keyword().num_docs();
+        *self
+            .synced
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(print);
         if report.added + report.removed > 0 {
             tracing::info!(
                 added = report.added,
@@ -253,11 +284,10 @@ impl SearchService {
         let Some(e) = &self.embedder else {
             return Ok(0);
         };
-        let have = self.engine.vector_ids();
-        if stored_vectors(store, e.model_id()).await? == have.len() as u64 {
+        if stored_vectors(store, e.model_id()).await? == self.engine.vector_count() as u64 {
             return Ok(0);
         }
-        let have: HashSet<String> = have.into_iter().collect();
+        let have: HashSet<String> = self.engine.vector_ids().into_iter().collect();
         let mut set = VectorSet::new(e.model_id(), e.dim());
         for_each_stored_vector(store, e.model_id(), |id, v| {
             if !have.contains(&id) {

@@ -212,8 +212,10 @@ fn spinner(progress: bool, template: &str) -> ProgressBar {
 
 /// The server's search upkeep: embed papers that lack vectors, then every
 /// minute repair differences with the store (papers ingested by another
-/// process, hidden ones) and embed what is new.
+/// process, hidden ones, vectors stored by another process) and embed what
+/// is new.
 pub async fn maintain(store: Store, service: Arc<SearchService>) {
+    let mut minutes = 0u64;
     loop {
         let started = Instant::now();
         let mut embedded = 0;
@@ -236,7 +238,15 @@ pub async fn maintain(store: Store, service: Arc<SearchService>) {
             );
         }
         tokio::time::sleep(Duration::from_secs(60)).await;
-        if let Err(e) = service.sync(&store).await {
+        minutes += 1;
+        // A cheap look each minute; a full comparison every ten (it also
+        // catches a hide and an unhide that leave the fingerprint as it was).
+        let synced = if minutes.is_multiple_of(10) {
+            service.sync(&store).await.map(Some)
+        } else {
+            service.sync_if_changed(&store).await
+        };
+        if let Err(e) = synced {
             tracing::error!(error = %e, "search index sync failed");
         }
     }

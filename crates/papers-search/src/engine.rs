@@ -178,6 +178,11 @@ impl SearchEngine {
         self.semantic.as_ref().map(|s| s.queries.model_id())
     }
 
+    /// How many papers have a vector.
+    pub fn vector_count(&self) -> usize {
+        self.semantic.as_ref().map_or(0, |s| read(&s.vectors).len())
+    }
+
     /// The ids that have a vector (none without semantic search).
     pub fn vector_ids(&self) -> Vec<String> {
         self.semantic

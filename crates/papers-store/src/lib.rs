@@ -272,6 +272,10 @@ dispatch! {
     /// Papers after an id, in id order, with their hidden flag (index builds).
     fn papers_after(&self, after: &str, limit: u64) -> Result<Vec<(ListedPaper, bool)>>;
     fn visible_paper_ids(&self) -> Result<Vec<String>>;
+    /// A cheap fingerprint of the visible papers (how many, and the newest
+    /// row): when it is unchanged, so is the set of ids, barring a hide and
+    /// an unhide between two looks.
+    fn papers_fingerprint(&self) -> Result<(u64, i64)>;
     /// Visible papers by id in one query, in the order asked (ids not found
     /// or hidden are left out): a search result page is one read.
     fn papers_by_ids(&self, ids: &[String]) -> Result<Vec<ListedPaper>>;

@@ -68,6 +68,14 @@ impl SqliteStore {
         Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
     }
 
+    pub async fn papers_fingerprint(&self) -> Result<(u64, i64)> {
+        let (count, max): (i64, i64) =
+            sqlx::query_as("SELECT COUNT(*), COALESCE(MAX(rowid), 0) FROM papers WHERE hidden = 0")
+                .fetch_one(&self.pool)
+                .await?;
+        Ok((u64::try_from(count).unwrap_or(0), max))
+    }
+
     /// Every visible paper id, sorted.
     pub async fn visible_paper_ids(&self) -> Result<Vec<String>> {
         Ok(

@@ -150,3 +150,52 @@ async fn the_page_similar_papers_and_the_search_feed() {
     assert!(feed.contains("Diffusion models for image synthesis"));
     assert_eq!(site.json("/api/papers/2608.99999/similar").await.0, 404);
 }
+
+#[tokio::test]
+async fn the_upkeep_skips_an_unchanged_store_and_catches_what_others_wrote() {
+    let site = searchable().await;
+    let service = site.state.search.clone().unwrap();
+    let store = &site.state.store;
+    assert_eq!(
+        service.sync_if_changed(store).await.unwrap(),
+        None,
+        "nothing changed since the engine opened"
+    );
+    // Another process (a CLI import) adds a paper to the store.
+    let new = record(
+        "2608.00009",
+        "Protein folding with transformers",
+        "Attention predicts protein structure.",
+        "2026-08-21",
+        0,
+        1,
+    );
+    store
+        .upsert_batch(&[new], jiff::Timestamp::now())
+        .await
+        .unwrap();
+    let report = service.sync_if_changed(store).await.unwrap().unwrap();
+    assert_eq!(report.added, 1);
+    assert_eq!(service.sync_if_changed(store).await.unwrap(), None);
+    // …and then its vector, embedded by that process.
+    let model = service.embedder().unwrap().model_id().to_string();
+    let before = service.engine().vector_count();
+    let v = service
+        .embedder()
+        .unwrap()
+        .embed(&["protein folding"])
+        .unwrap();
+    store
+        .put_vectors(&model, &[("2608.00009".to_string(), v[0].clone())])
+        .await
+        .unwrap();
+    assert!(service.sync_if_changed(store).await.unwrap().is_some());
+    assert_eq!(service.engine().vector_count(), before + 1);
+    let found = service
+        .similar("2608.00009", 3)
+        .unwrap()
+        .into_iter()
+        .map(|r| r.paper_id)
+        .collect::<Vec<_>>();
+    assert_eq!(found.len(), 3, "its vector is searchable: {found:?}");
+}
