@@ -76,7 +76,7 @@ impl Ord for Scored {
 /// vector also keeps one sign bit per dimension (48 bytes at 384
 /// dimensions, so 104k papers' codes stay in cache). The Hamming distance to
 /// the query's signs keeps the nearest 2.5%; a finer estimate, the query's
-/// 4-bit values against those sign bits ([`QueryPlanes`]), keeps the best
+/// 4-bit values against those sign bits (`QueryPlanes`), keeps the best
 /// 0.5% (at least 500); only those are scored in int8, and the best 200 of
 /// them in f32.
 /// The f32 rescoring ranks exactly, so the bits only have to keep the true
@@ -178,26 +178,31 @@ impl QueryPlanes {
     }
 }
 
-/// Hamming distances of every code to the query's signs, `n` codes of
-/// `words` words (specialised for 384 dimensions so the loop unrolls).
-fn hamming_all(bits: &[u64], words: usize, query: &[u64], out: &mut Vec<u16>) {
+/// Hamming distances of every code to the query's signs, `words` words a
+/// code (specialised for 384 dimensions so the loop unrolls), counted into
+/// `hist` (one slot per possible distance) in the same pass.
+fn hamming_all(bits: &[u64], words: usize, query: &[u64], out: &mut Vec<u16>, hist: &mut [usize]) {
     out.clear();
+    let mut record = |d: u32| {
+        hist[d as usize] += 1;
+        d as u16
+    };
     if let (6, Ok(q)) = (words, <[u64; 6]>::try_from(query)) {
         out.extend(bits.chunks_exact(6).map(|c| {
-            ((c[0] ^ q[0]).count_ones()
-                + (c[1] ^ q[1]).count_ones()
-                + (c[2] ^ q[2]).count_ones()
-                + (c[3] ^ q[3]).count_ones()
-                + (c[4] ^ q[4]).count_ones()
-                + (c[5] ^ q[5]).count_ones()) as u16
+            record(
+                (c[0] ^ q[0]).count_ones()
+                    + (c[1] ^ q[1]).count_ones()
+                    + (c[2] ^ q[2]).count_ones()
+                    + (c[3] ^ q[3]).count_ones()
+                    + (c[4] ^ q[4]).count_ones()
+                    + (c[5] ^ q[5]).count_ones(),
+            )
         }));
     } else {
-        out.extend(bits.chunks_exact(words.max(1)).map(|c| {
-            c.iter()
-                .zip(query)
-                .map(|(a, b)| (a ^ b).count_ones())
-                .sum::<u32>() as u16
-        }));
+        out.extend(
+            bits.chunks_exact(words.max(1))
+                .map(|c| record(c.iter().zip(query).map(|(a, b)| (a ^ b).count_ones()).sum())),
+        );
     }
 }
 
@@ -354,11 +359,8 @@ impl Int8ScanIndex {
         let mut signs = vec![0u64; self.words];
         encode_signs(query, &mut signs);
         let mut dist = Vec::with_capacity(self.ids.len());
-        hamming_all(&self.bits, self.words, &signs, &mut dist);
-        let mut hist = vec![0usize; self.dim + 1];
-        for &d in &dist {
-            hist[d as usize] += 1;
-        }
+        let mut hist = vec![0usize; self.words * 64 + 1];
+        hamming_all(&self.bits, self.words, &signs, &mut dist, &mut hist);
         let wide = want.saturating_mul(self.widen());
         let mut picked = Vec::with_capacity(wide.min(dist.len()) + 64);
         let (mut lo, mut factor) = (0usize, 1usize);
@@ -921,7 +923,10 @@ mod tests {
                 encode_signs(v, &mut codes[i * words..(i + 1) * words]);
             }
             let mut d = Vec::new();
-            hamming_all(&codes, words, &codes[..words], &mut d);
+            let mut hist = vec![0usize; words * 64 + 1];
+            hamming_all(&codes, words, &codes[..words], &mut d, &mut hist);
+            assert_eq!(hist.iter().sum::<usize>(), vs.len());
+            assert!(d.iter().all(|&x| hist[x as usize] > 0));
             let q = QueryPlanes::new(&vs[0], words);
             let u = |i: usize| -> i32 {
                 (0..4)

@@ -270,26 +270,29 @@ async fn api_uncached(state: &AppState, params: &SearchParams) -> Result<Vec<u8>
     req.to = parse_day("to", params.to.as_deref()).map_err(|m| bad("invalid_date", m))?;
     let service = state.search.clone().ok_or_else(unavailable)?;
     let (found, degraded) = run(state, service, req).await?;
+    let fail = |e: serde_json::Error| ApiError::from(papers_app::AppError::Internal(e.to_string()));
+    if !explain {
+        // The common case, serialised straight from the items.
+        let items: Vec<_> = found.iter().map(|(p, _)| daily_item_json(p)).collect();
+        return serde_json::to_vec(&items).map_err(fail);
+    }
     let items: Vec<serde_json::Value> = found
         .iter()
         .map(|(p, r)| {
             let mut v = serde_json::to_value(daily_item_json(p)).unwrap_or_default();
-            if explain {
-                v["explain"] = serde_json::json!({
-                    "mode": mode_name(mode),
-                    "degradedToKeyword": degraded,
-                    "keywordRank": r.explain.keyword_rank,
-                    "keywordScore": r.explain.keyword_score,
-                    "semanticRank": r.explain.semantic_rank,
-                    "semanticScore": r.explain.semantic_score,
-                    "fusedScore": r.explain.fused_score,
-                });
-            }
+            v["explain"] = serde_json::json!({
+                "mode": mode_name(mode),
+                "degradedToKeyword": degraded,
+                "keywordRank": r.explain.keyword_rank,
+                "keywordScore": r.explain.keyword_score,
+                "semanticRank": r.explain.semantic_rank,
+                "semanticScore": r.explain.semantic_score,
+                "fusedScore": r.explain.fused_score,
+            });
             v
         })
         .collect();
-    serde_json::to_vec(&items)
-        .map_err(|e| ApiError::from(papers_app::AppError::Internal(e.to_string())))
+    serde_json::to_vec(&items).map_err(fail)
 }
 
 /// Makes a just-submitted paper searchable now rather than at the next
