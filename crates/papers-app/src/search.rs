@@ -95,7 +95,9 @@ pub struct SearchService {
     pub semantic_off_reason: Option<String>,
     /// Another process holds the keyword index's writer: search only (the
     /// keyword index is not written; vectors still go to the store).
-    read_only: bool,
+    /// Rechecked before each write: a server started while a command held
+    /// the writer takes it over once the command ends.
+    read_only: std::sync::atomic::AtomicBool,
     /// The store's papers fingerprint at the last sync.
     synced: std::sync::Mutex<Option<(u64, i64)>>,
 }
@@ -160,7 +162,7 @@ impl SearchService {
             engine,
             embedder,
             semantic_off_reason: reason,
-            read_only,
+            read_only: std::sync::atomic::AtomicBool::new(read_only),
             synced: std::sync::Mutex::new(None),
         };
         let mut report = if read_only {
@@ -223,14 +225,23 @@ impl SearchService {
     /// Whether another process (a running server) holds the keyword index,
     /// so this one only searches it.
     pub fn read_only(&self) -> bool {
-        self.read_only
+        self.read_only.load(std::sync::atomic::Ordering::Relaxed)
     }
 
+    /// Errs while another process holds the keyword index's writer; takes
+    /// the writer once it is free.
     fn writable(&self) -> AppResult<()> {
-        if self.read_only {
-            return Err(AppError::Internal(
-                "a running server holds the search index; it repairs the index itself every minute (stop it to rebuild the index here)".into(),
-            ));
+        use std::sync::atomic::Ordering;
+        if self.read_only.load(Ordering::Relaxed) {
+            if self.engine.keyword().writer_held_elsewhere() {
+                return Err(AppError::Internal(
+                    "another process (a running server, or a command beside it) holds the search index; a server repairs the index itself every minute".into(),
+                ));
+            }
+            self.read_only.store(false, Ordering::Relaxed);
+            tracing::info!(
+                "the search index's writer is free again: this process keeps the index now"
+            );
         }
         Ok(())
     }

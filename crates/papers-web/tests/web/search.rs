@@ -199,3 +199,29 @@ async fn the_upkeep_skips_an_unchanged_store_and_catches_what_others_wrote() {
         .collect::<Vec<_>>();
     assert_eq!(found.len(), 3, "its vector is searchable: {found:?}");
 }
+
+#[tokio::test]
+async fn a_process_that_found_the_index_held_takes_it_over_once_free() {
+    let site = searchable().await;
+    let store = &site.state.store;
+    let dir = tempfile::tempdir().unwrap();
+    let no_model = || Err("keyword only".to_string());
+    let (first, _) = papers_app::SearchService::open(store, dir.path(), no_model())
+        .await
+        .unwrap();
+    assert!(!first.read_only());
+    // Like a server started while a command held the writer.
+    let (second, report) = papers_app::SearchService::open(store, dir.path(), no_model())
+        .await
+        .unwrap();
+    assert!(second.read_only());
+    assert_eq!(
+        report.index_docs, 4,
+        "it still searches what the other built"
+    );
+    assert!(second.sync(store).await.is_err(), "no writes while held");
+    drop(first);
+    let report = second.sync(store).await.unwrap();
+    assert!(!second.read_only(), "the writer was free, so it took it");
+    assert_eq!(report.index_docs, 4);
+}
