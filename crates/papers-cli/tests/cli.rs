@@ -29,21 +29,6 @@ fn papers(data_dir: &Path, args: &[&str]) -> Output {
         .expect("run papers")
 }
 
-/// The real model's directory, as the minilm tests find it: required under
-/// CI, else a test that needs it says so and passes.
-fn model_dir() -> Option<PathBuf> {
-    match std::env::var_os("PAPERS_MODEL_DIR") {
-        Some(dir) => Some(PathBuf::from(dir)),
-        None if std::env::var_os("CI").is_some() => {
-            panic!("PAPERS_MODEL_DIR is not set: the CI test command fetches the model")
-        }
-        None => {
-            eprintln!("note: PAPERS_MODEL_DIR is not set, so this model test did not run");
-            None
-        }
-    }
-}
-
 fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     l.local_addr().unwrap().port()
@@ -65,7 +50,9 @@ const ATOM_FIRST_TITLE: &str =
 
 #[test]
 fn ingest_embeds_the_new_papers_when_the_model_is_present() {
-    let Some(model) = model_dir() else { return };
+    let Some(model) = papers_testkit::model_dir("the ingest-embeds test") else {
+        return;
+    };
     let dir = tempfile::tempdir().unwrap();
     let atom = data(ATOM_TEN);
     let model = model.to_str().unwrap();

@@ -222,17 +222,16 @@ fn retry_after_seconds(headers: &reqwest::header::HeaderMap) -> Option<Duration>
     value.trim().parse::<u64>().ok().map(Duration::from_secs)
 }
 
+/// RFC 3986 unreserved bytes: all that a query value keeps unencoded.
+const UNRESERVED: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+    .remove(b'-')
+    .remove(b'.')
+    .remove(b'_')
+    .remove(b'~');
+
 /// Percent-encodes a query value (everything but RFC 3986 unreserved bytes).
 pub fn encode_query_value(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            out.push_str(&format!("%{b:02X}"));
-        }
-    }
-    out
+    percent_encoding::utf8_percent_encode(s, UNRESERVED).to_string()
 }
 
 fn trim_base(base: impl Into<String>) -> String {

@@ -277,20 +277,19 @@ fn score_rows(codes: &[i8], scales: &[f32], dim: usize, query: &[i8], out: &mut 
     }
 }
 
-/// Keeps the `keep` best of `scores` (slots from `start`) in `heap`.
+/// Keeps the `keep` best of `scored` (`(score, slot)` pairs) that `filter`
+/// accepts in `heap` (the filter is asked only of those good enough).
 fn keep_best(
-    scores: &[f32],
-    start: usize,
+    scored: impl Iterator<Item = (f32, usize)>,
     keep: usize,
     filter: Option<&(dyn Fn(usize) -> bool + Sync)>,
     heap: &mut BinaryHeap<Reverse<Scored>>,
 ) {
-    for (offset, &score) in scores.iter().enumerate() {
+    for (score, slot) in scored {
         let full = heap.len() >= keep;
         if full && heap.peek().is_some_and(|Reverse(min)| score <= min.0) {
             continue;
         }
-        let slot = start + offset;
         if filter.is_some_and(|f| !f(slot)) {
             continue;
         }
@@ -347,9 +346,10 @@ impl Int8ScanIndex {
 
     /// The `want` slots nearest to `query` by sign bits that `filter`
     /// accepts (fewer only when fewer pass), in slot order. Two steps: the
-    /// Hamming distance to the query's signs keeps `widen × want` codes (a histogram of distances gives the radius; with a filter
-    /// each pass asks for more until enough pass it), then the asymmetric
-    /// bit-plane score of [`QueryPlanes`] picks the `want` best of those.
+    /// Hamming distance to the query's signs keeps `widen × want` codes (a
+    /// histogram of distances gives the radius; with a filter each pass asks
+    /// for more until enough pass it), then the asymmetric bit-plane score of
+    /// [`QueryPlanes`] picks the `want` best of those.
     fn nearest_by_bits(
         &self,
         query: &[f32],
@@ -452,9 +452,10 @@ impl Int8ScanIndex {
         quantize(query, &mut q);
         let arch = pulp::Arch::new();
         let dim = self.dim;
-        if let Some(size) = self.prefilter_size(keep) {
+        let heaps: Vec<BinaryHeap<Reverse<Scored>>> = if let Some(size) = self.prefilter_size(keep)
+        {
+            // The prefilter already applied `filter`.
             let slots = self.nearest_by_bits(query, size, filter);
-            let mut heap = BinaryHeap::with_capacity(keep + 1);
             let mut scores = vec![0.0f32; slots.len()];
             arch.dispatch(
                 #[inline(always)]
@@ -465,42 +466,30 @@ impl Int8ScanIndex {
                     }
                 },
             );
-            for (&score, &slot) in scores.iter().zip(&slots) {
-                if heap.len() >= keep
-                    && heap
-                        .peek()
-                        .is_some_and(|Reverse(min): &Reverse<Scored>| score <= min.0)
-                {
-                    continue;
-                }
-                if heap.len() >= keep {
-                    heap.pop();
-                }
-                heap.push(Reverse(Scored(score, slot as u32)));
-            }
-            let mut all: Vec<Scored> = heap.into_iter().map(|Reverse(s)| s).collect();
-            all.sort_unstable_by(|a, b| b.cmp(a));
-            return all;
-        }
-        let scan = |start: usize, codes: &[i8], scales: &[f32]| {
             let mut heap = BinaryHeap::with_capacity(keep + 1);
-            let mut scores = vec![0.0f32; scales.len()];
-            arch.dispatch(
-                #[inline(always)]
-                || score_rows(codes, scales, dim, &q, &mut scores),
-            );
-            keep_best(&scores, start, keep, filter, &mut heap);
-            heap
-        };
-        let heaps: Vec<BinaryHeap<Reverse<Scored>>> = if self.ids.len() >= PARALLEL_MIN {
-            self.codes
-                .par_chunks(CHUNK * dim)
-                .zip(self.scales.par_chunks(CHUNK))
-                .enumerate()
-                .map(|(i, (codes, scales))| scan(i * CHUNK, codes, scales))
-                .collect()
+            keep_best(scores.into_iter().zip(slots), keep, None, &mut heap);
+            vec![heap]
         } else {
-            vec![scan(0, &self.codes, &self.scales)]
+            let scan = |start: usize, codes: &[i8], scales: &[f32]| {
+                let mut heap = BinaryHeap::with_capacity(keep + 1);
+                let mut scores = vec![0.0f32; scales.len()];
+                arch.dispatch(
+                    #[inline(always)]
+                    || score_rows(codes, scales, dim, &q, &mut scores),
+                );
+                keep_best(scores.into_iter().zip(start..), keep, filter, &mut heap);
+                heap
+            };
+            if self.ids.len() >= PARALLEL_MIN {
+                self.codes
+                    .par_chunks(CHUNK * dim)
+                    .zip(self.scales.par_chunks(CHUNK))
+                    .enumerate()
+                    .map(|(i, (codes, scales))| scan(i * CHUNK, codes, scales))
+                    .collect()
+            } else {
+                vec![scan(0, &self.codes, &self.scales)]
+            }
         };
         let mut all: Vec<Scored> = heaps
             .into_iter()

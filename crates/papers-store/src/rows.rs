@@ -107,6 +107,12 @@ pub(crate) const LISTED_COLUMNS: &str = "p.id, p.version, p.title, p.abstract, p
     l.day, l.position, l.submitted_at, l.item_published_at, l.submitter_name, l.submitter,
     l.comment, l.thumbnail, l.is_author_participating";
 
+/// Papers `p` with their latest listing `l`, if any: what
+/// [`LISTED_COLUMNS`] selects from.
+pub(crate) const PAPERS_WITH_LATEST_LISTING: &str = "papers p
+    LEFT JOIN daily_listings l ON l.paper_id = p.id
+      AND l.day = (SELECT MAX(day) FROM daily_listings WHERE paper_id = p.id)";
+
 fn corrupt(id: &str, detail: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt {
         what: format!("paper {id}"),

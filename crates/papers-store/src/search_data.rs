@@ -21,11 +21,10 @@ impl SqliteStore {
     /// included, flagged by `hidden`), for building indexes in chunks.
     pub async fn papers_after(&self, after: &str, limit: u64) -> Result<Vec<(ListedPaper, bool)>> {
         let sql = format!(
-            "SELECT {cols}, p.hidden AS hidden FROM papers p
-             LEFT JOIN daily_listings l ON l.paper_id = p.id
-               AND l.day = (SELECT MAX(day) FROM daily_listings WHERE paper_id = p.id)
+            "SELECT {cols}, p.hidden AS hidden FROM {from}
              WHERE p.id > ? ORDER BY p.id LIMIT ?",
-            cols = rows::LISTED_COLUMNS
+            cols = rows::LISTED_COLUMNS,
+            from = rows::PAPERS_WITH_LATEST_LISTING
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(after)
@@ -47,11 +46,10 @@ impl SqliteStore {
             return Ok(Vec::new());
         }
         let sql = format!(
-            "SELECT {cols} FROM papers p
-             LEFT JOIN daily_listings l ON l.paper_id = p.id
-               AND l.day = (SELECT MAX(day) FROM daily_listings WHERE paper_id = p.id)
+            "SELECT {cols} FROM {from}
              WHERE p.id IN (SELECT value FROM json_each(?)) AND p.hidden = 0",
-            cols = rows::LISTED_COLUMNS
+            cols = rows::LISTED_COLUMNS,
+            from = rows::PAPERS_WITH_LATEST_LISTING
         );
         let wanted = serde_json::to_string(ids).map_err(|e| StoreError::Corrupt {
             what: "paper ids".into(),

@@ -289,11 +289,10 @@ impl SqliteStore {
 
     pub async fn paper(&self, id: &ArxivId) -> Result<Option<ListedPaper>> {
         let sql = format!(
-            "SELECT {cols} FROM papers p
-             LEFT JOIN daily_listings l ON l.paper_id = p.id
-               AND l.day = (SELECT MAX(day) FROM daily_listings WHERE paper_id = p.id)
+            "SELECT {cols} FROM {from}
              WHERE p.id = ? AND p.hidden = 0",
-            cols = rows::LISTED_COLUMNS
+            cols = rows::LISTED_COLUMNS,
+            from = rows::PAPERS_WITH_LATEST_LISTING
         );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id.base())

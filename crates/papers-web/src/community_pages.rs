@@ -143,15 +143,14 @@ fn require(who: Option<Viewer>, next: &str) -> Result<Viewer, Response> {
     who.ok_or_else(|| Redirect::to(&format!("/signin?next={}", urlencode(next))).into_response())
 }
 
+/// Percent-encodes a local path for a `next=` value (slashes kept).
 fn urlencode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'/' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
+    const PATH: &percent_encoding::AsciiSet = &percent_encoding::NON_ALPHANUMERIC
+        .remove(b'-')
+        .remove(b'_')
+        .remove(b'.')
+        .remove(b'/');
+    percent_encoding::utf8_percent_encode(s, PATH).to_string()
 }
 
 pub(crate) fn with_cookie(mut resp: Response, value: HeaderValue) -> Response {

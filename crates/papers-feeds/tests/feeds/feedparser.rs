@@ -5,42 +5,13 @@
 //! `.venv/bin/python`. Without it (or without feedparser in it) the test is
 //! skipped with a note, unless `CI` is set, where it fails.
 
-use std::path::PathBuf;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use papers_feeds::{render_atom, render_rss};
 
 use crate::{entries, expected_titles, meta};
 
-const DEFAULT_PYTHON: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../.venv/bin/python");
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/check_feeds.py");
-
-fn python_with_feedparser() -> Option<PathBuf> {
-    let python = std::env::var_os("PAPERS_TEST_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_PYTHON));
-    let problem = if !python.exists() {
-        format!("{} does not exist", python.display())
-    } else {
-        let ok = Command::new(&python)
-            .args(["-c", "import feedparser"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if ok {
-            return Some(python);
-        }
-        format!("{} has no feedparser", python.display())
-    };
-    let hint = "install it with: python3 -m venv .venv && .venv/bin/pip install feedparser==6.0.14 \
-                (or set PAPERS_TEST_PYTHON)";
-    if std::env::var_os("CI").is_some() {
-        panic!("the feedparser check needs feedparser: {problem}; {hint}");
-    }
-    eprintln!("SKIPPED the feedparser check: {problem}; {hint}");
-    None
-}
 
 /// A JSON string literal.
 fn json_string(s: &str) -> String {
@@ -59,7 +30,9 @@ fn json_string(s: &str) -> String {
 
 #[test]
 fn feedparser_reads_both_feeds_without_complaint() {
-    let Some(python) = python_with_feedparser() else {
+    let Some(python) =
+        papers_testkit::python_with("feedparser", "feedparser==6.0.14", "the feedparser check")
+    else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

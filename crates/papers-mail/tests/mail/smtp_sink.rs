@@ -17,36 +17,6 @@ use tokio::task::JoinSet;
 
 use crate::{assert_is_the_sample_digest, digest, item, now, parse, settings};
 
-const DEFAULT_PYTHON: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../../.venv/bin/python");
-
-/// The Python that has aiosmtpd, or `None` to skip.
-fn python_with_aiosmtpd() -> Option<PathBuf> {
-    let python = std::env::var_os("PAPERS_TEST_PYTHON")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| PathBuf::from(DEFAULT_PYTHON));
-    let problem = if !python.exists() {
-        format!("{} does not exist", python.display())
-    } else {
-        let ok = Command::new(&python)
-            .args(["-c", "import aiosmtpd"])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .status()
-            .is_ok_and(|s| s.success());
-        if ok {
-            return Some(python);
-        }
-        format!("{} has no aiosmtpd", python.display())
-    };
-    let hint = "install it with: python3 -m venv .venv && .venv/bin/pip install aiosmtpd==1.4.6 \
-                (or set PAPERS_TEST_PYTHON)";
-    if std::env::var_os("CI").is_some() {
-        panic!("the SMTP round-trip test needs aiosmtpd: {problem}; {hint}");
-    }
-    eprintln!("SKIPPED the SMTP round-trip test: {problem}; {hint}");
-    None
-}
-
 /// aiosmtpd as a child process; killed when dropped.
 struct Sink {
     child: Child,
@@ -134,7 +104,9 @@ impl Drop for Sink {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_digest_arrives_through_a_real_smtp_server() {
-    let Some(python) = python_with_aiosmtpd() else {
+    let Some(python) =
+        papers_testkit::python_with("aiosmtpd", "aiosmtpd==1.4.6", "the SMTP round-trip test")
+    else {
         return;
     };
     let dir = tempfile::tempdir().unwrap();

@@ -2,32 +2,15 @@
 //! `PAPERS_MODEL_DIR=DIR`. Without them the tests say so and pass, except
 //! under CI (`CI` set), where a missing model is a failure.
 
-use std::path::PathBuf;
-
 use papers_search::{Embedder, MiniLmEmbedder, SearchDoc};
 
 use crate::{data_dir, fixture_papers};
 
-fn model_dir() -> Option<PathBuf> {
-    match std::env::var_os("PAPERS_MODEL_DIR") {
-        Some(dir) => Some(PathBuf::from(dir)),
-        None if std::env::var_os("CI").is_some() => panic!(
-            "PAPERS_MODEL_DIR is not set: the CI test command must run \
-             `scripts/fetch-model.sh DIR` and export PAPERS_MODEL_DIR=DIR"
-        ),
-        None => {
-            eprintln!(
-                "note: PAPERS_MODEL_DIR is not set, so the all-MiniLM-L6-v2 tests did not run; \
-                 run `scripts/fetch-model.sh DIR` and set PAPERS_MODEL_DIR=DIR"
-            );
-            None
-        }
-    }
-}
-
 #[test]
 fn minilm_matches_the_sentence_transformers_reference() {
-    let Some(dir) = model_dir() else { return };
+    let Some(dir) = papers_testkit::model_dir("the all-MiniLM-L6-v2 test") else {
+        return;
+    };
     let embedder = MiniLmEmbedder::load(&dir).unwrap();
     let reference: serde_json::Value = serde_json::from_str(
         &std::fs::read_to_string(data_dir().join("embeddings/minilm_reference.json")).unwrap(),
@@ -69,7 +52,9 @@ fn minilm_matches_the_sentence_transformers_reference() {
 
 #[test]
 fn minilm_finds_a_paper_from_a_paraphrase() {
-    let Some(dir) = model_dir() else { return };
+    let Some(dir) = papers_testkit::model_dir("the all-MiniLM-L6-v2 test") else {
+        return;
+    };
     let embedder = MiniLmEmbedder::load(&dir).unwrap();
     let papers: Vec<SearchDoc> = fixture_papers();
     let texts: Vec<String> = papers.iter().map(SearchDoc::embedding_text).collect();
