@@ -13,7 +13,7 @@ step "cargo fmt --check"
 cargo fmt --all -- --check
 
 step "cargo clippy -D warnings"
-cargo clippy --workspace --all-targets -- -D warnings
+cargo clippy --workspace --all-targets --features papers-cli/test-hooks -- -D warnings
 
 step "python tools for the tests (huggingface_hub, aiosmtpd, feedparser, pytest)"
 VENV="${PAPERS_TEST_VENV:-.venv}"
@@ -32,7 +32,8 @@ export PAPERS_MODEL_DIR="${PAPERS_MODEL_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/dai
 PATH="$(dirname "$PAPERS_TEST_PYTHON"):$PATH" bash scripts/fetch-model.sh "$PAPERS_MODEL_DIR"
 
 step "cargo test"
-cargo test --workspace
+# test-hooks: the crash-resume fault injection, which release builds lack.
+cargo test --workspace --features papers-cli/test-hooks
 
 step "client compatibility test (huggingface_hub)"
 

@@ -12,6 +12,9 @@ use sha2::{Digest, Sha256};
 
 use crate::{AppError, AppResult, Community, Fault};
 
+/// The longest password accepted, in bytes.
+const MAX_PASSWORD_BYTES: usize = 1024;
+
 /// A fresh random secret, hex-encoded, with a prefix naming its kind.
 pub fn random_token(prefix: &str) -> AppResult<String> {
     let mut buf = [0u8; 32];
@@ -50,6 +53,38 @@ pub fn verify_password(password: &str, phc: &str) -> bool {
                 .is_ok()
         })
         .unwrap_or(false)
+}
+
+/// At most this many argon2 computations at once (one per core): each takes
+/// ~19 MB and tens of milliseconds of CPU, so a burst of sign-ins must queue
+/// rather than starve the async workers or the memory.
+static ARGON2_PERMITS: std::sync::LazyLock<tokio::sync::Semaphore> =
+    std::sync::LazyLock::new(|| {
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        tokio::sync::Semaphore::new(cores)
+    });
+
+/// Runs an argon2 computation on the blocking pool, behind [`ARGON2_PERMITS`].
+async fn argon2_blocking<T: Send + 'static>(
+    work: impl FnOnce() -> T + Send + 'static,
+) -> AppResult<T> {
+    let _permit = ARGON2_PERMITS
+        .acquire()
+        .await
+        .map_err(|e| AppError::Internal(format!("argon2 permits: {e}")))?;
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(|e| AppError::Internal(format!("argon2 task: {e}")))
+}
+
+async fn hash_password_async(password: &str) -> AppResult<String> {
+    let password = password.to_string();
+    argon2_blocking(move || hash_password(&password)).await?
+}
+
+async fn verify_password_async(password: &str, phc: &str) -> AppResult<bool> {
+    let (password, phc) = (password.to_string(), phc.to_string());
+    argon2_blocking(move || verify_password(&password, &phc)).await
 }
 
 /// A session just opened: the cookie value to set and its CSRF token.
@@ -115,20 +150,8 @@ impl Community {
                 format!("{email:?} is not a valid email address."),
             ));
         }
-        let min = self.settings.min_password_len;
-        if password.chars().count() < min {
-            return Err(bad(
-                "weak_password",
-                format!("A password has at least {min} characters."),
-            ));
-        }
-        if password.len() > 1024 {
-            return Err(bad(
-                "invalid_password",
-                "A password has at most 1024 bytes.",
-            ));
-        }
-        let hash = hash_password(password)?;
+        self.check_new_password(password)?;
+        let hash = hash_password_async(password).await?;
         match self
             .store
             .create_user(username, email, &hash, role, self.clock.now())
@@ -154,13 +177,14 @@ impl Community {
         };
         let Some((user, hash)) = self.store.user_credentials(username.trim()).await? else {
             // Spend the same time as a real check, so names can't be probed by timing.
-            let _ = verify_password(
+            let _ = verify_password_async(
                 password,
                 "$argon2id$v=19$m=19456,t=2,p=1$c29tZXNhbHRzb21lc2FsdA$4BV1ZQ2TnJbY0G2o0hXjnZQSWKRz9Pk3Y7WGoIX7dU4",
-            );
+            )
+            .await?;
             return Err(denied());
         };
-        if !verify_password(password, &hash) {
+        if !verify_password_async(password, &hash).await? {
             return Err(denied());
         }
         if user.banned {
@@ -268,15 +292,30 @@ impl Community {
         Ok(Some((user, token)))
     }
 
-    /// Sets a new password with a single-use, unexpired reset token.
-    pub async fn reset_password(&self, token: &str, new_password: &str) -> AppResult<()> {
+    /// The length rules of a new password (sign-up and reset alike): a
+    /// minimum, and a cap so that nobody makes argon2 hash megabytes.
+    fn check_new_password(&self, password: &str) -> AppResult<()> {
         let min = self.settings.min_password_len;
-        if new_password.chars().count() < min {
+        if password.chars().count() < min {
             return Err(bad(
                 "weak_password",
                 format!("A password has at least {min} characters."),
             ));
         }
+        if password.len() > MAX_PASSWORD_BYTES {
+            return Err(bad(
+                "invalid_password",
+                format!("A password has at most {MAX_PASSWORD_BYTES} bytes."),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Sets a new password with a single-use, unexpired reset token. A reset
+    /// assumes the old credentials leaked: it ends every session and revokes
+    /// the user's API tokens and other reset links.
+    pub async fn reset_password(&self, token: &str, new_password: &str) -> AppResult<()> {
+        self.check_new_password(new_password)?;
         let Some(user_id) = self
             .store
             .consume_password_reset(&sha256_hex(token.trim()), self.clock.now())
@@ -287,9 +326,16 @@ impl Community {
                 "This reset link is invalid, used or expired.",
             ));
         };
-        let hash = hash_password(new_password)?;
-        self.store.set_password(user_id, &hash).await?;
+        let hash = hash_password_async(new_password).await?;
+        self.store
+            .reset_password(user_id, &hash, self.clock.now())
+            .await?;
         Ok(())
+    }
+
+    /// Deletes expired sessions and reset links: (sessions, resets) removed.
+    pub async fn purge_expired(&self) -> AppResult<(u64, u64)> {
+        Ok(self.store.purge_expired(self.clock.now()).await?)
     }
 
     /// Bans a user (admins only).

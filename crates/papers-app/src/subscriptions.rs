@@ -20,6 +20,9 @@ use papers_store::{
 use crate::auth::{random_token, sha256_hex, valid_email};
 use crate::{AppError, AppResult, Community, Fault};
 
+/// The least time between two confirmation mails to one address.
+const CONFIRMATION_GAP: SignedDuration = SignedDuration::from_hours(1);
+
 /// Papers a digest carries at most.
 pub const DIGEST_SIZE: usize = 10;
 
@@ -219,10 +222,19 @@ impl Community {
                 .unwrap_or(now),
             manage_token: manage,
         };
-        let (sub, send) = match self.store.subscribe(&n, now).await? {
+        let (sub, mut send) = match self.store.subscribe(&n, now).await? {
             SubscribeOutcome::Created(s) | SubscribeOutcome::StillPending(s) => (s, true),
             SubscribeOutcome::AlreadyActive(s) => (s, false),
         };
+        // Anyone may subscribe any address: at most one confirmation an hour
+        // goes to it, whoever asks and on whichever node (the answer is the
+        // same either way, so it tells nothing).
+        if send {
+            send = self
+                .store
+                .claim_mail_slot(&sub.email, "confirm", now, CONFIRMATION_GAP)
+                .await?;
+        }
         if send {
             let base = mail.settings.base_url.trim_end_matches('/');
             let c = Confirmation {

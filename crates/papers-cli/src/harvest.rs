@@ -3,7 +3,6 @@
 //! its `resumptionToken` in the store after every page, so a rerun resumes
 //! where an interrupted one stopped.
 
-use std::path::Path;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -19,6 +18,7 @@ use papers_store::Store;
 
 use crate::config::Config;
 use crate::ingest::RejectLog;
+use crate::Ctx;
 use crate::parse_date;
 
 #[derive(Debug, Subcommand)]
@@ -102,15 +102,10 @@ fn split_events(
     Ok(records)
 }
 
-pub async fn run(
-    cfg: &Config,
-    source: HarvestSource,
-    progress: bool,
-    model_dir: &Path,
-    embed_max: u64,
-) -> Result<ExitCode> {
+pub async fn run(ctx: &Ctx, source: HarvestSource, embed_max: u64) -> Result<ExitCode> {
+    let (cfg, progress, clock) = (&ctx.cfg, ctx.progress, ctx.clock.as_ref());
     let store = Store::open(&cfg.database_url()).await?;
-    let mut rejects = RejectLog::new(&cfg.data_dir);
+    let mut rejects = RejectLog::new(&cfg.data_dir, ctx.clock.clone());
     let mut rejected = 0u64;
     let mut stored = 0u64;
     let result = match source {
@@ -131,7 +126,7 @@ pub async fn run(
                 match client.fetch_day(day).await {
                     Ok(events) => {
                         let records = split_events(events, &mut rejects, &pb, &mut rejected)?;
-                        store.upsert_batch(&records, jiff::Timestamp::now()).await?;
+                        store.upsert_batch(&records, clock.now()).await?;
                         stored += records.len() as u64;
                     }
                     Err(e) => {
@@ -186,7 +181,7 @@ pub async fn run(
                         }
                     }
                 }
-                store.upsert_batch(&records, jiff::Timestamp::now()).await?;
+                store.upsert_batch(&records, clock.now()).await?;
                 stored += records.len() as u64;
                 pb.inc(records.len() as u64);
                 if let Some(total) = page.complete_list_size {
@@ -197,7 +192,7 @@ pub async fn run(
                     .set_cursor(
                         &cursor_name,
                         page.resumption_token.as_deref(),
-                        jiff::Timestamp::now(),
+                        clock.now(),
                     )
                     .await?;
                 match page.resumption_token {
@@ -211,7 +206,7 @@ pub async fn run(
     };
     let rejects_file = rejects.finish()?;
     if stored > 0 {
-        crate::search::after_ingest(cfg, &store, model_dir, embed_max, progress).await;
+        crate::search::after_ingest(cfg, &store, &ctx.model_dir, embed_max, progress).await;
     }
     let stats = store.stats().await?;
     store.close().await;

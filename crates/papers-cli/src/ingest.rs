@@ -11,11 +11,13 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow};
 use indicatif::{ProgressBar, ProgressStyle};
-use papers_core::IngestRecord;
+use std::sync::Arc;
+
+use papers_core::{Clock, IngestRecord};
 use papers_ingest::{Event, Format, Reject};
 use papers_store::Store;
 
-use crate::config::Config;
+use crate::Ctx;
 
 /// What an import did.
 #[derive(Debug, Default, Clone, Copy)]
@@ -38,14 +40,16 @@ pub struct RejectLog {
     dir: PathBuf,
     file: Option<(PathBuf, BufWriter<File>)>,
     shown: u64,
+    clock: Arc<dyn Clock>,
 }
 
 impl RejectLog {
-    pub fn new(data_dir: &Path) -> Self {
+    pub fn new(data_dir: &Path, clock: Arc<dyn Clock>) -> Self {
         RejectLog {
             dir: data_dir.join("rejects"),
             file: None,
             shown: 0,
+            clock,
         }
     }
 
@@ -59,7 +63,9 @@ impl RejectLog {
         if self.file.is_none() {
             std::fs::create_dir_all(&self.dir)
                 .with_context(|| format!("creating {}", self.dir.display()))?;
-            let stamp = jiff::Timestamp::now()
+            let stamp = self
+                .clock
+                .now()
                 .strftime("%Y%m%dT%H%M%SZ")
                 .to_string();
             let path = self
@@ -110,6 +116,7 @@ pub fn progress_bar(enabled: bool, what: &str) -> ProgressBar {
 /// Reads `paths` in `format` and writes every good record to `store`.
 pub async fn ingest_paths(
     store: &Store,
+    clock: &dyn Clock,
     format: Format,
     paths: Vec<PathBuf>,
     batch_size: usize,
@@ -150,7 +157,7 @@ pub async fn ingest_paths(
         match msg {
             Msg::Batch(records) => {
                 let stats = store
-                    .upsert_batch(&records, jiff::Timestamp::now())
+                    .upsert_batch(&records, clock.now())
                     .await
                     .context("writing a batch to the store")?;
                 report.records += stats.records;
@@ -176,26 +183,34 @@ pub async fn ingest_paths(
 }
 
 pub async fn run(
-    cfg: &Config,
+    ctx: &Ctx,
     format: &str,
     paths: Vec<PathBuf>,
     batch_size: usize,
-    progress: bool,
-    model_dir: &Path,
     embed_max: u64,
 ) -> Result<ExitCode> {
+    let (cfg, progress) = (&ctx.cfg, ctx.progress);
     let format =
         Format::from_cli_name(format).ok_or_else(|| anyhow!("unknown format {format:?}"))?;
     let store = Store::open(&cfg.database_url()).await?;
     let started = Instant::now();
-    let mut rejects = RejectLog::new(&cfg.data_dir);
+    let mut rejects = RejectLog::new(&cfg.data_dir, ctx.clock.clone());
     let pb = progress_bar(progress, "importing");
-    let result = ingest_paths(&store, format, paths, batch_size, &mut rejects, &pb).await;
+    let result = ingest_paths(
+        &store,
+        ctx.clock.as_ref(),
+        format,
+        paths,
+        batch_size,
+        &mut rejects,
+        &pb,
+    )
+    .await;
     pb.finish_and_clear();
     let rejects_file = rejects.finish()?;
     let report = result?;
     let secs = started.elapsed().as_secs_f64();
-    crate::search::after_ingest(cfg, &store, model_dir, embed_max, progress).await;
+    crate::search::after_ingest(cfg, &store, &ctx.model_dir, embed_max, progress).await;
     let stats = store.stats().await?;
     store.close().await;
     eprintln!(

@@ -11,12 +11,28 @@ mod serve;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
 
 use anyhow::Result;
 use clap::{Parser, Subcommand};
 use jiff::civil::Date;
 
+use papers_core::{Clock, SystemClock};
+
 use crate::config::{Config, Overrides};
+
+/// What every command gets from `main`: the validated configuration, the
+/// clock (the only source of "now"), the model directory and whether to draw
+/// progress bars.
+pub(crate) struct Ctx {
+    pub cfg: Config,
+    pub clock: Arc<dyn Clock>,
+    pub model_dir: PathBuf,
+    /// `--model-dir` or `PAPERS_MODEL_DIR` was given (the server then never
+    /// fetches the model itself).
+    pub model_dir_given: bool,
+    pub progress: bool,
+}
 
 /// Daily Papers: the community's daily feed of research papers, self-hosted.
 #[derive(Debug, Parser)]
@@ -121,6 +137,20 @@ enum Command {
         #[command(subcommand)]
         action: UserAction,
     },
+    /// Write a consistent copy of the store to a new file, while the server
+    /// keeps running (SQLite's `VACUUM INTO`).
+    Backup {
+        /// The backup file to create (it must not exist).
+        #[arg(value_name = "DEST")]
+        dest: PathBuf,
+    },
+    /// Put a backup back in place of the store. The server must be stopped;
+    /// the database it replaces is kept beside it (`papers.db.before-restore-…`).
+    Restore {
+        /// A file written by `papers backup`.
+        #[arg(value_name = "SRC")]
+        src: PathBuf,
+    },
     /// Print counts of what the store holds.
     Stats {
         /// One JSON object instead of text.
@@ -218,69 +248,45 @@ fn main() -> ExitCode {
 }
 
 async fn run(cli: Cli) -> Result<ExitCode> {
-    let env = |k: &str| std::env::var(k).ok().filter(|v| !v.is_empty());
     let bind = match &cli.command {
         Command::Serve { bind, .. } => bind.clone(),
         _ => None,
     };
     let cfg = Config::load(
         cli.config.as_deref(),
-        &env,
+        &config::process_env,
         Overrides {
             data_dir: cli.data_dir.clone(),
             bind,
         },
     )?;
-    let progress = !cli.quiet;
+    let ctx = Ctx {
+        model_dir: search::model_dir(&cfg, cli.model_dir.as_deref()),
+        model_dir_given: cli.model_dir.is_some(),
+        clock: Arc::new(SystemClock),
+        progress: !cli.quiet,
+        cfg,
+    };
+    let (cfg, progress, dir) = (&ctx.cfg, ctx.progress, ctx.model_dir.as_path());
     match cli.command {
-        Command::Serve { demo, .. } => {
-            let dir = search::model_dir(&cfg, cli.model_dir.as_deref());
-            serve::run(&cfg, demo, progress, &dir).await
-        }
+        Command::Serve { demo, .. } => serve::run(&ctx, demo).await,
         Command::Ingest {
             format,
             paths,
             batch_size,
             embed_max,
-        } => {
-            let dir = search::model_dir(&cfg, cli.model_dir.as_deref());
-            ingest::run(
-                &cfg,
-                &format,
-                paths,
-                batch_size.max(1),
-                progress,
-                &dir,
-                embed_max,
-            )
-            .await
-        }
-        Command::Harvest { source, embed_max } => {
-            let dir = search::model_dir(&cfg, cli.model_dir.as_deref());
-            harvest::run(&cfg, source, progress, &dir, embed_max).await
-        }
-        Command::Digest { action } => {
-            let dir = search::model_dir(&cfg, cli.model_dir.as_deref());
-            digest::run(&cfg, action, progress, &dir).await
-        }
-        Command::Embed { batch } => {
-            let dir = search::model_dir(&cfg, cli.model_dir.as_deref());
-            search::embed(&cfg, &dir, batch, progress).await
-        }
-        Command::Reindex { verify } => search::reindex(&cfg, verify, progress).await,
+        } => ingest::run(&ctx, &format, paths, batch_size.max(1), embed_max).await,
+        Command::Harvest { source, embed_max } => harvest::run(&ctx, source, embed_max).await,
+        Command::Digest { action } => digest::run(&ctx, action).await,
+        Command::Embed { batch } => search::embed(cfg, dir, batch, progress).await,
+        Command::Reindex { verify } => search::reindex(cfg, verify, progress).await,
         Command::Search {
             query,
             mode,
             limit,
             explain,
-        } => {
-            let dir = search::model_dir(&cfg, cli.model_dir.as_deref());
-            search::search(&cfg, &dir, &query, &mode, limit.clamp(1, 120), explain).await
-        }
-        Command::Eval { source } => {
-            let dir = search::model_dir(&cfg, cli.model_dir.as_deref());
-            search::eval(&cfg, &dir, source).await
-        }
+        } => search::search(cfg, dir, &query, &mode, limit.clamp(1, 120), explain).await,
+        Command::Eval { source } => search::eval(cfg, dir, source).await,
         Command::User {
             action:
                 UserAction::Create {
@@ -293,11 +299,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             std::io::stdin().read_line(&mut password)?;
             let password = password.trim_end_matches(['\r', '\n']);
             let store = papers_store::Store::open(&cfg.database_url()).await?;
-            let community = community(
-                &cfg,
-                store.clone(),
-                std::sync::Arc::new(papers_core::SystemClock),
-            )?;
+            let community = community(cfg, store.clone(), ctx.clock.clone())?;
             let role = if admin {
                 papers_core::Role::Admin
             } else {
@@ -311,6 +313,32 @@ async fn run(cli: Cli) -> Result<ExitCode> {
                 user.username,
                 user.id
             );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Backup { dest } => {
+            let store = papers_store::Store::open(&cfg.database_url()).await?;
+            let started = std::time::Instant::now();
+            store.backup(&dest).await?;
+            store.close().await;
+            let size = std::fs::metadata(&dest).map(|m| m.len()).unwrap_or(0);
+            eprintln!(
+                "backed up the store to {} ({:.1} MB) in {:.1}s",
+                dest.display(),
+                size as f64 / 1e6,
+                started.elapsed().as_secs_f64()
+            );
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Restore { src } => {
+            let db = cfg.sqlite_path().ok_or_else(|| {
+                anyhow::anyhow!("restore works on the SQLite store; this one is {}", cfg.database_url())
+            })?;
+            let stamp = ctx.clock.now().strftime("%Y%m%dT%H%M%SZ").to_string();
+            let report = papers_store::restore(&src, &db, &stamp).await?;
+            if let Some(previous) = report.previous {
+                eprintln!("the replaced database was kept as {}", previous.display());
+            }
+            eprintln!("restored {} from {}", db.display(), src.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Stats { json } => {

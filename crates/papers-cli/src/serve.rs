@@ -1,30 +1,51 @@
 //! `papers serve`: opens the store, loads the bundled demo data on request,
 //! and serves the site until Ctrl-C or SIGTERM.
+//!
+//! Shutdown is structured (as in mini-redis): every background task the
+//! server starts (search upkeep and vector backfill, the digest schedule) is
+//! spawned on one [`TaskTracker`] and watches one [`CancellationToken`]. A
+//! signal stops new connections, drains in-flight requests, cancels the
+//! token, and awaits the tasks before the store closes.
 
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::{Context, Result};
-use papers_core::SystemClock;
 use papers_ingest::Format;
 use papers_store::Store;
 use papers_web::{AppState, WebConfig};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 
-use crate::config::Config;
+use crate::Ctx;
 use crate::ingest::{RejectLog, ingest_paths, progress_bar};
+
+/// How long the server waits for its background tasks after a signal before
+/// it closes the store anyway (a digest run may be sending).
+const TASK_GRACE: Duration = Duration::from_secs(30);
 
 /// Twenty weekdays of the real Hugging Face daily papers archive, raw.
 const DEMO_DATASET: &[u8] = include_bytes!("../../../demo/hf-daily-demo.tar.gz");
 
-async fn load_demo(cfg: &Config, store: &Store, progress: bool) -> Result<()> {
+async fn load_demo(ctx: &Ctx, store: &Store) -> Result<()> {
+    let cfg = &ctx.cfg;
     let dir = cfg.data_dir.join("demo");
     std::fs::create_dir_all(&dir).with_context(|| format!("creating {}", dir.display()))?;
     let path = dir.join("hf-daily-demo.tar.gz");
     std::fs::write(&path, DEMO_DATASET).with_context(|| format!("writing {}", path.display()))?;
-    let mut rejects = RejectLog::new(&cfg.data_dir);
-    let pb = progress_bar(progress, "loading demo data");
-    let report = ingest_paths(store, Format::HfDaily, vec![path], 1000, &mut rejects, &pb).await;
+    let mut rejects = RejectLog::new(&cfg.data_dir, ctx.clock.clone());
+    let pb = progress_bar(ctx.progress, "loading demo data");
+    let report = ingest_paths(
+        store,
+        ctx.clock.as_ref(),
+        Format::HfDaily,
+        vec![path],
+        1000,
+        &mut rejects,
+        &pb,
+    )
+    .await;
     pb.finish_and_clear();
     rejects.finish()?;
     let report = report?;
@@ -34,6 +55,23 @@ async fn load_demo(cfg: &Config, store: &Store, progress: bool) -> Result<()> {
         "loaded the bundled demo dataset"
     );
     Ok(())
+}
+
+/// Hourly: expired sessions and password reset links are deleted.
+async fn housekeeping(community: papers_app::Community, cancel: CancellationToken) {
+    loop {
+        match community.purge_expired().await {
+            Ok((0, 0)) => {}
+            Ok((sessions, resets)) => {
+                tracing::info!(sessions, resets, "purged expired sessions and reset links");
+            }
+            Err(e) => tracing::warn!(error = %e, "purging expired sessions failed"),
+        }
+        tokio::select! {
+            () = tokio::time::sleep(Duration::from_secs(3600)) => {}
+            () = cancel.cancelled() => return,
+        }
+    }
 }
 
 async fn shutdown_signal() {
@@ -58,12 +96,8 @@ async fn shutdown_signal() {
     tracing::info!("shutting down");
 }
 
-pub async fn run(
-    cfg: &Config,
-    demo: bool,
-    progress: bool,
-    model_dir: &std::path::Path,
-) -> Result<ExitCode> {
+pub async fn run(ctx: &Ctx, demo: bool) -> Result<ExitCode> {
+    let cfg = &ctx.cfg;
     let addr = cfg.bind_addr()?;
     std::fs::create_dir_all(&cfg.data_dir)
         .with_context(|| format!("creating data directory {}", cfg.data_dir.display()))?;
@@ -71,7 +105,7 @@ pub async fn run(
         .await
         .with_context(|| format!("opening the store at {}", cfg.database_url()))?;
     if demo && store.stats().await?.papers == 0 {
-        load_demo(cfg, &store, progress).await?;
+        load_demo(ctx, &store).await?;
     }
     let listener = tokio::net::TcpListener::bind(addr)
         .await
@@ -83,7 +117,7 @@ pub async fn run(
         listing_days = stats.listing_days,
         "Daily Papers is serving http://{local}/"
     );
-    let community = crate::community(cfg, store.clone(), Arc::new(SystemClock))?;
+    let community = crate::community(cfg, store.clone(), ctx.clock.clone())?;
     let state = AppState::with_community(
         community,
         WebConfig {
@@ -100,30 +134,55 @@ pub async fn run(
     // serving; vectors then backfill in the background while keyword search
     // already answers.
     // `PAPERS_FETCH_MODEL=off` never fetches (offline machines, tests).
-    let fetch_off = std::env::var("PAPERS_FETCH_MODEL").is_ok_and(|v| v == "off");
-    let obtain = !fetch_off && (demo || std::env::var_os("PAPERS_MODEL_DIR").is_none());
-    let dir = model_dir.to_path_buf();
+    let obtain = cfg.search.fetch_model && (demo || !ctx.model_dir_given);
+    let dir = ctx.model_dir.clone();
     let model = tokio::task::spawn_blocking(move || crate::search::embedder(&dir, obtain))
         .await
         .unwrap_or_else(|e| Err(e.to_string()));
     let service = Arc::new(crate::search::open(cfg, &store, model).await?);
     let state = state.with_search(service.clone());
     let service_for_digests: Arc<dyn papers_app::SavedSearch> = service.clone();
-    tokio::spawn(crate::search::maintain(store.clone(), service));
+    let cancel = CancellationToken::new();
+    let tasks = TaskTracker::new();
+    tasks.spawn(crate::search::maintain(
+        store.clone(),
+        service,
+        cancel.clone(),
+    ));
     if let Some(at) = cfg.digest_time()? {
-        tokio::spawn(crate::digest::schedule(
-            state.community.clone(),
-            state.mail.clone(),
-            service_for_digests,
+        let schedule = crate::digest::Schedule {
+            community: state.community.clone(),
+            mail: state.mail.clone(),
+            search: service_for_digests,
+            clock: ctx.clock.clone(),
             at,
-            cfg.digest.concurrency.unwrap_or(16),
-        ));
+            concurrency: cfg.digest.concurrency.unwrap_or(16),
+        };
+        tasks.spawn(crate::digest::schedule(schedule, cancel.clone()));
         tracing::info!(%at, "digests are scheduled (America/New_York)");
     }
+    tasks.spawn(housekeeping(state.community.clone(), cancel.clone()));
+    tasks.close();
     if !cfg.server.rate_limits {
         tracing::warn!("rate limits are off (PAPERS_RATE_LIMITS=off)");
     }
-    papers_web::serve(listener, state, shutdown_signal()).await?;
+    let signalled = cancel.clone();
+    let served = papers_web::serve(listener, state, async move {
+        tokio::select! {
+            () = shutdown_signal() => {}
+            () = signalled.cancelled() => {}
+        }
+    })
+    .await;
+    // In-flight requests are drained; now the background tasks.
+    cancel.cancel();
+    if tokio::time::timeout(TASK_GRACE, tasks.wait()).await.is_err() {
+        tracing::warn!(
+            tasks = tasks.len(),
+            "background tasks still running after {TASK_GRACE:?}; closing the store anyway"
+        );
+    }
     store.close().await;
+    served?;
     Ok(ExitCode::SUCCESS)
 }

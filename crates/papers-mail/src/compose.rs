@@ -186,11 +186,11 @@ struct ConfirmationView<'a> {
     base_url: &'a str,
 }
 
+/// A fixed subject: the requester chose what is subscribed (a saved search's
+/// text, say), and nobody may put their words in a stranger's inbox subject.
 #[derive(Template)]
 #[template(path = "confirmation/subject.txt")]
-struct ConfirmationSubject<'a> {
-    v: &'a ConfirmationView<'a>,
-}
+struct ConfirmationSubject;
 
 #[derive(Template)]
 #[template(path = "confirmation/body.txt")]
@@ -311,7 +311,7 @@ pub fn compose_confirmation(
     Ok(OutgoingMail {
         to,
         from: settings.from.clone(),
-        subject: one_line(&ConfirmationSubject { v: &view }.render()?),
+        subject: one_line(&ConfirmationSubject.render()?),
         text: ConfirmationText { v: &view }.render()?,
         html: ConfirmationHtml { v: &view }.render()?,
         date: now,

@@ -137,6 +137,83 @@ impl SqliteStore {
         Ok(())
     }
 
+    /// A password reset: the new hash, and everything a leaked credential
+    /// could still use is revoked in the same transaction: sessions, API
+    /// tokens and the user's other reset links.
+    pub async fn reset_password(
+        &self,
+        user_id: i64,
+        password_hash: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        let now = format_timestamp(now);
+        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+            .bind(password_hash)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL")
+            .bind(&now)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at IS NULL")
+            .bind(&now)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Claims the right to send a `kind` of mail to `recipient` now: true
+    /// when none went in the last `min_gap`, and the send is then recorded.
+    /// One statement, so two processes can never both claim the same slot.
+    pub async fn claim_mail_slot(
+        &self,
+        recipient: &str,
+        kind: &str,
+        now: Timestamp,
+        min_gap: jiff::SignedDuration,
+    ) -> Result<bool> {
+        let cutoff = format_timestamp(now.checked_sub(min_gap).unwrap_or(now));
+        let claimed: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO mail_throttle (recipient, kind, last_sent_at) VALUES (?1, ?2, ?3)
+             ON CONFLICT (recipient, kind) DO UPDATE SET last_sent_at = excluded.last_sent_at
+             WHERE mail_throttle.last_sent_at <= ?4
+             RETURNING 1",
+        )
+        .bind(recipient.trim())
+        .bind(kind)
+        .bind(format_timestamp(now))
+        .bind(cutoff)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(claimed.is_some())
+    }
+
+    /// Deletes expired sessions and reset links (used or not); answers how
+    /// many of each went.
+    pub async fn purge_expired(&self, now: Timestamp) -> Result<(u64, u64)> {
+        let now = format_timestamp(now);
+        let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
+            .bind(&now)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        let resets = sqlx::query("DELETE FROM password_resets WHERE expires_at <= ?")
+            .bind(&now)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok((sessions, resets))
+    }
+
     pub async fn set_banned(&self, user_id: i64, banned: bool) -> Result<bool> {
         let done = sqlx::query("UPDATE users SET banned = ? WHERE id = ?")
             .bind(banned)

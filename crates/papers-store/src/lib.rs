@@ -4,6 +4,7 @@
 //! migrations). All SQL in the product lives in this crate; a PostgreSQL
 //! backend slots in behind the same [`Store`] methods, picked by the URL scheme.
 
+mod backup;
 mod community;
 mod rows;
 mod search_data;
@@ -14,6 +15,7 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use papers_core::{ArxivId, Comment, DailyListing, IngestRecord, Paper, Role, User};
 
+pub use backup::{RestoreReport, restore};
 pub use community::Refusal;
 pub use sqlite::SqliteStore;
 pub use subscriptions::{DigestRecord, NewSubscription, SubscribeOutcome, Subscription};
@@ -127,6 +129,14 @@ impl Store {
         })
     }
 
+    /// Writes a consistent copy of the whole store to the new file `dest`
+    /// while the store stays in use; `papers restore` puts one back.
+    pub async fn backup(&self, dest: &std::path::Path) -> Result<()> {
+        match &self.backend {
+            Backend::Sqlite(s) => s.backup(dest).await,
+        }
+    }
+
     /// Inserts or merges papers and their listings, all in one transaction.
     /// Idempotent: applying the same batch twice changes nothing the second
     /// time. Optional fields never erase what an earlier source knew.
@@ -228,6 +238,14 @@ dispatch! {
     fn user_credentials(&self, username: &str) -> Result<Option<(User, String)>>;
     /// Replaces a password hash and ends the user's sessions.
     fn set_password(&self, user_id: i64, password_hash: &str) -> Result<()>;
+    /// A password reset: sets the hash and revokes the user's sessions, API
+    /// tokens and other reset links, in one transaction.
+    fn reset_password(&self, user_id: i64, password_hash: &str, now: Timestamp) -> Result<()>;
+    /// True (and recorded) when no mail of `kind` went to `recipient` within
+    /// `min_gap`: a per-recipient limit that holds across processes.
+    fn claim_mail_slot(&self, recipient: &str, kind: &str, now: Timestamp, min_gap: jiff::SignedDuration) -> Result<bool>;
+    /// Deletes expired sessions and reset links: (sessions, resets) removed.
+    fn purge_expired(&self, now: Timestamp) -> Result<(u64, u64)>;
     /// Bans or unbans; a ban ends the user's sessions.
     fn set_banned(&self, user_id: i64, banned: bool) -> Result<bool>;
     fn create_session(&self, id_hash: &str, user_id: i64, csrf: &str, now: Timestamp, expires: Timestamp) -> Result<()>;

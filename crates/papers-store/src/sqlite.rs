@@ -42,12 +42,20 @@ const MIGRATIONS: &[(i64, &str, &str)] = &[
         "search",
         include_str!("../migrations/sqlite/0004_search.sql"),
     ),
+    (
+        5,
+        "limits",
+        include_str!("../migrations/sqlite/0005_limits.sql"),
+    ),
 ];
 
 /// The SQLite implementation of the store contract.
 #[derive(Clone, Debug)]
 pub struct SqliteStore {
     pub(crate) pool: SqlitePool,
+    /// A shared lock on `papers.db.in-use`, held while the store is open, so
+    /// that a restore can tell the store is in use.
+    _in_use: std::sync::Arc<std::fs::File>,
 }
 
 impl SqliteStore {
@@ -103,7 +111,21 @@ impl SqliteStore {
         let result = Migrator::with_migrations(migrations).run(&pool).await;
         drop(lock);
         result?;
-        Ok(SqliteStore { pool })
+        let in_use = crate::backup::in_use_lock_file(path)?;
+        let in_use = tokio::task::spawn_blocking(move || in_use.lock_shared().map(|()| in_use))
+            .await
+            .map_err(|e| StoreError::Io(e.to_string()))?
+            .map_err(|e| StoreError::Io(format!("{}: {e}", path.display())))?;
+        Ok(SqliteStore {
+            pool,
+            _in_use: std::sync::Arc::new(in_use),
+        })
+    }
+
+    /// A consistent copy of the database at `dest` (`VACUUM INTO`), taken
+    /// while others keep reading and writing.
+    pub async fn backup(&self, dest: &Path) -> Result<()> {
+        crate::backup::vacuum_into(&self.pool, dest).await
     }
 
     pub async fn close(&self) {

@@ -386,3 +386,220 @@ async fn three_hard_bounces_pause_a_subscription() {
             .is_empty()
     );
 }
+
+/// `papers backup` under load: a backup taken while 100 users vote and
+/// comment restores to a store that passes `PRAGMA integrity_check` and holds
+/// every vote and comment committed before the backup began.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_backup_under_load_restores_every_earlier_commit() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use papers_core::Role;
+    use sqlx::ConnectOptions;
+
+    let (dir, store) = temp_store().await;
+    let papers: Vec<IngestRecord> = (0..10)
+        .map(|i| {
+            listed(
+                paper(&format!("2408.{:05}", 100 + i), &format!("Paper {i}"), Some(0)),
+                "2026-08-20",
+                i,
+                None,
+            )
+        })
+        .collect();
+    store.upsert_batch(&papers, now()).await.unwrap();
+    let mut users = Vec::new();
+    for i in 0..100 {
+        let u = store
+            .create_user(&format!("user{i}"), &format!("u{i}@example.org"), "hash", Role::User, now())
+            .await
+            .unwrap()
+            .unwrap();
+        users.push(u.id);
+    }
+    let backup_started = Arc::new(AtomicBool::new(false));
+    let mut workers = Vec::new();
+    for (n, user) in users.iter().copied().enumerate() {
+        let store = store.clone();
+        let started = backup_started.clone();
+        let ids: Vec<ArxivId> = papers.iter().map(|r| r.paper.id.clone()).collect();
+        workers.push(tokio::spawn(async move {
+            // (paper, comment id, committed before the backup began)
+            let mut acked = Vec::new();
+            for (k, id) in ids.iter().enumerate() {
+                store.set_vote(user, id, true, now()).await.unwrap().unwrap();
+                let before = !started.load(Ordering::SeqCst);
+                let comment = if (k + n) % 3 == 0 {
+                    let c = store
+                        .add_comment(id, user, None, &format!("comment by {user} on {id}"), now())
+                        .await
+                        .unwrap()
+                        .unwrap();
+                    Some((c, !started.load(Ordering::SeqCst)))
+                } else {
+                    None
+                };
+                acked.push((id.clone(), before, comment));
+            }
+            (user, acked)
+        }));
+    }
+    // Let the load get going, then back up in the middle of it.
+    tokio::time::sleep(std::time::Duration::from_millis(150)).await;
+    let backup = dir.path().join("backups/papers-backup.db");
+    backup_started.store(true, Ordering::SeqCst);
+    store.backup(&backup).await.unwrap();
+    let mut results = Vec::new();
+    for w in workers {
+        results.push(w.await.unwrap());
+    }
+    assert!(
+        store.backup(&backup).await.is_err(),
+        "an existing backup file is never overwritten"
+    );
+
+    // A restore is refused while the store is open, and works once it is closed.
+    let db = dir.path().join("papers.db");
+    let err = papers_store::restore(&backup, &db, "t1").await.unwrap_err();
+    assert!(err.to_string().contains("in use"), "{err}");
+    store.close().await;
+    drop(store);
+    let report = papers_store::restore(&backup, &db, "t1").await.unwrap();
+    assert_eq!(
+        report.previous,
+        Some(dir.path().join("papers.db.before-restore-t1"))
+    );
+
+    let mut conn = sqlx::sqlite::SqliteConnectOptions::new()
+        .filename(&db)
+        .read_only(true)
+        .connect()
+        .await
+        .unwrap();
+    let verdict: String = sqlx::query_scalar("PRAGMA integrity_check")
+        .fetch_one(&mut conn)
+        .await
+        .unwrap();
+    assert_eq!(verdict, "ok");
+    drop(conn);
+
+    let restored = Store::open_sqlite(&db).await.unwrap();
+    let (mut votes_before, mut comments_before) = (0u64, 0u64);
+    for (user, acked) in &results {
+        for (id, before, comment) in acked {
+            if *before {
+                votes_before += 1;
+                assert!(restored.voted(*user, id).await.unwrap(), "vote {user} {id}");
+            }
+            if let Some((c, true)) = comment {
+                comments_before += 1;
+                assert!(restored.comment(*c).await.unwrap().is_some(), "comment {c}");
+            }
+        }
+    }
+    assert!(votes_before > 0, "the backup ran while votes were committed");
+    let stats = restored.stats().await.unwrap();
+    assert!(stats.votes >= votes_before, "{} < {votes_before}", stats.votes);
+    // Each paper's count still equals its votes (local_votes = COUNT(votes)).
+    for r in &papers {
+        let p = restored.paper(&r.paper.id).await.unwrap().unwrap();
+        let mut voters = 0;
+        for user in &users {
+            voters += i64::from(restored.voted(*user, &r.paper.id).await.unwrap());
+        }
+        assert_eq!(p.upvotes, voters, "{}", r.paper.id);
+    }
+    eprintln!(
+        "backup under load: {votes_before} votes and {comments_before} comments committed before it began, all restored; {} votes in the backup",
+        stats.votes
+    );
+    restored.close().await;
+}
+
+/// A password reset assumes a leak: sessions, API tokens and the other reset
+/// links all stop working in the same transaction. Expired sessions and
+/// reset links are purged.
+#[tokio::test]
+async fn a_password_reset_revokes_every_credential_and_expired_ones_are_purged() {
+    use papers_core::Role;
+
+    let (_dir, store) = temp_store().await;
+    let user = store
+        .create_user("ada", "ada@example.org", "old-hash", Role::User, now())
+        .await
+        .unwrap()
+        .unwrap();
+    let later: Timestamp = "2026-08-22T12:00:00Z".parse().unwrap();
+    let much_later: Timestamp = "2026-09-30T12:00:00Z".parse().unwrap();
+    store
+        .create_session("session-hash", user.id, "csrf", now(), later)
+        .await
+        .unwrap();
+    store
+        .create_api_token(user.id, "laptop", "token-hash", now())
+        .await
+        .unwrap();
+    store
+        .create_password_reset("reset-1", user.id, now(), later)
+        .await
+        .unwrap();
+    store
+        .create_password_reset("reset-2", user.id, now(), later)
+        .await
+        .unwrap();
+    assert!(store.token_user("token-hash").await.unwrap().is_some());
+
+    assert_eq!(
+        store.consume_password_reset("reset-1", now()).await.unwrap(),
+        Some(user.id)
+    );
+    store.reset_password(user.id, "new-hash", now()).await.unwrap();
+    assert!(store.session_user("session-hash", now()).await.unwrap().is_none());
+    assert!(store.token_user("token-hash").await.unwrap().is_none());
+    assert_eq!(
+        store.consume_password_reset("reset-2", now()).await.unwrap(),
+        None,
+        "the other reset link is used up"
+    );
+    let (_, hash) = store.user_credentials("ada").await.unwrap().unwrap();
+    assert_eq!(hash, "new-hash");
+
+    store
+        .create_session("s2", user.id, "csrf", now(), later)
+        .await
+        .unwrap();
+    store
+        .create_password_reset("reset-3", user.id, now(), later)
+        .await
+        .unwrap();
+    assert_eq!(store.purge_expired(now()).await.unwrap(), (0, 0));
+    assert_eq!(store.purge_expired(much_later).await.unwrap(), (1, 3));
+}
+
+/// The per-recipient mail limit: one slot per gap, whatever the case of the
+/// address, and two racing claims never both win.
+#[tokio::test]
+async fn a_mail_slot_is_claimed_once_per_gap() {
+    let (_dir, store) = temp_store().await;
+    let hour = jiff::SignedDuration::from_hours(1);
+    let t0 = now();
+    let t1: Timestamp = "2026-08-21T12:59:00Z".parse().unwrap();
+    let t2: Timestamp = "2026-08-21T13:00:00Z".parse().unwrap();
+    assert!(store.claim_mail_slot("ada@example.org", "confirm", t0, hour).await.unwrap());
+    assert!(!store.claim_mail_slot("ADA@example.org", "confirm", t1, hour).await.unwrap());
+    assert!(store.claim_mail_slot("ada@example.org", "reset", t1, hour).await.unwrap());
+    assert!(store.claim_mail_slot("ada@example.org", "confirm", t2, hour).await.unwrap());
+
+    let t3: Timestamp = "2026-08-21T15:00:00Z".parse().unwrap();
+    let claims = (0..20).map(|_| {
+        let store = store.clone();
+        tokio::spawn(async move { store.claim_mail_slot("bob@example.org", "confirm", t3, hour).await })
+    });
+    let mut won = 0;
+    for c in claims {
+        won += usize::from(c.await.unwrap().unwrap());
+    }
+    assert_eq!(won, 1);
+}

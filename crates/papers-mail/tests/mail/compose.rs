@@ -188,14 +188,13 @@ fn a_query_digest_says_what_was_asked() {
 fn confirmation_asks_first_and_promises_silence() {
     let c = Confirmation {
         subscriber_email: "ada@example.org".into(),
-        subscription_label: "Trending papers, daily".into(),
+        subscription_label: "Saved search \"BUY CHEAP PILLS at spam.example\", daily".into(),
         confirm_url: "https://papers.example.com/confirm?token=c0nf1rm".into(),
     };
     let mail = compose_confirmation(&c, &settings(), now()).unwrap();
-    assert_eq!(
-        mail.subject,
-        "Confirm your Daily Papers subscription: Trending papers, daily"
-    );
+    // Whoever asks for the subscription chose the label (a query's text):
+    // none of it reaches the subject of a mail to a possible stranger.
+    assert_eq!(mail.subject, "Confirm your Daily Papers subscription");
     assert_eq!(mail.header(LIST_UNSUBSCRIBE), None);
     for part in [&mail.text, &mail.html] {
         assert!(

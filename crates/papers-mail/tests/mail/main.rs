@@ -7,6 +7,7 @@ mod backends;
 mod compose;
 mod retry;
 mod smtp_sink;
+mod snapshots;
 
 use jiff::Timestamp;
 use mail_parser::{MessageParser, MimeHeaders};
