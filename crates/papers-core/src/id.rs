@@ -36,8 +36,10 @@ impl ArxivId {
             return Err(err("empty"));
         }
         // URLs: http(s)://[export.]arxiv.org/(abs|pdf)/ID[.pdf]
-        if let Some(pos) = s.find("://") {
-            let rest = &s[pos + 3..];
+        if let Some((scheme, rest)) = s.split_once("://") {
+            if !(scheme.eq_ignore_ascii_case("http") || scheme.eq_ignore_ascii_case("https")) {
+                return Err(err("URL is not http or https"));
+            }
             let (host, path) = rest
                 .split_once('/')
                 .ok_or_else(|| err("URL without a path"))?;
@@ -53,8 +55,10 @@ impl ArxivId {
             s = path.strip_suffix(".pdf").unwrap_or(path);
             s = s.trim_end_matches('/');
         }
-        if s.len() > 6 && s[..6].eq_ignore_ascii_case("arxiv:") {
-            s = &s[6..];
+        if let Some((prefix, rest)) = s.split_at_checked(6)
+            && prefix.eq_ignore_ascii_case("arxiv:")
+        {
+            s = rest;
         }
         let (body, version) = split_version(s).map_err(err)?;
         let base = if let Some((archive, num)) = body.split_once('/') {
@@ -104,15 +108,16 @@ impl ArxivId {
 }
 
 fn split_version(s: &str) -> Result<(&str, Option<u32>), &'static str> {
-    if let Some(pos) = s.rfind(['v', 'V']) {
-        let digits = &s[pos + 1..];
-        if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) && pos > 0 {
-            let v: u32 = digits.parse().map_err(|_| "version number too large")?;
-            if v == 0 {
-                return Err("version must be at least 1");
-            }
-            return Ok((&s[..pos], Some(v)));
+    if let Some((body, digits)) = s.rsplit_once(['v', 'V'])
+        && !body.is_empty()
+        && !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit())
+    {
+        let v: u32 = digits.parse().map_err(|_| "version number too large")?;
+        if v == 0 {
+            return Err("version must be at least 1");
         }
+        return Ok((body, Some(v)));
     }
     Ok((s, None))
 }
@@ -124,14 +129,16 @@ fn normalise_new_style(body: &str) -> Result<String, &'static str> {
     if yymm.len() != 4 || !yymm.bytes().all(|b| b.is_ascii_digit()) {
         return Err("expected four digits YYMM before the dot");
     }
-    let month: u32 = yymm[2..].parse().map_err(|_| "bad month")?;
+    // Four ASCII digits, so splitting after two bytes is on a char boundary.
+    let (yy, mm) = yymm.split_at_checked(2).ok_or("bad YYMM")?;
+    let month: u32 = mm.parse().map_err(|_| "bad month")?;
     if !(1..=12).contains(&month) {
         return Err("month must be 01 to 12");
     }
     if !num.bytes().all(|b| b.is_ascii_digit()) {
         return Err("expected digits after the dot");
     }
-    let year: u32 = yymm[..2].parse().map_err(|_| "bad year")?;
+    let year: u32 = yy.parse().map_err(|_| "bad year")?;
     // 4-digit numbers until 2014-12, 5 digits from 2015-01.
     let want = if (15..90).contains(&year) { 5 } else { 4 };
     if num.len() != want {
@@ -156,7 +163,11 @@ fn normalise_old_style(archive: &str, num: &str) -> Result<String, &'static str>
     if num.len() != 7 || !num.bytes().all(|b| b.is_ascii_digit()) {
         return Err("old-style ids have seven digits after the slash");
     }
-    let month: u32 = num[2..4].parse().map_err(|_| "bad month")?;
+    let month: u32 = num
+        .get(2..4)
+        .ok_or("bad month")?
+        .parse()
+        .map_err(|_| "bad month")?;
     if !(1..=12).contains(&month) {
         return Err("month must be 01 to 12");
     }
@@ -234,5 +245,102 @@ mod tests {
         assert_eq!(id.to_string(), "2410.12345v2");
         assert_eq!(id.unversioned().to_string(), "2410.12345");
         assert_eq!(id.abs_url(), "https://arxiv.org/abs/2410.12345v2");
+    }
+
+    /// `GET /papers/aaaaa%C3%A9` once panicked: a byte slice cut through `é`.
+    #[test]
+    fn multibyte_input_is_an_error_not_a_panic() {
+        for input in [
+            "aaaaa\u{e9}",
+            "\u{e9}",
+            "arXi\u{e9}:2410.12345",
+            "arxiv\u{e9}2410.12345",
+            "\u{e9}\u{e9}\u{e9}\u{e9}",
+            "2410.12345v\u{e9}",
+            "2410.1234\u{e9}",
+            "24\u{e9}.12345",
+            "\u{e9}\u{e9}.12345",
+            "hep-th/99\u{e9}01",
+            "hep-th/99\u{e9}\u{e9}01",
+            "h\u{e9}p-th/9901001",
+            "\u{1F600}\u{1F600}",
+            "https://arxiv.org/abs/\u{e9}",
+            "https://\u{e9}rxiv.org/abs/2410.12345",
+            "\u{e9}://arxiv.org/abs/2410.12345",
+            "v\u{e9}v1",
+        ] {
+            assert!(
+                ArxivId::parse(input).is_err(),
+                "{input:?} should be refused"
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// A valid new-style id: `YYMM.NNNN` before 2015, `YYMM.NNNNN` from 2015.
+    fn new_style() -> impl Strategy<Value = String> {
+        (0u32..100, 1u32..=12, 0u32..100_000).prop_map(|(yy, mm, n)| {
+            if (15..90).contains(&yy) {
+                format!("{yy:02}{mm:02}.{n:05}")
+            } else {
+                format!("{yy:02}{mm:02}.{:04}", n % 10_000)
+            }
+        })
+    }
+
+    /// A valid old-style id in canonical form: `archive/YYMMNNN`.
+    fn old_style() -> impl Strategy<Value = String> {
+        ("[a-z][a-z-]{0,15}", 0u32..100, 1u32..=12, 0u32..1000)
+            .prop_map(|(archive, yy, mm, n)| format!("{archive}/{yy:02}{mm:02}{n:03}"))
+    }
+
+    fn any_id() -> impl Strategy<Value = ArxivId> {
+        (
+            prop_oneof![new_style(), old_style()],
+            proptest::option::of(1u32..=u32::MAX),
+        )
+            .prop_map(|(base, version)| ArxivId { base, version })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn parse_of_display_is_identity(id in any_id()) {
+            prop_assert_eq!(ArxivId::parse(&id.to_string()), Ok(id.clone()));
+            prop_assert_eq!(ArxivId::parse(&format!("arXiv:{id}")), Ok(id.clone()));
+            prop_assert_eq!(ArxivId::parse(&id.abs_url()), Ok(id.clone()));
+            prop_assert_eq!(ArxivId::parse(&format!("{}.pdf", id.pdf_url())), Ok(id.clone()));
+        }
+
+        #[test]
+        fn parsed_ids_display_in_canonical_form(s in "\\PC{0,40}") {
+            if let Ok(id) = ArxivId::parse(&s) {
+                prop_assert_eq!(ArxivId::parse(&id.to_string()), Ok(id));
+            }
+        }
+
+        #[test]
+        fn never_panics_on_strings(s in "\\PC{0,64}") {
+            let _ = ArxivId::parse(&s);
+        }
+
+        #[test]
+        fn never_panics_on_near_misses(
+            s in "(arXiv:|https://arxiv\\.org/(abs|pdf)/)?[0-9a-zé.\\-/vV\u{1F600}]{0,20}"
+        ) {
+            let _ = ArxivId::parse(&s);
+        }
+
+        #[test]
+        fn never_panics_on_bytes(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+            let _ = ArxivId::parse(&String::from_utf8_lossy(&bytes));
+        }
     }
 }

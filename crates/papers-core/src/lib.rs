@@ -1,10 +1,18 @@
 //! `papers-core` owns the domain vocabulary of Daily Papers: arXiv identifiers
 //! ([`ArxivId`]), papers and their authors ([`Paper`], [`Author`]), a paper's
 //! appearance on the daily feed ([`DailyListing`]), and the calendar windows the
-//! feed is browsed by ([`DateWindow`]). It is pure: no I/O, no async, no HTTP.
+//! feed is browsed by ([`DateWindow`]), and the rule for links taken from data
+//! ([`http_url`]). It is pure: no I/O, no async, no HTTP.
+//!
+//! Everything here parses untrusted input (URL paths, imported files), so
+//! slicing that can panic is linted out: use `str::get`, `split_at_checked`,
+//! `strip_prefix` or iterators instead of `s[a..b]` and `v[i]`.
+
+#![warn(clippy::string_slice, clippy::indexing_slicing)]
 
 pub mod clock;
 pub mod id;
+pub mod link;
 pub mod paper;
 pub mod trending;
 pub mod user;
@@ -12,6 +20,7 @@ pub mod window;
 
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use id::{ArxivId, IdError};
+pub use link::{LinkError, http_url, parse_http_url};
 pub use paper::{Author, DailyListing, IngestRecord, Paper, Submitter};
 pub use trending::{TrendingParams, TrendingScore};
 pub use user::{Comment, Role, User};

@@ -150,9 +150,9 @@ impl DateWindow {
                 let (s, e) = self.bounds();
                 format!(
                     "Week {week} of {year} ({} {} – {} {})",
-                    &month_name(s.month())[..3],
+                    month_abbr(s.month()),
                     s.day(),
-                    &month_name(e.month())[..3],
+                    month_abbr(e.month()),
                     e.day()
                 )
             }
@@ -194,10 +194,18 @@ pub fn month_name(month: i8) -> &'static str {
         "November",
         "December",
     ];
-    NAMES
-        .get(usize::try_from(month - 1).unwrap_or(0))
+    usize::try_from(month)
+        .ok()
+        .and_then(|m| m.checked_sub(1))
+        .and_then(|i| NAMES.get(i))
         .copied()
         .unwrap_or("?")
+}
+
+/// The first three letters of the English month name ("Aug").
+fn month_abbr(month: i8) -> &'static str {
+    let name = month_name(month);
+    name.get(..3).unwrap_or(name)
 }
 
 /// "Today" for the feed: the calendar date in America/New_York at `now`.
@@ -264,5 +272,41 @@ mod tests {
         assert_eq!(today_in_new_york(ts).to_string(), "2026-08-21");
         let ts: Timestamp = "2026-08-22T05:00:00Z".parse().unwrap();
         assert_eq!(today_in_new_york(ts).to_string(), "2026-08-22");
+    }
+}
+
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+
+        #[test]
+        fn never_panics_and_round_trips(s in "\\PC{0,16}|[0-9+-]{0,5}-W?[0-9+-]{0,3}(-[0-9]{0,3})?") {
+            let parsed = [
+                DateWindow::parse_day(&s),
+                DateWindow::parse_week(&s),
+                DateWindow::parse_month(&s),
+            ];
+            for w in parsed.into_iter().flatten() {
+                let printed = w.to_string();
+                let again = match w {
+                    DateWindow::Day(_) => DateWindow::parse_day(&printed),
+                    DateWindow::Week { .. } => DateWindow::parse_week(&printed),
+                    DateWindow::Month { .. } => DateWindow::parse_month(&printed),
+                };
+                prop_assert_eq!(again, Ok(w));
+                let _ = (w.title(), w.path(), w.previous(), w.next());
+            }
+        }
+
+        #[test]
+        fn month_name_is_total(m in any::<i8>()) {
+            let name = month_name(m);
+            prop_assert_eq!(name == "?", !(1..=12).contains(&m));
+        }
     }
 }

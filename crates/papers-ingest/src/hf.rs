@@ -85,7 +85,12 @@ pub fn parse(
             other => other,
         };
         match parse_item(value, index, fallback_day) {
-            Ok(record) => sink.record(record, location)?,
+            Ok((record, dropped)) => {
+                for d in dropped {
+                    sink.warn(&location, d);
+                }
+                sink.record(record, location)?
+            }
             Err(e) => {
                 let raw = match item {
                     Value::String(repr) => repr.clone(),
@@ -98,11 +103,13 @@ pub fn parse(
     ControlFlow::Continue(())
 }
 
+/// One item, and the links dropped from it (see [`Obj::opt_link`]).
 fn parse_item(
     item: &Value,
     position: usize,
     fallback_day: Option<Date>,
-) -> Result<IngestRecord, FieldError> {
+) -> Result<(IngestRecord, Vec<FieldError>), FieldError> {
+    let mut dropped = Vec::new();
     let it = Obj::new(item, "")?;
     let paper_value = it
         .opt_object("paper")?
@@ -133,9 +140,9 @@ fn parse_item(
     };
     paper.ai_summary = p.opt_nonblank("ai_summary")?;
     paper.ai_keywords = p.opt_str_list("ai_keywords")?;
-    paper.github_repo = p.opt_nonblank("githubRepo")?;
+    paper.github_repo = p.opt_link("githubRepo", &mut dropped)?;
     paper.github_stars = p.opt_i64("githubStars")?;
-    paper.project_page = p.opt_nonblank("projectPage")?;
+    paper.project_page = p.opt_link("projectPage", &mut dropped)?;
     paper.discussion_id = p.opt_nonblank("discussionId")?;
     paper.organization = match p.opt_object("organization")? {
         Some(org) => Some(org.clone()),
@@ -165,9 +172,9 @@ fn parse_item(
                 profile: profile.clone(),
             })
     });
-    let thumbnail = match it.opt_nonblank("thumbnail")? {
+    let thumbnail = match it.opt_link("thumbnail", &mut dropped)? {
         Some(t) => Some(t),
-        None => it.opt_nonblank("mediaUrl")?,
+        None => it.opt_link("mediaUrl", &mut dropped)?,
     };
     let listing = DailyListing {
         paper_id: paper.id.unversioned(),
@@ -180,10 +187,11 @@ fn parse_item(
         thumbnail,
         is_author_participating: it.opt_bool("isAuthorParticipating")?,
     };
-    Ok(IngestRecord {
+    let record = IngestRecord {
         paper,
         listing: Some(listing),
-    })
+    };
+    Ok((record, dropped))
 }
 
 fn authors(p: &Obj<'_>) -> Result<Vec<Author>, FieldError> {

@@ -14,7 +14,9 @@ use serde_json::{Map, Value, json};
 use crate::FieldError;
 use crate::text::{Obj, collapse_ws, date_start, kind};
 
-pub fn parse_line(line: &str, line_no: u64) -> Result<IngestRecord, FieldError> {
+/// One line, and the links dropped from it (see [`Obj::opt_link`]).
+pub fn parse_line(line: &str, line_no: u64) -> Result<(IngestRecord, Vec<FieldError>), FieldError> {
+    let mut dropped = Vec::new();
     let value: Value = serde_json::from_str(line)
         .map_err(|e| FieldError::whole(format!("not valid JSON: {e}")))?;
     let o = Obj::new(&value, "")?;
@@ -58,9 +60,9 @@ pub fn parse_line(line: &str, line_no: u64) -> Result<IngestRecord, FieldError> 
     paper.updated_at = o.opt_timestamp("updated_at")?;
     paper.upvotes = o.opt_i64("upvotes")?;
     paper.num_comments = o.opt_i64("num_comments")?;
-    paper.github_repo = o.opt_nonblank("github_repo")?;
+    paper.github_repo = o.opt_link("github_repo", &mut dropped)?;
     paper.github_stars = o.opt_i64("github_stars")?;
-    paper.project_page = o.opt_nonblank("project_page")?;
+    paper.project_page = o.opt_link("project_page", &mut dropped)?;
     paper.ai_keywords = o.opt_str_list("ai_keywords")?;
     paper.ai_summary = o.opt_nonblank("ai_summary")?;
     paper.doi = o.opt_nonblank("doi")?;
@@ -83,7 +85,7 @@ pub fn parse_line(line: &str, line_no: u64) -> Result<IngestRecord, FieldError> 
         thumbnail: None,
         is_author_participating: None,
     });
-    Ok(IngestRecord { paper, listing })
+    Ok((IngestRecord { paper, listing }, dropped))
 }
 
 /// Writes a paper (and its daily listing, if any) in the `papers-jsonl`

@@ -7,6 +7,18 @@
 //! files and `.tar.gz` archives to feed those parsers ([`read_sources`]), and
 //! fetches fresh data politely over HTTP ([`harvest`]). It never touches a
 //! database: storing what it yields is the caller's business.
+//!
+//! Links read from data (`github_repo`, `project_page`, thumbnails) are kept
+//! only when they are absolute `http(s)://` URLs ([`papers_core::http_url`]);
+//! any other is dropped from the record, which is still imported, with a
+//! warning naming the place and the field.
+//!
+//! Every parser here reads untrusted bytes, so slicing that can panic is
+//! linted out: use `get`, `split_at_checked`, `strip_prefix` or iterators
+//! instead of `s[a..b]` and `v[i]`. `fuzz/` at the repository root fuzzes
+//! each format.
+
+#![warn(clippy::string_slice, clippy::indexing_slicing)]
 
 use std::fmt;
 use std::ops::ControlFlow;
@@ -281,11 +293,16 @@ pub(crate) fn parse_line(
         }
     };
     let result = match format {
-        Format::ArxivSnapshot => snapshot::parse_line(text),
+        Format::ArxivSnapshot => snapshot::parse_line(text).map(|record| (record, Vec::new())),
         _ => jsonl::parse_line(text, line_no),
     };
     match result {
-        Ok(record) => sink.record(record, location),
+        Ok((record, dropped)) => {
+            for d in dropped {
+                sink.warn(&location, d);
+            }
+            sink.record(record, location)
+        }
         Err(e) => sink.reject(e.into_reject(location, text.to_string())),
     }
 }
@@ -338,9 +355,19 @@ impl<'a> Sink<'a> {
         }
     }
 
-    pub fn record(&mut self, record: IngestRecord, location: Location) -> ControlFlow<()> {
+    /// Passes a record on. Its links are checked once more here, whatever
+    /// parser made it, so no format can let a non-http(s) link through.
+    pub fn record(&mut self, mut record: IngestRecord, location: Location) -> ControlFlow<()> {
+        for (field, message) in drop_non_http_links(&mut record) {
+            self.warn(&location, FieldError::new(field, message));
+        }
         self.records += 1;
         (self.on_event)(Event::Record(Box::new(record), location))
+    }
+
+    /// Reports a field dropped from a record that is still imported.
+    pub fn warn(&mut self, location: &Location, dropped: FieldError) {
+        warn_dropped(location, &dropped);
     }
 
     pub fn reject(&mut self, reject: Reject) -> ControlFlow<()> {
@@ -351,6 +378,36 @@ impl<'a> Sink<'a> {
     pub fn source_done(&mut self, source: String, bytes: u64) -> ControlFlow<()> {
         (self.on_event)(Event::SourceDone { source, bytes })
     }
+}
+
+/// Logs a field dropped from a record that is still imported.
+pub(crate) fn warn_dropped(location: &Location, dropped: &FieldError) {
+    tracing::warn!(
+        "{location}: field `{}`: {}",
+        dropped.field.as_deref().unwrap_or("(record)"),
+        dropped.message
+    );
+}
+
+/// Drops every link of `record` that is not an absolute http(s) URL, and
+/// says which (the field as named in [`papers_core::Paper`] /
+/// [`papers_core::DailyListing`]) and why.
+pub(crate) fn drop_non_http_links(record: &mut IngestRecord) -> Vec<(&'static str, String)> {
+    let mut dropped = Vec::new();
+    let mut check = |field: &'static str, link: &mut Option<String>| {
+        if let Some(text) = link.take() {
+            match papers_core::parse_http_url(&text) {
+                Ok(url) => *link = Some(url),
+                Err(e) => dropped.push((field, format!("link dropped: {e}"))),
+            }
+        }
+    };
+    check("github_repo", &mut record.paper.github_repo);
+    check("project_page", &mut record.paper.project_page);
+    if let Some(listing) = &mut record.listing {
+        check("thumbnail", &mut listing.thumbnail);
+    }
+    dropped
 }
 
 /// All the events of one document, collected (for harvesters).

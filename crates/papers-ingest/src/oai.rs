@@ -6,7 +6,7 @@ use papers_core::{ArxivId, Author, IngestRecord, Paper};
 
 use crate::text::collapse_ws;
 use crate::xml::{Node, XmlError, parse_tree};
-use crate::{FieldError, Location, Reject, Sink};
+use crate::{FieldError, Location, Reject, Sink, drop_non_http_links, warn_dropped};
 
 /// One OAI-PMH response page.
 #[derive(Debug)]
@@ -126,10 +126,21 @@ fn parse_inner(source: &str, bytes: &[u8]) -> Result<Parsed, XmlError> {
             parsed.deleted += 1;
             continue;
         }
-        let result = parse_record(record).map_err(|e| {
-            let raw = text.get(record.start..record.end).unwrap_or_default();
-            e.into_reject(Location::entry(source, index), raw.to_string())
-        });
+        let location = Location::entry(source, index);
+        let result = match parse_record(record) {
+            Ok(mut record) => {
+                // OAI records carry no links today; the rule holds here too,
+                // as these records reach harvesters without passing a `Sink`.
+                for (field, message) in drop_non_http_links(&mut record) {
+                    warn_dropped(&location, &FieldError::new(field, message));
+                }
+                Ok(record)
+            }
+            Err(e) => {
+                let raw = text.get(record.start..record.end).unwrap_or_default();
+                Err(e.into_reject(location, raw.to_string()))
+            }
+        };
         parsed.records.push((index, result));
     }
     if let Some(token) = list.child("resumptionToken") {

@@ -41,7 +41,7 @@ struct Parser<'a> {
     depth: usize,
 }
 
-impl Parser<'_> {
+impl<'a> Parser<'a> {
     fn err(&self, message: impl Into<String>) -> PyLiteralError {
         PyLiteralError {
             offset: self.pos,
@@ -51,6 +51,17 @@ impl Parser<'_> {
 
     fn peek(&self) -> Option<u8> {
         self.s.get(self.pos).copied()
+    }
+
+    /// `src[start..end]`; positions are only ever moved by whole characters
+    /// (or ASCII bytes), so this never misses, but it cannot panic if they were not.
+    fn text(&self, start: usize, end: usize) -> &'a str {
+        self.src.get(start..end).unwrap_or_default()
+    }
+
+    /// The character at `pos`, if `pos` is inside the input on a character boundary.
+    fn char_at(&self, pos: usize) -> Option<char> {
+        self.src.get(pos..).and_then(|rest| rest.chars().next())
     }
 
     fn skip_ws(&mut self) {
@@ -168,7 +179,7 @@ impl Parser<'_> {
         {
             self.pos += 1;
         }
-        let word = &self.src[start..self.pos];
+        let word = self.text(start, self.pos);
         match word {
             "True" => Ok(Value::Bool(true)),
             "False" => Ok(Value::Bool(false)),
@@ -205,13 +216,17 @@ impl Parser<'_> {
         }) {
             // '+'/'-' only directly after an exponent marker.
             if matches!(self.peek(), Some(b'+' | b'-'))
-                && !matches!(self.s.get(self.pos - 1), Some(b'e' | b'E'))
+                && !matches!(
+                    self.pos.checked_sub(1).and_then(|p| self.s.get(p)),
+                    Some(b'e' | b'E')
+                )
             {
                 break;
             }
             self.pos += 1;
         }
-        let body: String = self.src[body_start..self.pos]
+        let body: String = self
+            .text(body_start, self.pos)
             .chars()
             .filter(|&c| c != '_')
             .collect();
@@ -222,17 +237,22 @@ impl Parser<'_> {
         let lower = body.to_ascii_lowercase();
         let radix = [("0x", 16), ("0o", 8), ("0b", 2)]
             .into_iter()
-            .find(|(prefix, _)| lower.starts_with(prefix));
-        let int = if let Some((prefix, radix)) = radix {
-            i64::from_str_radix(&lower[prefix.len()..], radix).ok()
-        } else if lower.bytes().all(|b| b.is_ascii_digit()) {
+            .find_map(|(prefix, radix)| Some((lower.strip_prefix(prefix)?, radix)));
+        // The sign goes in before parsing, so that -2**63 is still an int.
+        let sign = if negative { "-" } else { "" };
+        let int = match radix {
+            Some((digits, radix)) if digits.bytes().all(|b| b.is_ascii_alphanumeric()) => {
+                i64::from_str_radix(&format!("{sign}{digits}"), radix).ok()
+            }
+            Some(_) => None,
             // Too big for i64: falls through to a float, as JSON readers do.
-            lower.parse::<i64>().ok()
-        } else {
-            None
+            None if lower.bytes().all(|b| b.is_ascii_digit()) => {
+                format!("{sign}{lower}").parse::<i64>().ok()
+            }
+            None => None,
         };
         if let Some(i) = int {
-            return Ok(Value::Number(Number::from(if negative { -i } else { i })));
+            return Ok(Value::Number(Number::from(i)));
         }
         if lower.ends_with('j') {
             self.pos = start;
@@ -288,7 +308,9 @@ impl Parser<'_> {
 
     fn string(&mut self, raw: bool, out: &mut String) -> Result<(), PyLiteralError> {
         let open = self.pos;
-        let quote = self.s[open];
+        let Some(quote) = self.peek() else {
+            return Err(self.err("expected a string"));
+        };
         let triple = self.s.get(open..open + 3) == Some(&[quote, quote, quote][..]);
         self.pos += if triple { 3 } else { 1 };
         let mut pending_high: Option<u32> = None;
@@ -314,8 +336,8 @@ impl Parser<'_> {
                 if raw {
                     // Raw strings keep the backslash; it only protects the next char.
                     flush_surrogate(&mut pending_high, out);
-                    let next_len = self.char_len_at(self.pos + 1);
-                    out.push_str(&self.src[self.pos..self.pos + 1 + next_len]);
+                    let next_len = self.char_at(self.pos + 1).map_or(0, char::len_utf8);
+                    out.push_str(self.text(self.pos, self.pos + 1 + next_len));
                     self.pos += 1 + next_len;
                     continue;
                 }
@@ -323,19 +345,14 @@ impl Parser<'_> {
                 continue;
             }
             flush_surrogate(&mut pending_high, out);
-            let len = self.char_len_at(self.pos);
-            out.push_str(&self.src[self.pos..self.pos + len]);
-            self.pos += len;
+            let Some(c) = self.char_at(self.pos) else {
+                return Err(self.err("not at a character boundary"));
+            };
+            out.push(c);
+            self.pos += c.len_utf8();
         }
         flush_surrogate(&mut pending_high, out);
         Ok(())
-    }
-
-    fn char_len_at(&self, pos: usize) -> usize {
-        self.src
-            .get(pos..)
-            .and_then(|rest| rest.chars().next())
-            .map_or(0, char::len_utf8)
     }
 
     fn escape(
@@ -385,10 +402,12 @@ impl Parser<'_> {
                 // Unknown escapes keep the backslash, as Python does.
                 flush_surrogate(pending_high, out);
                 self.pos -= 1;
-                let len = self.char_len_at(self.pos);
+                let Some(c) = self.char_at(self.pos) else {
+                    return Err(self.err("not at a character boundary"));
+                };
                 out.push('\\');
-                out.push_str(&self.src[self.pos..self.pos + len]);
-                self.pos += len;
+                out.push(c);
+                self.pos += c.len_utf8();
                 return Ok(());
             }
         };
@@ -399,7 +418,7 @@ impl Parser<'_> {
     fn hex(&mut self, digits: usize) -> Result<u32, PyLiteralError> {
         let text = self
             .src
-            .get(self.pos..self.pos + digits)
+            .get(self.pos..self.pos.saturating_add(digits))
             .filter(|t| t.bytes().all(|b| b.is_ascii_hexdigit()))
             .ok_or_else(|| self.err(format!("expected {digits} hex digits")))?;
         let v = u32::from_str_radix(text, 16).map_err(|e| self.err(e.to_string()))?;
@@ -478,6 +497,9 @@ mod tests {
         check("-0.5", json!(-0.5));
         check("0x1F", json!(31));
         check("1_000", json!(1000));
+        check("-9223372036854775808", json!(i64::MIN));
+        check("-0x8000000000000000", json!(i64::MIN));
+        check("- 5", json!(-5));
         check("r'\\d+'", json!("\\d+"));
         check("'''tri'ple'''", json!("tri'ple"));
         check("  [ ]  ", json!([]));

@@ -43,10 +43,10 @@ pub fn parse_timestamp(s: &str) -> Option<Timestamp> {
 /// when it starts a time, as in `2025-07-22T01:41:01Z`).
 pub fn parse_date(s: &str) -> Option<Date> {
     let s = s.trim();
-    let head = match s.get(..10) {
-        Some(head) if s.len() == 10 || s[10..].starts_with(['T', ' ', 't']) => head,
-        _ => return None,
-    };
+    let (head, rest) = s.split_at_checked(10)?;
+    if !(rest.is_empty() || rest.starts_with(['T', ' ', 't'])) {
+        return None;
+    }
     head.parse::<Date>().ok()
 }
 
@@ -111,6 +111,30 @@ impl<'a> Obj<'a> {
             .map(str::trim)
             .filter(|s| !s.is_empty())
             .map(str::to_string))
+    }
+
+    /// An optional link, kept only when it is an absolute `http(s)://` URL
+    /// ([`papers_core::parse_http_url`]). A link that is not is left out of
+    /// the record and reported in `dropped`, so one bad field does not lose
+    /// the paper.
+    pub fn opt_link(
+        &self,
+        key: &str,
+        dropped: &mut Vec<FieldError>,
+    ) -> Result<Option<String>, FieldError> {
+        let Some(text) = self.opt_nonblank(key)? else {
+            return Ok(None);
+        };
+        match papers_core::parse_http_url(&text) {
+            Ok(url) => Ok(Some(url)),
+            Err(e) => {
+                dropped.push(FieldError::new(
+                    self.field(key),
+                    format!("link dropped: {e}"),
+                ));
+                Ok(None)
+            }
+        }
     }
 
     pub fn opt_i64(&self, key: &str) -> Result<Option<i64>, FieldError> {

@@ -221,6 +221,7 @@ fn push_reference(r: &BytesRef<'_>, out: &mut String) {
 }
 
 #[cfg(test)]
+#[allow(clippy::string_slice, clippy::indexing_slicing)]
 mod tests {
     use super::*;
 
