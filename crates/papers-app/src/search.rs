@@ -1,13 +1,19 @@
 //! Search as the product uses it: the engine from `papers-search` kept in
 //! step with the store. The indexes are derived state: `reindex` rebuilds
-//! them, `sync` repairs any difference with the store (run at start and
-//! periodically by the server), ingest updates them incrementally, and
-//! vectors are embedded by a resumable backfill and kept in the store per
-//! model.
+//! them, `sync` repairs any difference with the store (at start, and in the
+//! server by [`SearchService::run_upkeep`]), ingest updates them
+//! incrementally, and vectors are embedded by a resumable backfill and kept
+//! in the store per model.
+//!
+//! Every touch of the tantivy index (reads of all ids, adds, deletes,
+//! commits, reloads) runs on Tokio's blocking pool, never on a worker, and
+//! bulk changes are staged and committed in batches: a commit costs a
+//! segment flush, an fsync and new indexing threads.
 
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use jiff::civil::Date;
 use papers_core::IngestRecord;
@@ -16,11 +22,24 @@ use papers_search::{
     SearchRequest, SearchResponse, SearchResult, VectorIndex, VectorSet,
 };
 use papers_store::{ListedPaper, Store};
+use tokio_util::sync::CancellationToken;
 
 use crate::subscriptions::SavedSearch;
 use crate::{AppError, AppResult};
 
+/// Papers read from the store at a time.
 const CHUNK: u64 = 2_000;
+/// Papers staged between two commits when `sync` indexes many (a first
+/// start): searches see the index fill up, and a crash keeps what was
+/// committed for the next `sync` to complete.
+const COMMIT_EVERY: u64 = 25_000;
+/// Papers embedded per batch of the upkeep's backfill; cancellation is
+/// checked between batches (one takes a second or two on a CPU).
+const BACKFILL_BATCH: u64 = 32;
+/// How often the upkeep compares the indexes with the store.
+const UPKEEP_PERIOD: Duration = Duration::from_secs(60);
+/// Every this many periods the comparison is a full one.
+const FULL_SYNC_EVERY: u64 = 10;
 
 /// The search document of a stored paper.
 pub fn search_doc(lp: &ListedPaper) -> SearchDoc {
@@ -46,6 +65,10 @@ fn doc_of_record(r: &IngestRecord) -> SearchDoc {
 
 fn err(e: SearchError) -> AppError {
     AppError::Internal(format!("search: {e}"))
+}
+
+fn join_err(e: tokio::task::JoinError) -> AppError {
+    AppError::Internal(format!("search: a blocking task failed: {e}"))
 }
 
 /// How many vectors the store holds for `model_id`.
@@ -89,7 +112,8 @@ pub struct SyncReport {
 
 /// The search engine of one data directory.
 pub struct SearchService {
-    engine: SearchEngine,
+    /// Shared with the blocking tasks that write the keyword index.
+    engine: Arc<SearchEngine>,
     embedder: Option<Arc<dyn Embedder>>,
     /// Why semantic search is off, when it is.
     pub semantic_off_reason: Option<String>,
@@ -100,6 +124,8 @@ pub struct SearchService {
     read_only: std::sync::atomic::AtomicBool,
     /// The store's papers fingerprint at the last sync.
     synced: std::sync::Mutex<Option<(u64, i64)>>,
+    /// Wakes [`SearchService::run_upkeep`] before its next period.
+    wake: tokio::sync::Notify,
 }
 
 impl std::fmt::Debug for SearchService {
@@ -135,10 +161,17 @@ impl SearchService {
         index: &Path,
         embedder: Result<Arc<dyn Embedder>, String>,
     ) -> AppResult<(SearchService, SyncReport)> {
-        std::fs::create_dir_all(index)
-            .map_err(|e| AppError::Internal(format!("{}: {e}", index.display())))?;
-        let keyword = KeywordIndex::open_or_create(index).map_err(err)?;
-        let mut engine = SearchEngine::new(keyword).map_err(err)?;
+        let dir = index.to_path_buf();
+        let (mut engine, read_only) = tokio::task::spawn_blocking(move || {
+            std::fs::create_dir_all(&dir)
+                .map_err(|e| AppError::Internal(format!("{}: {e}", dir.display())))?;
+            let keyword = KeywordIndex::open_or_create(&dir).map_err(err)?;
+            let read_only = keyword.writer_held_elsewhere();
+            let engine = SearchEngine::new(keyword).map_err(err)?;
+            Ok::<_, AppError>((engine, read_only))
+        })
+        .await
+        .map_err(join_err)??;
         let (embedder, reason) = match embedder {
             Ok(e) => (Some(e), None),
             Err(why) => (None, Some(why)),
@@ -157,13 +190,13 @@ impl SearchService {
             vectors = index.len() as u64;
             engine = engine.with_vector_index(e.clone(), Box::new(index));
         }
-        let read_only = engine.keyword().writer_held_elsewhere();
         let service = SearchService {
-            engine,
+            engine: Arc::new(engine),
             embedder,
             semantic_off_reason: reason,
             read_only: std::sync::atomic::AtomicBool::new(read_only),
             synced: std::sync::Mutex::new(None),
+            wake: tokio::sync::Notify::new(),
         };
         let mut report = if read_only {
             // A running server owns the index and repairs it every minute;
@@ -191,10 +224,109 @@ impl SearchService {
         self.embedder.as_ref()
     }
 
+    /// Runs `f` with the engine on the blocking pool (tantivy's reads of
+    /// whole segments, and every write, commit and reload).
+    async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&SearchEngine) -> Result<T, SearchError> + Send + 'static,
+    ) -> AppResult<T> {
+        let engine = self.engine.clone();
+        tokio::task::spawn_blocking(move || f(&engine))
+            .await
+            .map_err(join_err)?
+            .map_err(err)
+    }
+
+    /// The server's search upkeep, as one task that stops when `cancel` is
+    /// cancelled (between two batches of work: at most a batch of
+    /// embeddings or a chunk of indexing runs on after it).
+    ///
+    /// It embeds the papers that lack vectors (a resumable backfill: a
+    /// fresh corpus takes hours on a CPU, so it goes in batches between the
+    /// other duties), every minute repairs differences with the store
+    /// (papers ingested by another process, hidden ones, vectors stored by
+    /// another process; a cheap look each minute, a full comparison every
+    /// ten, which also catches a hide and an unhide that leave the
+    /// fingerprint as it was), and does the same at once when
+    /// [`SearchService::refresh_soon`] asks.
+    pub async fn run_upkeep(self: Arc<Self>, store: Store, cancel: CancellationToken) {
+        let mut next_sync = Instant::now() + UPKEEP_PERIOD;
+        let mut periods = 0u64;
+        let mut backlog = self.embedder.is_some();
+        let (mut embedded, mut started) = (0u64, Instant::now());
+        loop {
+            if cancel.is_cancelled() {
+                break;
+            }
+            if backlog {
+                match self.embed_missing(&store, BACKFILL_BATCH).await {
+                    Ok(0) => backlog = false,
+                    Ok(n) => embedded += n,
+                    Err(e) => {
+                        tracing::error!(error = %e, "embedding backfill failed");
+                        backlog = false;
+                    }
+                }
+                if !backlog && embedded > 0 {
+                    let secs = started.elapsed().as_secs_f64();
+                    tracing::info!(
+                        embedded,
+                        rate = embedded as f64 / secs.max(1e-9),
+                        "vectors backfilled"
+                    );
+                    embedded = 0;
+                }
+                if backlog && Instant::now() < next_sync {
+                    continue;
+                }
+            }
+            let woken = tokio::select! {
+                biased;
+                () = cancel.cancelled() => break,
+                () = tokio::time::sleep_until(next_sync.into()) => false,
+                () = self.wake.notified() => true,
+            };
+            if !woken {
+                periods += 1;
+                next_sync = Instant::now() + UPKEEP_PERIOD;
+            }
+            let synced = if !woken && periods.is_multiple_of(FULL_SYNC_EVERY) {
+                self.sync_until(&store, &cancel).await.map(Some)
+            } else {
+                self.sync_if_changed_until(&store, &cancel).await
+            };
+            if let Err(e) = synced {
+                tracing::error!(error = %e, "search index sync failed");
+            }
+            // New papers may lack vectors (none: one cheap query).
+            if !backlog {
+                started = Instant::now();
+            }
+            backlog = self.embedder.is_some();
+        }
+        tracing::debug!("search upkeep stopped");
+    }
+
+    /// Asks [`SearchService::run_upkeep`] to bring the indexes in step with
+    /// the store and embed what is new now rather than at its next period
+    /// (after a submission). Without a running upkeep it does nothing.
+    pub fn refresh_soon(&self) {
+        self.wake.notify_one();
+    }
+
     /// Like [`SearchService::sync`], skipped when the store's papers look
     /// unchanged since the last sync (the server's minute upkeep: a full
     /// comparison reads every id, which costs a loaded server seconds).
     pub async fn sync_if_changed(&self, store: &Store) -> AppResult<Option<SyncReport>> {
+        self.sync_if_changed_until(store, &CancellationToken::new())
+            .await
+    }
+
+    async fn sync_if_changed_until(
+        &self,
+        store: &Store,
+        cancel: &CancellationToken,
+    ) -> AppResult<Option<SyncReport>> {
         let print = store.papers_fingerprint().await?;
         let same_papers = *self
             .synced
@@ -211,7 +343,7 @@ impl SearchService {
         if same_papers && same_vectors {
             return Ok(None);
         }
-        self.sync(store).await.map(Some)
+        self.sync_until(store, cancel).await.map(Some)
     }
 
     /// Brings the indexes in step with the store, then embeds what lacks a
@@ -230,10 +362,13 @@ impl SearchService {
 
     /// Errs while another process holds the keyword index's writer; takes
     /// the writer once it is free.
-    fn writable(&self) -> AppResult<()> {
+    async fn writable(&self) -> AppResult<()> {
         use std::sync::atomic::Ordering;
         if self.read_only.load(Ordering::Relaxed) {
-            if self.engine.keyword().writer_held_elsewhere() {
+            if self
+                .blocking(|e| Ok(e.keyword().writer_held_elsewhere()))
+                .await?
+            {
                 return Err(AppError::Internal(
                     "another process (a running server, or a command beside it) holds the search index; a server repairs the index itself every minute".into(),
                 ));
@@ -249,37 +384,55 @@ impl SearchService {
     /// Makes the keyword index hold exactly the store's visible papers, and
     /// the vector index every vector the store holds for the model (another
     /// process, `papers embed` or `papers ingest`, may have added some).
+    /// Removals and additions are staged and committed in batches.
     pub async fn sync(&self, store: &Store) -> AppResult<SyncReport> {
-        self.writable()?;
+        self.sync_until(store, &CancellationToken::new()).await
+    }
+
+    /// [`SearchService::sync`], stopping between chunks when `cancel` is
+    /// cancelled (what was indexed is committed; the next sync completes it).
+    async fn sync_until(&self, store: &Store, cancel: &CancellationToken) -> AppResult<SyncReport> {
+        self.writable().await?;
         let print = store.papers_fingerprint().await?;
         self.load_new_vectors(store).await?;
         let want: HashSet<String> = store.visible_paper_ids().await?.into_iter().collect();
         let have: HashSet<String> = self
-            .engine
-            .keyword()
-            .doc_ids()
-            .map_err(err)?
+            .blocking(|e| e.keyword().doc_ids())
+            .await?
             .into_iter()
             .collect();
         let mut report = SyncReport {
             store_papers: want.len() as u64,
             ..SyncReport::default()
         };
-        for gone in have.difference(&want) {
-            self.engine.keyword().delete(gone).map_err(err)?;
-            report.removed += 1;
+        let gone: Vec<String> = have.difference(&want).cloned().collect();
+        report.removed = gone.len() as u64;
+        if !gone.is_empty() {
+            self.blocking(move |e| e.stage_removals(&gone)).await?;
         }
-        let missing: HashSet<&String> = want.difference(&have).collect();
+        let missing: HashSet<String> = want.difference(&have).cloned().collect();
+        drop((want, have));
         if !missing.is_empty() {
             report.added = self
-                .index_from_store(store, |id| missing.contains(&id.to_string()), |_| {})
+                .index_from_store(
+                    store,
+                    |id| missing.contains(id),
+                    |_| {},
+                    COMMIT_EVERY,
+                    cancel,
+                )
                 .await?;
         }
+        if report.added + report.removed > 0 {
+            self.blocking(SearchEngine::commit).await?;
+        }
         report.index_docs = self.engine.keyword().num_docs();
+        // Cut short: not in step yet, so the next look compares again.
         *self
             .synced
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(print);
+            .unwrap_or_else(std::sync::PoisonError::into_inner) =
+            (!cancel.is_cancelled()).then_some(print);
         if report.added + report.removed > 0 {
             tracing::info!(
                 added = report.added,
@@ -307,44 +460,54 @@ impl SearchService {
             Ok(())
         })
         .await?;
-        self.engine.upsert_vectors(&set).map_err(err)?;
-        if !set.is_empty() {
-            tracing::info!(
-                added = set.len(),
-                "vectors stored by another process loaded"
-            );
+        drop(have);
+        let added = set.len() as u64;
+        if added > 0 {
+            self.blocking(move |engine| engine.upsert_vectors(&set))
+                .await?;
+            tracing::info!(added, "vectors stored by another process loaded");
         }
-        Ok(set.len() as u64)
+        Ok(added)
     }
 
-    /// Rebuilds the keyword index from the store, in committed chunks (a
-    /// crash leaves a partial index that the next `sync` completes).
+    /// Rebuilds the keyword index from the store: every document is
+    /// removed and every visible paper added in one staged batch with a
+    /// single commit, so searches see the old index until the new one is
+    /// whole, and a crash leaves the old one as it was. `progress` gets the
+    /// count of papers read.
     pub async fn reindex(
         &self,
         store: &Store,
         mut progress: impl FnMut(u64),
     ) -> AppResult<SyncReport> {
-        self.writable()?;
-        for id in self.engine.keyword().doc_ids().map_err(err)? {
-            self.engine.keyword().delete(&id).map_err(err)?;
-        }
-        self.index_from_store(store, |_| true, &mut progress)
+        self.writable().await?;
+        self.blocking(SearchEngine::stage_clear).await?;
+        let never = CancellationToken::new();
+        self.index_from_store(store, |_| true, &mut progress, u64::MAX, &never)
             .await?;
-        let _ = self.engine.keyword().compact();
+        self.blocking(|e| {
+            e.commit()?;
+            e.keyword().compact()
+        })
+        .await?;
         self.sync(store).await
     }
 
-    /// Indexes the store's visible papers whose id `keep` accepts, reading
-    /// the store in chunks and committing each; `progress` gets the count of
-    /// papers read. Answers how many were indexed.
+    /// Stages the store's visible papers whose id `keep` accepts, reading
+    /// the store in chunks and committing every `commit_every` papers (the
+    /// caller commits the rest); `progress` gets the count of papers read.
+    /// Stops between chunks when `cancel` is cancelled. Answers how many
+    /// were staged.
     async fn index_from_store(
         &self,
         store: &Store,
         keep: impl Fn(&str) -> bool,
         mut progress: impl FnMut(u64),
+        commit_every: u64,
+        cancel: &CancellationToken,
     ) -> AppResult<u64> {
-        let (mut after, mut read, mut indexed) = (String::new(), 0, 0);
-        loop {
+        let (mut after, mut read, mut indexed, mut staged) = (String::new(), 0, 0, 0);
+        while !cancel.is_cancelled() {
             let page = store.papers_after(&after, CHUNK).await?;
             let Some(last) = page.last() else { break };
             after = last.0.paper.id.base().to_string();
@@ -354,9 +517,21 @@ impl SearchService {
                 .map(|(p, _)| search_doc(p))
                 .collect();
             if !docs.is_empty() {
-                self.engine.keyword().upsert(&docs).map_err(err)?;
+                let n = docs.len() as u64;
+                staged += n;
+                let commit = staged >= commit_every;
+                if commit {
+                    staged = 0;
+                }
+                // Adding hands the documents to tantivy's indexing threads,
+                // so the next chunk is read from the store while they work.
+                self.blocking(move |e| {
+                    e.stage_docs(&docs)?;
+                    if commit { e.commit() } else { Ok(()) }
+                })
+                .await?;
+                indexed += n;
             }
-            indexed += docs.len() as u64;
             read += page.len() as u64;
             progress(read);
         }
@@ -365,10 +540,14 @@ impl SearchService {
 
     /// Indexes freshly ingested records (keyword side; vectors come from the
     /// embedding backfill).
-    pub fn index_records(&self, records: &[IngestRecord]) -> AppResult<()> {
-        self.writable()?;
+    pub async fn index_records(&self, records: &[IngestRecord]) -> AppResult<()> {
+        self.writable().await?;
         let docs: Vec<SearchDoc> = records.iter().map(doc_of_record).collect();
-        self.engine.keyword().upsert(&docs).map_err(err)
+        self.blocking(move |e| {
+            e.stage_docs(&docs)?;
+            e.commit()
+        })
+        .await
     }
 
     /// Embeds up to `limit` papers that lack vectors for the model, stores
@@ -391,7 +570,7 @@ impl SearchService {
             e.embed(&refs).map(|v| (docs, v))
         })
         .await
-        .map_err(|e| AppError::Internal(e.to_string()))?
+        .map_err(join_err)?
         .map_err(err)?;
         let (docs, vecs) = vectors;
         let pairs: Vec<(String, Vec<f32>)> = docs.iter().map(|d| d.id.clone()).zip(vecs).collect();
@@ -425,5 +604,155 @@ impl SavedSearch for SearchService {
                 Vec::new()
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use papers_core::{ArxivId, Paper};
+    use papers_search::{HashEmbedder, SearchMode};
+
+    fn record(n: u32, title: &str) -> IngestRecord {
+        let id = ArxivId::parse(&format!("2401.{n:05}")).expect("an id");
+        IngestRecord {
+            paper: Paper::new(id, title, format!("The abstract of paper {n}.")),
+            listing: None,
+        }
+    }
+
+    async fn store_with(dir: &Path, n: u32) -> Store {
+        let store = Store::open_sqlite(&dir.join("p.db")).await.expect("store");
+        let records: Vec<IngestRecord> = (1..=n)
+            .map(|i| record(i, &format!("Graph networks, part {i}")))
+            .collect();
+        store
+            .upsert_batch(&records, jiff::Timestamp::UNIX_EPOCH)
+            .await
+            .expect("upsert");
+        store
+    }
+
+    fn keyword_hits(service: &SearchService, q: &str) -> Vec<String> {
+        service
+            .search(&SearchRequest::new(q).mode(SearchMode::Keyword).limit(50))
+            .expect("search")
+            .results
+            .into_iter()
+            .map(|r| r.paper_id)
+            .collect()
+    }
+
+    #[tokio::test]
+    async fn sync_and_reindex_batch_their_changes() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = store_with(dir.path(), 120).await;
+        let index = dir.path().join("index");
+        let (service, report) = SearchService::open(&store, &index, Err("off".into()))
+            .await
+            .expect("open");
+        assert_eq!((report.added, report.index_docs), (120, 120));
+        assert_eq!(keyword_hits(&service, "\"part 7\""), vec!["2401.00007"]);
+
+        // Hidden papers leave at the next sync, in one commit with the adds.
+        for n in [3, 4] {
+            let id = ArxivId::parse(&format!("2401.{n:05}")).expect("an id");
+            store.set_paper_hidden(&id, true).await.expect("hide");
+        }
+        store
+            .upsert_batch(
+                &[record(500, "Protein folding")],
+                jiff::Timestamp::UNIX_EPOCH,
+            )
+            .await
+            .expect("upsert");
+        let report = service.sync(&store).await.expect("sync");
+        assert_eq!((report.added, report.removed), (1, 2));
+        assert_eq!(report.index_docs, 119);
+        assert_eq!(keyword_hits(&service, "protein"), vec!["2401.00500"]);
+        assert!(keyword_hits(&service, "\"part 3\"").is_empty());
+
+        let mut seen = 0;
+        let report = service
+            .reindex(&store, |n| seen = n)
+            .await
+            .expect("reindex");
+        assert_eq!(seen, 121, "every stored paper was read");
+        assert_eq!(
+            (report.index_docs, report.added, report.removed),
+            (119, 0, 0)
+        );
+        assert_eq!(service.engine().keyword().num_segments(), 1);
+        assert_eq!(keyword_hits(&service, "\"part 7\""), vec!["2401.00007"]);
+        assert!(keyword_hits(&service, "\"part 4\"").is_empty());
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn the_upkeep_backfills_refreshes_and_stops_when_cancelled() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = store_with(dir.path(), 40).await;
+        let embedder: Arc<dyn Embedder> = Arc::new(HashEmbedder);
+        let (service, _) = SearchService::open(&store, &dir.path().join("index"), Ok(embedder))
+            .await
+            .expect("open");
+        let service = Arc::new(service);
+        let cancel = CancellationToken::new();
+        let upkeep = tokio::spawn(service.clone().run_upkeep(store.clone(), cancel.clone()));
+
+        // The backfill embeds every paper without being asked.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        while service.engine().vector_count() < 40 {
+            assert!(Instant::now() < deadline, "the backfill did not finish");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+
+        // A paper stored by someone else is indexed and embedded on request.
+        store
+            .upsert_batch(
+                &[record(900, "Protein folding")],
+                jiff::Timestamp::UNIX_EPOCH,
+            )
+            .await
+            .expect("upsert");
+        service.refresh_soon();
+        while keyword_hits(&service, "protein").is_empty() || service.engine().vector_count() < 41 {
+            assert!(Instant::now() < deadline, "refresh_soon was not heard");
+            tokio::time::sleep(Duration::from_millis(20)).await;
+        }
+
+        cancel.cancel();
+        tokio::time::timeout(Duration::from_secs(5), upkeep)
+            .await
+            .expect("the upkeep stops promptly when cancelled")
+            .expect("the upkeep task did not panic");
+        store.close().await;
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_upkeep_stops_in_the_middle_of_a_backfill() {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let store = store_with(dir.path(), 3_000).await;
+        let embedder: Arc<dyn Embedder> = Arc::new(HashEmbedder);
+        let (service, _) = SearchService::open(&store, &dir.path().join("index"), Ok(embedder))
+            .await
+            .expect("open");
+        let service = Arc::new(service);
+        let cancel = CancellationToken::new();
+        let upkeep = tokio::spawn(service.clone().run_upkeep(store.clone(), cancel.clone()));
+        while service.engine().vector_count() == 0 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        cancel.cancel();
+        tokio::time::timeout(Duration::from_secs(5), upkeep)
+            .await
+            .expect("the upkeep stops between batches")
+            .expect("the upkeep task did not panic");
+        let embedded = service.engine().vector_count();
+        assert!(
+            embedded < 3_000,
+            "stopped before the end of the backlog ({embedded})"
+        );
+        store.close().await;
     }
 }

@@ -16,6 +16,7 @@ use papers_search::{
     document_text,
 };
 use papers_store::Store;
+use tokio_util::sync::CancellationToken;
 
 use crate::config::Config;
 
@@ -210,46 +211,11 @@ fn spinner(progress: bool, template: &str) -> ProgressBar {
     pb
 }
 
-/// The server's search upkeep: embed papers that lack vectors, then every
-/// minute repair differences with the store (papers ingested by another
-/// process, hidden ones, vectors stored by another process) and embed what
-/// is new.
-pub async fn maintain(store: Store, service: Arc<SearchService>) {
-    let mut minutes = 0u64;
-    loop {
-        let started = Instant::now();
-        let mut embedded = 0;
-        loop {
-            match service.embed_missing(&store, 64).await {
-                Ok(0) => break,
-                Ok(n) => embedded += n,
-                Err(e) => {
-                    tracing::error!(error = %e, "embedding backfill failed");
-                    break;
-                }
-            }
-        }
-        if embedded > 0 {
-            let secs = started.elapsed().as_secs_f64();
-            tracing::info!(
-                embedded,
-                rate = embedded as f64 / secs.max(1e-9),
-                "vectors backfilled"
-            );
-        }
-        tokio::time::sleep(Duration::from_secs(60)).await;
-        minutes += 1;
-        // A cheap look each minute; a full comparison every ten (it also
-        // catches a hide and an unhide that leave the fingerprint as it was).
-        let synced = if minutes.is_multiple_of(10) {
-            service.sync(&store).await.map(Some)
-        } else {
-            service.sync_if_changed(&store).await
-        };
-        if let Err(e) = synced {
-            tracing::error!(error = %e, "search index sync failed");
-        }
-    }
+/// The server's search upkeep ([`SearchService::run_upkeep`]): the vector
+/// backfill and the minute repair of differences with the store, as one
+/// task that ends soon after `cancel` is cancelled.
+pub async fn maintain(store: Store, service: Arc<SearchService>, cancel: CancellationToken) {
+    service.run_upkeep(store, cancel).await;
 }
 
 /// `papers embed`: the resumable vector backfill.

@@ -24,7 +24,7 @@ use std::time::Instant;
 
 use common::{AnyError, Rng, arg, print_machine, round3, summary};
 use papers_search::{
-    Embedder, Int8ScanIndex, MiniLmEmbedder, Prefilter, VectorIndex, VectorSet, recall_at_k,
+    Embedder, Int8ScanIndex, MiniLmEmbedder, Prefilter, VectorIndex, VectorSet, vector_recall_at_k,
 };
 
 const DIM: usize = 384;
@@ -71,11 +71,11 @@ fn random_sizes() -> Result<(), AnyError> {
                 "prefiltered": {
                     "int8_scored": bits.prefilter_size(200),
                     "top10": latency(&bits, &queries),
-                    "recall_at_10": recall_at_k(&bits, &set, recall_q, 10),
+                    "recall_at_10": vector_recall_at_k(&bits, &set, recall_q, 10),
                 },
                 "full_int8_scan": {
                     "top10": latency(&int8, &queries),
-                    "recall_at_10": recall_at_k(&int8, &set, recall_q, 10),
+                    "recall_at_10": vector_recall_at_k(&int8, &set, recall_q, 10),
                 },
             })
         );
@@ -161,7 +161,7 @@ fn real_vectors(files: &str) -> Result<(), AnyError> {
                     "prefilter_share": share,
                     "int8_scored": int8,
                     "hamming_kept": int8 * widen,
-                    "recall_at_10": round3(recall_at_k(&index, &set, &queries, 10)),
+                    "recall_at_10": round3(vector_recall_at_k(&index, &set, &queries, 10)),
                 })
             );
         }
@@ -169,7 +169,7 @@ fn real_vectors(files: &str) -> Result<(), AnyError> {
     let int8 = base.with_prefilter(Prefilter::Off);
     println!(
         "{}",
-        serde_json::json!({"prefilter": "off", "recall_at_10": round3(recall_at_k(&int8, &set, &queries, 10))})
+        serde_json::json!({"prefilter": "off", "recall_at_10": round3(vector_recall_at_k(&int8, &set, &queries, 10))})
     );
     Ok(())
 }

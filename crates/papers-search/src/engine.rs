@@ -228,6 +228,43 @@ impl SearchEngine {
         Ok(())
     }
 
+    /// Queues documents for the keyword index (added or replaced by id)
+    /// without embedding them; they become searchable at the next
+    /// [`SearchEngine::commit`]. Bulk indexing stages many batches and
+    /// commits once.
+    pub fn stage_docs(&self, docs: &[SearchDoc]) -> Result<(), SearchError> {
+        self.keyword.stage_upsert(docs)?;
+        let mut meta = write(&self.meta);
+        for doc in docs {
+            meta.insert(doc.id.clone(), DocMeta::of(doc));
+        }
+        Ok(())
+    }
+
+    /// Queues the removal of papers from the keyword index (their vectors
+    /// stay: the store keeps them) until the next [`SearchEngine::commit`].
+    pub fn stage_removals<S: AsRef<str>>(&self, ids: &[S]) -> Result<(), SearchError> {
+        self.keyword.stage_delete(ids)?;
+        let mut meta = write(&self.meta);
+        for id in ids {
+            meta.remove(id.as_ref());
+        }
+        Ok(())
+    }
+
+    /// Queues the removal of every document indexed so far (a rebuild
+    /// stages this, then every paper, then commits once).
+    pub fn stage_clear(&self) -> Result<(), SearchError> {
+        self.keyword.stage_clear()?;
+        write(&self.meta).clear();
+        Ok(())
+    }
+
+    /// Commits the staged keyword changes: searches see them from now on.
+    pub fn commit(&self) -> Result<(), SearchError> {
+        self.keyword.commit()
+    }
+
     /// Adds vectors computed elsewhere (e.g. by a background job).
     pub fn upsert_vectors(&self, vectors: &VectorSet) -> Result<(), SearchError> {
         let Some(semantic) = &self.semantic else {

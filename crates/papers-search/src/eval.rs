@@ -17,6 +17,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::SearchDoc;
 use crate::error::SearchError;
+use crate::vector::{VectorIndex, VectorSet, exact_top_k};
 
 /// A judged collection: documents, queries, and relevance grades.
 #[derive(Clone, Debug, Default)]
@@ -282,6 +283,36 @@ pub fn recall_at_k(ranked: &[String], rels: &HashMap<String, u32>, k: usize) -> 
         .filter(|id| rels.get(*id).is_some_and(|&g| g > 0))
         .count();
     found as f64 / relevant as f64
+}
+
+/// Recall@k of a vector index against the exact f32 ranking of `set` (the
+/// same vectors), averaged over `queries`: [`recall_at_k`] with the exact
+/// top k ([`exact_top_k`]) as the relevant documents. 1.0 when there is
+/// nothing to find.
+pub fn vector_recall_at_k(
+    index: &dyn VectorIndex,
+    set: &VectorSet,
+    queries: &[Vec<f32>],
+    k: usize,
+) -> f64 {
+    if queries.is_empty() || k == 0 {
+        return 1.0;
+    }
+    let total: f64 = queries
+        .iter()
+        .map(|q| {
+            let truth: HashMap<String, u32> = exact_top_k(set, q, k)
+                .into_iter()
+                .map(|(id, _)| (id, 1))
+                .collect();
+            if truth.is_empty() {
+                return 1.0;
+            }
+            let ranked: Vec<String> = index.search(q, k).into_iter().map(|(id, _)| id).collect();
+            recall_at_k(&ranked, &truth, k)
+        })
+        .sum();
+    total / queries.len() as f64
 }
 
 /// Reciprocal rank of the first relevant document in the top k.

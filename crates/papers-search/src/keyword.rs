@@ -389,7 +389,9 @@ impl SegmentIds {
 }
 
 /// The tantivy index of papers. One writer (behind a mutex), many readers;
-/// every `upsert`/`delete` commits and makes its change visible at once.
+/// every `upsert`/`delete` commits and makes its change visible at once,
+/// while the `stage_*` calls only queue their change for the next
+/// [`KeywordIndex::commit`] (bulk work: one commit per batch, not per paper).
 pub struct KeywordIndex {
     index: Index,
     reader: IndexReader,
@@ -481,6 +483,7 @@ impl KeywordIndex {
         }
     }
 
+    /// Runs `f` with the writer (taken on first use), without committing.
     fn with_writer<T>(
         &self,
         f: impl FnOnce(&mut IndexWriter) -> Result<T, SearchError>,
@@ -493,45 +496,92 @@ impl KeywordIndex {
             Some(writer) => writer,
             None => guard.insert(self.index.writer(WRITER_MEMORY)?),
         };
-        let out = f(writer)?;
-        writer.commit()?;
-        self.reader.reload()?;
-        Ok(out)
+        f(writer)
+    }
+
+    /// Runs `f` with the writer, then commits and makes the change visible.
+    fn with_writer_committed<T>(
+        &self,
+        f: impl FnOnce(&mut IndexWriter) -> Result<T, SearchError>,
+    ) -> Result<T, SearchError> {
+        self.with_writer(|writer| {
+            let out = f(writer)?;
+            writer.commit()?;
+            Ok(out)
+        })
+        .and_then(|out| {
+            self.reader.reload()?;
+            Ok(out)
+        })
+    }
+
+    fn add_docs(&self, writer: &IndexWriter, docs: &[SearchDoc]) -> Result<(), SearchError> {
+        let f = self.fields;
+        for doc in docs {
+            writer.delete_term(Term::from_field_text(f.id, &doc.id));
+            let mut d = TantivyDocument::default();
+            d.add_text(f.id, &doc.id);
+            d.add_text(f.title, &doc.title);
+            d.add_text(f.abstract_text, &doc.abstract_text);
+            for author in &doc.authors {
+                d.add_text(f.authors, author);
+                d.add_text(f.author_names, author.to_lowercase());
+            }
+            for category in &doc.categories {
+                d.add_text(f.category, category.to_lowercase());
+            }
+            if let Some(date) = doc.published {
+                d.add_date(f.published, date_to_tantivy(date));
+            }
+            writer.add_document(d)?;
+        }
+        Ok(())
     }
 
     /// Adds or replaces documents (by id) and commits.
     pub fn upsert(&self, docs: &[SearchDoc]) -> Result<(), SearchError> {
+        self.with_writer_committed(|writer| self.add_docs(writer, docs))
+    }
+
+    /// Removes a document by id and commits. Removing an unknown id is not an error.
+    pub fn delete(&self, id: &str) -> Result<(), SearchError> {
+        self.stage_delete(&[id])?;
+        self.commit()
+    }
+
+    /// Adds or replaces documents (by id) without committing: they become
+    /// visible at the next [`KeywordIndex::commit`]. For bulk changes, where
+    /// a commit per call would cost a flush, an fsync and new indexing
+    /// threads each time.
+    pub fn stage_upsert(&self, docs: &[SearchDoc]) -> Result<(), SearchError> {
+        self.with_writer(|writer| self.add_docs(writer, docs))
+    }
+
+    /// Removes documents by id at the next [`KeywordIndex::commit`].
+    pub fn stage_delete<S: AsRef<str>>(&self, ids: &[S]) -> Result<(), SearchError> {
         let f = self.fields;
         self.with_writer(|writer| {
-            for doc in docs {
-                writer.delete_term(Term::from_field_text(f.id, &doc.id));
-                let mut d = TantivyDocument::default();
-                d.add_text(f.id, &doc.id);
-                d.add_text(f.title, &doc.title);
-                d.add_text(f.abstract_text, &doc.abstract_text);
-                for author in &doc.authors {
-                    d.add_text(f.authors, author);
-                    d.add_text(f.author_names, author.to_lowercase());
-                }
-                for category in &doc.categories {
-                    d.add_text(f.category, category.to_lowercase());
-                }
-                if let Some(date) = doc.published {
-                    d.add_date(f.published, date_to_tantivy(date));
-                }
-                writer.add_document(d)?;
+            for id in ids {
+                writer.delete_term(Term::from_field_text(f.id, id.as_ref()));
             }
             Ok(())
         })
     }
 
-    /// Removes a document by id and commits. Removing an unknown id is not an error.
-    pub fn delete(&self, id: &str) -> Result<(), SearchError> {
-        let f = self.fields;
+    /// Removes every document staged or committed so far at the next
+    /// [`KeywordIndex::commit`] (documents staged after this call stay): a
+    /// rebuild stages this, then every document, then commits once, so
+    /// searches see the old index until the new one is complete.
+    pub fn stage_clear(&self) -> Result<(), SearchError> {
         self.with_writer(|writer| {
-            writer.delete_term(Term::from_field_text(f.id, id));
+            writer.delete_query(Box::new(tantivy::query::AllQuery))?;
             Ok(())
         })
+    }
+
+    /// Commits the staged changes and makes them visible to searches.
+    pub fn commit(&self) -> Result<(), SearchError> {
+        self.with_writer_committed(|_| Ok(()))
     }
 
     /// Merges all segments into one (after a bulk load or reindex): fewer
@@ -850,6 +900,39 @@ impl KeywordIndex {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn staged_changes_wait_for_one_commit_and_a_clear_keeps_later_stages() {
+        let index = KeywordIndex::in_memory().unwrap();
+        let doc = |id: &str, title: &str| SearchDoc::new(id, title, "an abstract");
+        index
+            .upsert(&[doc("1", "graph networks"), doc("2", "protein folding")])
+            .unwrap();
+        index.stage_delete(&["1"]).unwrap();
+        index.stage_upsert(&[doc("3", "graph kernels")]).unwrap();
+        assert_eq!(index.num_docs(), 2, "nothing is visible before the commit");
+        index.commit().unwrap();
+        let mut ids = index.doc_ids().unwrap();
+        ids.sort();
+        assert_eq!(ids, ["2", "3"]);
+
+        // A rebuild: clear, then stage every document again, one commit.
+        index.stage_clear().unwrap();
+        index
+            .stage_upsert(&[doc("2", "protein folding"), doc("4", "graph search")])
+            .unwrap();
+        index
+            .stage_upsert(&[doc("4", "graph search, revised")])
+            .unwrap();
+        assert_eq!(index.num_docs(), 2);
+        index.commit().unwrap();
+        let mut ids = index.doc_ids().unwrap();
+        ids.sort();
+        assert_eq!(ids, ["2", "4"], "the clear kept what was staged after it");
+        let hits = index.search(&KeywordQuery::new("revised", 10)).unwrap();
+        assert_eq!(hits.len(), 1);
+        assert_eq!(hits[0].paper_id, "4");
+    }
 
     fn check(input: &str, expected: ParsedQuery) {
         assert_eq!(ParsedQuery::parse(input), expected, "parsing {input:?}");

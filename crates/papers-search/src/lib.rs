@@ -1,9 +1,10 @@
 //! `papers-search` owns finding papers: a keyword index (tantivy, BM25 with
 //! English stemming, phrase and filter syntax), a text embedder
 //! (all-MiniLM-L6-v2 run in-process with candle, plus a tiny deterministic
-//! [`HashEmbedder`] for tests), a vector index (a sign-bit prefilter, an
-//! int8 scan and f32 rescoring), hybrid fusion (reciprocal rank fusion or a convex combination,
-//! every result explaining its ranks), and relevance evaluation (nDCG@10,
+//! `HashEmbedder` for tests behind the `test-util` feature), a vector index
+//! (a sign-bit prefilter, an int8 scan and f32 rescoring), hybrid fusion
+//! (reciprocal rank fusion or a convex combination, every result explaining
+//! its ranks), and relevance evaluation (nDCG@10,
 //! recall@100, MRR@10 on BEIR and CACM collections). Everything it holds is
 //! derived state that can always be rebuilt from the store; it knows nothing
 //! of HTTP, SQL or the command line.
@@ -47,12 +48,14 @@ pub mod keyword;
 pub mod vector;
 
 pub use doc::SearchDoc;
+#[cfg(any(test, feature = "test-util"))]
+pub use embed::HashEmbedder;
 pub use embed::{
-    DOCUMENT_TEXT_SEPARATOR, Embedder, HashEmbedder, MiniLmEmbedder, MiniLmOptions, QueryEmbedder,
-    document_text,
+    DOCUMENT_TEXT_SEPARATOR, Embedder, MiniLmEmbedder, MiniLmOptions, QueryEmbedder, document_text,
 };
 pub use engine::{SearchEngine, SearchMode, SearchRequest, SearchResponse, SearchResult};
 pub use error::SearchError;
+pub use eval::vector_recall_at_k;
 pub use fusion::{Explain, Fusion};
 pub use keyword::{Hit, KeywordIndex, KeywordQuery, ParsedQuery};
-pub use vector::{Int8ScanIndex, Prefilter, VectorIndex, VectorSet, exact_top_k, recall_at_k};
+pub use vector::{Int8ScanIndex, Prefilter, VectorIndex, VectorSet, exact_top_k};

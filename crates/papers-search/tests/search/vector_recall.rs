@@ -1,4 +1,4 @@
-use papers_search::{Int8ScanIndex, Prefilter, VectorIndex, VectorSet, recall_at_k};
+use papers_search::{Int8ScanIndex, Prefilter, VectorIndex, VectorSet, vector_recall_at_k};
 
 /// A small deterministic generator (xorshift), so the test needs no crate.
 struct Rng(u64);
@@ -32,7 +32,7 @@ fn check_recall(set: &VectorSet, queries: &[Vec<f32>], prefilter: Prefilter) -> 
         .unwrap()
         .with_prefilter(prefilter);
     assert_eq!(index.len(), set.len());
-    recall_at_k(&index, set, queries, 10)
+    vector_recall_at_k(&index, set, queries, 10)
 }
 
 #[test]

@@ -1,15 +1,15 @@
-//! Vectors by paper id: the [`VectorIndex`] trait, its exact backend
-//! [`Int8ScanIndex`] (a scan over int8 copies of the vectors, then f32
-//! rescoring of the best candidates), and [`VectorSet`], the persistable
-//! form of a model's vectors.
-//!
-//! All vectors are unit length, so the score is the dot product (cosine).
+//! The [`VectorIndex`] trait and its exact backend [`Int8ScanIndex`]: a
+//! sign-bit prefilter, an int8 scan and f32 rescoring.
 
 use std::cmp::{Ordering, Reverse};
 use std::collections::{BinaryHeap, HashMap};
 
 use rayon::prelude::*;
 
+use super::VectorSet;
+use super::kernels::{
+    QueryPlanes, asym_score, dot_f32, dot_i8, encode_signs, hamming_all, quantize, score_rows,
+};
 use crate::error::SearchError;
 
 /// A set of vectors searchable by similarity. An HNSW backend (e.g.
@@ -131,151 +131,6 @@ const AUTO_WIDEN: usize = 5;
 pub const PREFILTER_MIN: usize = 20_000;
 const PARALLEL_MIN: usize = 16_384;
 const CHUNK: usize = 8_192;
-
-fn encode_signs(v: &[f32], out: &mut [u64]) {
-    out.iter_mut().for_each(|w| *w = 0);
-    for (i, x) in v.iter().enumerate() {
-        if *x > 0.0 {
-            out[i / 64] |= 1 << (i % 64);
-        }
-    }
-}
-
-/// The query as four bit planes of `u_i` in `0..=15`, with `q_i ≈ step·(u_i − z)`.
-/// Then `q·sign(d) = step·(2·Σ u_i·b_i − 2z·|b| + const)` for a document's
-/// sign bits `b`, and `Σ u_i·b_i = Σ_p 2^p·popcount(plane_p & b)`: the query
-/// keeps 4 bits of precision against the documents' 1 (an asymmetric
-/// estimate, far closer to the true dot product than a Hamming distance).
-struct QueryPlanes {
-    planes: [Vec<u64>; 4],
-    z: u32,
-}
-
-impl QueryPlanes {
-    fn new(q: &[f32], words: usize) -> Self {
-        let mut planes: [Vec<u64>; 4] = std::array::from_fn(|_| vec![0u64; words]);
-        let (min, max) = q
-            .iter()
-            .fold((0.0f32, 0.0f32), |(lo, hi), x| (lo.min(*x), hi.max(*x)));
-        let range = max - min;
-        if range.is_nan() || range <= 0.0 || !range.is_finite() {
-            return QueryPlanes { planes, z: 0 };
-        }
-        let step = (max - min) / 15.0;
-        let z = (-min / step).round().clamp(0.0, 15.0);
-        for (i, x) in q.iter().enumerate() {
-            let u = (x / step + z).round().clamp(0.0, 15.0) as u32;
-            for (p, plane) in planes.iter_mut().enumerate() {
-                if u & (1 << p) != 0 {
-                    plane[i / 64] |= 1 << (i % 64);
-                }
-            }
-        }
-        QueryPlanes {
-            planes,
-            z: z as u32,
-        }
-    }
-}
-
-/// Hamming distances of every code to the query's signs, `words` words a
-/// code (specialised for 384 dimensions so the loop unrolls), counted into
-/// `hist` (one slot per possible distance) in the same pass.
-fn hamming_all(bits: &[u64], words: usize, query: &[u64], out: &mut Vec<u16>, hist: &mut [usize]) {
-    out.clear();
-    let mut record = |d: u32| {
-        hist[d as usize] += 1;
-        d as u16
-    };
-    if let (6, Ok(q)) = (words, <[u64; 6]>::try_from(query)) {
-        out.extend(bits.chunks_exact(6).map(|c| {
-            record(
-                (c[0] ^ q[0]).count_ones()
-                    + (c[1] ^ q[1]).count_ones()
-                    + (c[2] ^ q[2]).count_ones()
-                    + (c[3] ^ q[3]).count_ones()
-                    + (c[4] ^ q[4]).count_ones()
-                    + (c[5] ^ q[5]).count_ones(),
-            )
-        }));
-    } else {
-        out.extend(
-            bits.chunks_exact(words.max(1))
-                .map(|c| record(c.iter().zip(query).map(|(a, b)| (a ^ b).count_ones()).sum())),
-        );
-    }
-}
-
-/// `Σ_p 2^p·popcount(plane_p & b) − z·popcount(b)` for one code: larger is
-/// nearer (proportional to the query's dot product with the code's signs,
-/// up to a constant).
-fn asym_score(code: &[u64], q: &QueryPlanes) -> i32 {
-    let [p0, p1, p2, p3] = &q.planes;
-    let (mut dot, mut ones) = (0u32, 0u32);
-    for ((((b, a0), a1), a2), a3) in code.iter().zip(p0).zip(p1).zip(p2).zip(p3) {
-        dot += (a0 & b).count_ones()
-            + 2 * (a1 & b).count_ones()
-            + 4 * (a2 & b).count_ones()
-            + 8 * (a3 & b).count_ones();
-        ones += b.count_ones();
-    }
-    dot as i32 - q.z as i32 * ones as i32
-}
-
-fn quantize(v: &[f32], out: &mut [i8]) -> f32 {
-    let max = v.iter().fold(0.0f32, |m, x| m.max(x.abs()));
-    if max == 0.0 || !max.is_finite() {
-        out.iter_mut().for_each(|c| *c = 0);
-        return 0.0;
-    }
-    let scale = max / 127.0;
-    for (c, x) in out.iter_mut().zip(v) {
-        *c = (x / scale).round().clamp(-127.0, 127.0) as i8;
-    }
-    scale
-}
-
-/// i8·i8 → i32. Each product fits an i16, and 32 independent i32
-/// accumulators let LLVM emit packed multiply-adds (`pmaddwd` and wider);
-/// measured 2.5× faster than one i32 accumulator per 64-chunk.
-#[inline(always)]
-fn dot_i8(a: &[i8], b: &[i8]) -> i32 {
-    let mut acc = [0i32; 32];
-    let (a32, b32) = (a.chunks_exact(32), b.chunks_exact(32));
-    let (ra, rb) = (a32.remainder(), b32.remainder());
-    for (x, y) in a32.zip(b32) {
-        for j in 0..32 {
-            acc[j] += i32::from(i16::from(x[j]) * i16::from(y[j]));
-        }
-    }
-    let tail: i32 = ra
-        .iter()
-        .zip(rb)
-        .map(|(x, y)| i32::from(*x) * i32::from(*y))
-        .sum();
-    acc.iter().sum::<i32>() + tail
-}
-
-fn dot_f32(a: &[f32], b: &[f32]) -> f32 {
-    let mut acc = [0.0f32; 16];
-    let (a16, b16) = (a.chunks_exact(16), b.chunks_exact(16));
-    let (ra, rb) = (a16.remainder(), b16.remainder());
-    for (x, y) in a16.zip(b16) {
-        for j in 0..16 {
-            acc[j] += x[j] * y[j];
-        }
-    }
-    let tail: f32 = ra.iter().zip(rb).map(|(x, y)| x * y).sum();
-    acc.iter().sum::<f32>() + tail
-}
-
-/// Approximate scores of a block of rows: a tight loop LLVM vectorises.
-#[inline(always)]
-fn score_rows(codes: &[i8], scales: &[f32], dim: usize, query: &[i8], out: &mut [f32]) {
-    for ((row, scale), o) in codes.chunks_exact(dim).zip(scales).zip(out.iter_mut()) {
-        *o = dot_i8(row, query) as f32 * scale;
-    }
-}
 
 /// Keeps the `keep` best of `scored` (`(score, slot)` pairs) that `filter`
 /// accepts in `heap` (the filter is asked only of those good enough).
@@ -631,225 +486,11 @@ pub fn exact_top_k(set: &VectorSet, query: &[f32], k: usize) -> Vec<(String, f32
         .collect()
 }
 
-/// Recall@k of `index` against the exact f32 ranking of `set` (the same
-/// vectors), averaged over `queries`: the share of the true top-k found.
-pub fn recall_at_k(
-    index: &dyn VectorIndex,
-    set: &VectorSet,
-    queries: &[Vec<f32>],
-    k: usize,
-) -> f64 {
-    if queries.is_empty() || k == 0 {
-        return 1.0;
-    }
-    let mut total = 0.0;
-    for q in queries {
-        let truth: std::collections::HashSet<String> = exact_top_k(set, q, k)
-            .into_iter()
-            .map(|(id, _)| id)
-            .collect();
-        if truth.is_empty() {
-            total += 1.0;
-            continue;
-        }
-        let found = index
-            .search(q, k)
-            .into_iter()
-            .filter(|(id, _)| truth.contains(id))
-            .count();
-        total += found as f64 / truth.len() as f64;
-    }
-    total / queries.len() as f64
-}
-
-/// One model's vectors, keyed by paper id, in a form a caller can persist.
-///
-/// Binary format (little-endian): magic `PSVECSET`, version `u32` (1),
-/// model id (`u32` length + UTF-8), `dim: u32`, `count: u64`,
-/// `count × dim` f32 values, `count` ids (`u32` length + UTF-8 each), and a
-/// CRC-32 of everything before it.
-#[derive(Clone, Debug, PartialEq)]
-pub struct VectorSet {
-    pub model_id: String,
-    pub dim: usize,
-    pub ids: Vec<String>,
-    /// `ids.len() × dim` values, row by row.
-    pub data: Vec<f32>,
-}
-
-const MAGIC: &[u8; 8] = b"PSVECSET";
-const FORMAT_VERSION: u32 = 1;
-
-struct Reader<'a> {
-    bytes: &'a [u8],
-}
-
-impl<'a> Reader<'a> {
-    fn take(&mut self, n: usize) -> Result<&'a [u8], SearchError> {
-        if self.bytes.len() < n {
-            return Err(SearchError::VectorFormat("truncated".into()));
-        }
-        let (head, tail) = self.bytes.split_at(n);
-        self.bytes = tail;
-        Ok(head)
-    }
-    fn u32(&mut self) -> Result<u32, SearchError> {
-        let mut b = [0u8; 4];
-        b.copy_from_slice(self.take(4)?);
-        Ok(u32::from_le_bytes(b))
-    }
-    fn u64(&mut self) -> Result<u64, SearchError> {
-        let mut b = [0u8; 8];
-        b.copy_from_slice(self.take(8)?);
-        Ok(u64::from_le_bytes(b))
-    }
-    fn string(&mut self) -> Result<String, SearchError> {
-        let len = self.u32()? as usize;
-        String::from_utf8(self.take(len)?.to_vec())
-            .map_err(|_| SearchError::VectorFormat("a string is not UTF-8".into()))
-    }
-}
-
-impl VectorSet {
-    pub fn new(model_id: impl Into<String>, dim: usize) -> Self {
-        VectorSet {
-            model_id: model_id.into(),
-            dim,
-            ids: Vec::new(),
-            data: Vec::new(),
-        }
-    }
-
-    /// The model that made these vectors.
-    pub fn model_id(&self) -> &str {
-        &self.model_id
-    }
-
-    pub fn len(&self) -> usize {
-        self.ids.len()
-    }
-
-    pub fn is_empty(&self) -> bool {
-        self.ids.is_empty()
-    }
-
-    /// The `i`-th vector.
-    pub fn vector(&self, i: usize) -> &[f32] {
-        &self.data[i * self.dim..(i + 1) * self.dim]
-    }
-
-    pub fn push(&mut self, id: impl Into<String>, vector: &[f32]) -> Result<(), SearchError> {
-        if vector.len() != self.dim {
-            return Err(SearchError::Dimension {
-                expected: self.dim,
-                actual: vector.len(),
-            });
-        }
-        self.ids.push(id.into());
-        self.data.extend_from_slice(vector);
-        Ok(())
-    }
-
-    /// Errs with [`SearchError::ModelMismatch`] unless these vectors were
-    /// made by `model_id`, so the caller can offer a re-embed.
-    pub fn check_model(&self, model_id: &str) -> Result<(), SearchError> {
-        if self.model_id == model_id {
-            Ok(())
-        } else {
-            Err(SearchError::ModelMismatch {
-                stored: self.model_id.clone(),
-                embedder: model_id.to_string(),
-            })
-        }
-    }
-
-    pub fn to_bytes(&self) -> Vec<u8> {
-        let ids_len: usize = self.ids.iter().map(|id| 4 + id.len()).sum();
-        let mut out = Vec::with_capacity(40 + self.model_id.len() + self.data.len() * 4 + ids_len);
-        out.extend_from_slice(MAGIC);
-        out.extend_from_slice(&FORMAT_VERSION.to_le_bytes());
-        out.extend_from_slice(&(self.model_id.len() as u32).to_le_bytes());
-        out.extend_from_slice(self.model_id.as_bytes());
-        out.extend_from_slice(&(self.dim as u32).to_le_bytes());
-        out.extend_from_slice(&(self.ids.len() as u64).to_le_bytes());
-        for x in &self.data {
-            out.extend_from_slice(&x.to_le_bytes());
-        }
-        for id in &self.ids {
-            out.extend_from_slice(&(id.len() as u32).to_le_bytes());
-            out.extend_from_slice(id.as_bytes());
-        }
-        let crc = crc32fast::hash(&out);
-        out.extend_from_slice(&crc.to_le_bytes());
-        out
-    }
-
-    pub fn from_bytes(bytes: &[u8]) -> Result<Self, SearchError> {
-        let format = |m: &str| SearchError::VectorFormat(m.to_string());
-        if bytes.len() < MAGIC.len() + 8 || &bytes[..MAGIC.len()] != MAGIC {
-            return Err(format("not a vector set (bad magic)"));
-        }
-        let (body, crc) = bytes.split_at(bytes.len() - 4);
-        let mut reader = Reader {
-            bytes: &body[MAGIC.len()..],
-        };
-        let version = reader.u32()?;
-        if version != FORMAT_VERSION {
-            return Err(SearchError::VectorFormat(format!(
-                "version {version} is not supported (expected {FORMAT_VERSION})"
-            )));
-        }
-        let mut crc_bytes = [0u8; 4];
-        crc_bytes.copy_from_slice(crc);
-        if crc32fast::hash(body) != u32::from_le_bytes(crc_bytes) {
-            return Err(format("checksum mismatch (corrupt file)"));
-        }
-        let model_id = reader.string()?;
-        let dim = reader.u32()? as usize;
-        let count = usize::try_from(reader.u64()?).map_err(|_| format("count too large"))?;
-        let values = count
-            .checked_mul(dim)
-            .and_then(|n| n.checked_mul(4))
-            .ok_or_else(|| format("count too large"))?;
-        let data = reader
-            .take(values)?
-            .chunks_exact(4)
-            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-            .collect();
-        let ids = (0..count)
-            .map(|_| reader.string())
-            .collect::<Result<Vec<_>, _>>()?;
-        if !reader.bytes.is_empty() {
-            return Err(format("trailing bytes"));
-        }
-        Ok(VectorSet {
-            model_id,
-            dim,
-            ids,
-            data,
-        })
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    fn unit(v: &[f32]) -> Vec<f32> {
-        let mut v = v.to_vec();
-        crate::embed::normalize(&mut v);
-        v
-    }
-
-    #[test]
-    fn int8_dot_matches_the_naive_sum_at_odd_lengths() {
-        for len in [1, 63, 64, 65, 384, 130] {
-            let a: Vec<i8> = (0..len).map(|i| ((i * 37) % 255) as i8).collect();
-            let b: Vec<i8> = (0..len).map(|i| ((i * 91 + 7) % 255) as i8).collect();
-            let naive: i32 = a.iter().zip(&b).map(|(x, y)| *x as i32 * *y as i32).sum();
-            assert_eq!(dot_i8(&a, &b), naive, "len {len}");
-        }
-    }
+    use crate::eval::vector_recall_at_k;
+    use crate::vector::testdata::{clustered, unit};
 
     #[test]
     fn upsert_replace_remove_and_search() {
@@ -881,66 +522,6 @@ mod tests {
         assert!(index.search(&[1.0], 3).is_empty());
     }
 
-    /// Unit vectors around a few cluster centres (xorshift), as real
-    /// embeddings cluster by topic.
-    fn clustered(n: usize, dim: usize, seed: u64) -> Vec<Vec<f32>> {
-        let mut s = seed;
-        let mut next = move || {
-            s ^= s << 13;
-            s ^= s >> 7;
-            s ^= s << 17;
-            (s >> 11) as f32 / (1u64 << 53) as f32 - 0.5
-        };
-        let centres: Vec<Vec<f32>> = (0..64)
-            .map(|_| (0..dim).map(|_| next()).collect())
-            .collect();
-        (0..n)
-            .map(|i| {
-                let c = &centres[i % centres.len()];
-                unit(&c.iter().map(|x| x + 0.6 * next()).collect::<Vec<_>>())
-            })
-            .collect()
-    }
-
-    #[test]
-    fn bit_scores_match_naive_sums_at_any_width() {
-        for dim in [3, 64, 65, 384, 130] {
-            let vs = clustered(5, dim, 9);
-            let words = dim.div_ceil(64);
-            let mut codes = vec![0u64; 5 * words];
-            for (i, v) in vs.iter().enumerate() {
-                encode_signs(v, &mut codes[i * words..(i + 1) * words]);
-            }
-            let mut d = Vec::new();
-            let mut hist = vec![0usize; words * 64 + 1];
-            hamming_all(&codes, words, &codes[..words], &mut d, &mut hist);
-            assert_eq!(hist.iter().sum::<usize>(), vs.len());
-            assert!(d.iter().all(|&x| hist[x as usize] > 0));
-            let q = QueryPlanes::new(&vs[0], words);
-            let u = |i: usize| -> i32 {
-                (0..4)
-                    .map(|p| i32::from(q.planes[p][i / 64] >> (i % 64) & 1 == 1) << p)
-                    .sum()
-            };
-            for (n, v) in vs.iter().enumerate() {
-                let differing = (0..dim)
-                    .filter(|&i| (v[i] > 0.0) != (vs[0][i] > 0.0))
-                    .count();
-                assert_eq!(d[n] as usize, differing, "hamming, dim {dim}, vector {n}");
-                let naive: i32 = (0..dim)
-                    .filter(|&i| v[i] > 0.0)
-                    .map(|i| u(i) - q.z as i32)
-                    .sum();
-                let code = &codes[n * words..(n + 1) * words];
-                assert_eq!(
-                    asym_score(code, &q),
-                    naive,
-                    "bit planes, dim {dim}, vector {n}"
-                );
-            }
-        }
-    }
-
     /// An index over `n` clustered vectors, and 40 queries from the same
     /// clusters that are not in it.
     fn clustered_index(
@@ -963,7 +544,7 @@ mod tests {
     fn the_sign_bit_stage_keeps_recall_and_exact_scores() {
         let (index, set, queries) = clustered_index(PREFILTER_MIN + 5_000, Prefilter::Auto);
         assert_eq!(index.prefilter_size(200), Some(500));
-        let recall = recall_at_k(&index, &set, &queries, 10);
+        let recall = vector_recall_at_k(&index, &set, &queries, 10);
         assert!(recall >= 0.99, "recall@10 {recall}");
         let truth = exact_top_k(&set, &queries[0], 10);
         let got = index.search(&queries[0], 10);
@@ -995,28 +576,5 @@ mod tests {
         assert_eq!(got.len(), 10);
         assert!(got.iter().all(|(id, _)| keep(id)));
         assert!(got.windows(2).all(|w| w[0].1 >= w[1].1));
-    }
-
-    #[test]
-    fn vector_set_round_trips_and_detects_damage() {
-        let mut set = VectorSet::new("hash-64", 2);
-        set.push("2401.00001", &[0.6, 0.8]).unwrap();
-        set.push("hep-th/9901001", &[-1.0, 0.0]).unwrap();
-        let bytes = set.to_bytes();
-        let back = VectorSet::from_bytes(&bytes).unwrap();
-        assert_eq!(back, set);
-        assert_eq!(back.model_id(), "hash-64");
-        assert!(back.check_model("hash-64").is_ok());
-        assert!(matches!(
-            back.check_model("sentence-transformers/all-MiniLM-L6-v2"),
-            Err(SearchError::ModelMismatch { .. })
-        ));
-        let mut corrupt = bytes.clone();
-        corrupt[30] ^= 1;
-        assert!(VectorSet::from_bytes(&corrupt).is_err());
-        assert!(VectorSet::from_bytes(&bytes[..bytes.len() - 1]).is_err());
-        assert!(VectorSet::from_bytes(b"nonsense").is_err());
-        let empty = VectorSet::new("m", 384);
-        assert_eq!(VectorSet::from_bytes(&empty.to_bytes()).unwrap(), empty);
     }
 }
