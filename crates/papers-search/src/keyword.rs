@@ -934,6 +934,37 @@ mod tests {
         assert_eq!(hits[0].paper_id, "4");
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(256))]
+        /// Query parsing is total: any text (quotes, filters, dashes,
+        /// multibyte characters, control characters) parses, and searching
+        /// with it answers, never an error or a panic.
+        #[test]
+        fn any_query_parses_and_searches(
+            q in "(?s)(.|\"|author:|cat:|-|:|\\(|\\)|\\*|~|\\^|AND|OR|NOT|\\[|\\]|\\{|\\}|é|日本){0,40}"
+        ) {
+            let parsed = ParsedQuery::parse(&q);
+            for part in parsed.terms.iter().chain(&parsed.phrases).chain(&parsed.authors) {
+                proptest::prop_assert!(!part.trim().is_empty() || part.is_empty());
+            }
+            let index = QUERY_INDEX.with(|i| i.clone());
+            proptest::prop_assert!(index.search(&KeywordQuery::new(&q, 10)).is_ok(), "{q:?}");
+        }
+    }
+
+    thread_local! {
+        static QUERY_INDEX: std::sync::Arc<KeywordIndex> = {
+            let index = KeywordIndex::in_memory().unwrap();
+            index
+                .upsert(&[
+                    SearchDoc::new("1", "graph networks", "an abstract about graphs"),
+                    SearchDoc::new("2", "protein folding", "AND OR NOT: a \"quoted\" abstract"),
+                ])
+                .unwrap();
+            std::sync::Arc::new(index)
+        };
+    }
+
     fn check(input: &str, expected: ParsedQuery) {
         assert_eq!(ParsedQuery::parse(input), expected, "parsing {input:?}");
     }
