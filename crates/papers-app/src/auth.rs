@@ -251,6 +251,11 @@ impl Community {
         Ok((id, token))
     }
 
+    /// The user's API tokens: `(id, name, created_at, revoked)`, oldest first.
+    pub async fn api_tokens(&self, user: &User) -> AppResult<Vec<(i64, String, String, bool)>> {
+        Ok(self.store.api_tokens(user.id).await?)
+    }
+
     pub async fn revoke_api_token(&self, user: &User, token_id: i64) -> AppResult<()> {
         if self
             .store

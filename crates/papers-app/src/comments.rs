@@ -102,6 +102,11 @@ impl Community {
         let all = self.store.comments(&id).await?;
         Ok(thread(&all))
     }
+
+    /// The paper a comment belongs to; `None` for an unknown comment.
+    pub async fn comment_paper(&self, id: i64) -> AppResult<Option<String>> {
+        Ok(self.store.comment(id).await?.map(|c| c.paper_id))
+    }
 }
 
 /// Orders comments depth-first and renders them.

@@ -71,7 +71,9 @@ mod tests {
         );
         assert!(!html.contains("<img"), "{html}");
         assert!(
-            html.contains("<a href=\"https://tracker.example/p.gif\" rel=\"nofollow ugc\">a pixel</a>"),
+            html.contains(
+                "<a href=\"https://tracker.example/p.gif\" rel=\"nofollow ugc\">a pixel</a>"
+            ),
             "{html}"
         );
     }

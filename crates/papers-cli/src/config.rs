@@ -296,9 +296,13 @@ impl Config {
             }
         }
         if let Some(url) = &self.database_url
-            && !url.starts_with("sqlite://")
+            && !["sqlite://", "postgres://", "postgresql://"]
+                .iter()
+                .any(|scheme| url.starts_with(scheme))
         {
-            bail!("database_url {url:?}: only sqlite:// is supported in this build");
+            bail!(
+                "database_url {url:?}: use sqlite://PATH or postgres://USER@HOST[:PORT]/DATABASE"
+            );
         }
         if !(self.server.base_url.starts_with("http://")
             || self.server.base_url.starts_with("https://"))

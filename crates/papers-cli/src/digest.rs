@@ -14,8 +14,8 @@ use papers_core::{Clock, today_in_new_york};
 use papers_store::Store;
 use tokio_util::sync::CancellationToken;
 
-use crate::parse_date;
 use crate::Ctx;
+use crate::parse_date;
 
 #[derive(Debug, Subcommand)]
 pub enum DigestAction {

@@ -16,9 +16,9 @@ use papers_ingest::Event;
 use papers_ingest::harvest::{HarvestConfig, HfDailyClient, HttpFetcher, OaiClient};
 use papers_store::Store;
 
+use crate::Ctx;
 use crate::config::Config;
 use crate::ingest::RejectLog;
-use crate::Ctx;
 use crate::parse_date;
 
 #[derive(Debug, Subcommand)]
@@ -189,11 +189,7 @@ pub async fn run(ctx: &Ctx, source: HarvestSource, embed_max: u64) -> Result<Exi
                 }
                 // Saved after the page is committed: a crash re-fetches at most one page.
                 store
-                    .set_cursor(
-                        &cursor_name,
-                        page.resumption_token.as_deref(),
-                        clock.now(),
-                    )
+                    .set_cursor(&cursor_name, page.resumption_token.as_deref(), clock.now())
                     .await?;
                 match page.resumption_token {
                     Some(t) => token = Some(t),

@@ -63,11 +63,7 @@ impl RejectLog {
         if self.file.is_none() {
             std::fs::create_dir_all(&self.dir)
                 .with_context(|| format!("creating {}", self.dir.display()))?;
-            let stamp = self
-                .clock
-                .now()
-                .strftime("%Y%m%dT%H%M%SZ")
-                .to_string();
+            let stamp = self.clock.now().strftime("%Y%m%dT%H%M%SZ").to_string();
             let path = self
                 .dir
                 .join(format!("ingest-{stamp}-{}.jsonl", std::process::id()));

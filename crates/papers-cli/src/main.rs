@@ -331,7 +331,10 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Restore { src } => {
             let db = cfg.sqlite_path().ok_or_else(|| {
-                anyhow::anyhow!("restore works on the SQLite store; this one is {}", cfg.database_url())
+                anyhow::anyhow!(
+                    "restore works on the SQLite store; this one is {}",
+                    cfg.database_url()
+                )
             })?;
             let stamp = ctx.clock.now().strftime("%Y%m%dT%H%M%SZ").to_string();
             let report = papers_store::restore(&src, &db, &stamp).await?;

@@ -176,7 +176,10 @@ pub async fn run(ctx: &Ctx, demo: bool) -> Result<ExitCode> {
     .await;
     // In-flight requests are drained; now the background tasks.
     cancel.cancel();
-    if tokio::time::timeout(TASK_GRACE, tasks.wait()).await.is_err() {
+    if tokio::time::timeout(TASK_GRACE, tasks.wait())
+        .await
+        .is_err()
+    {
         tracing::warn!(
             tasks = tasks.len(),
             "background tasks still running after {TASK_GRACE:?}; closing the store anyway"

@@ -5,10 +5,10 @@ use jiff::Timestamp;
 use jiff::civil::Date;
 use papers_core::{ArxivId, Comment, IngestRecord, Role, User};
 use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
 
+use crate::rows::{comment_from_row, user_from_row};
 use crate::sqlite::SqliteStore;
-use crate::{Result, StoreError, format_timestamp};
+use crate::{Result, format_timestamp};
 
 /// Why a community write did not happen (the user's fault, not ours).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -21,42 +21,7 @@ pub enum Refusal {
     BadParent,
 }
 
-fn user_from_row(row: &SqliteRow) -> Result<User> {
-    let role: String = row.try_get("role")?;
-    let created: String = row.try_get("created_at")?;
-    Ok(User {
-        id: row.try_get("id")?,
-        username: row.try_get("username")?,
-        email: row.try_get("email")?,
-        role: Role::parse(&role).unwrap_or(Role::User),
-        banned: row.try_get::<i64, _>("banned")? != 0,
-        created_at: created.parse().map_err(|e| StoreError::Corrupt {
-            what: "user".into(),
-            detail: format!("created_at: {e}"),
-        })?,
-    })
-}
-
-fn comment_from_row(row: &SqliteRow) -> Result<Comment> {
-    let ts = |c: &str| -> Result<Option<Timestamp>> {
-        let v: Option<String> = row.try_get(c)?;
-        Ok(v.and_then(|s| s.parse().ok()))
-    };
-    Ok(Comment {
-        id: row.try_get("id")?,
-        paper_id: row.try_get("paper_id")?,
-        author: row.try_get("username")?,
-        author_id: row.try_get("user_id")?,
-        parent_id: row.try_get("parent_id")?,
-        body: row.try_get("body")?,
-        created_at: ts("created_at")?.unwrap_or(Timestamp::UNIX_EPOCH),
-        edited_at: ts("edited_at")?,
-        deleted: row.try_get::<Option<String>, _>("deleted_at")?.is_some(),
-        hidden: row.try_get::<i64, _>("hidden")? != 0,
-    })
-}
-
-const USER_COLS: &str = "u.id, u.username, u.email, u.role, u.banned, u.created_at";
+pub(crate) const USER_COLS: &str = "u.id, u.username, u.email, u.role, u.banned, u.created_at";
 
 impl SqliteStore {
     pub async fn create_user(
@@ -157,11 +122,13 @@ impl SqliteStore {
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL")
-            .bind(&now)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+        )
+        .bind(&now)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query("UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at IS NULL")
             .bind(&now)
             .bind(user_id)

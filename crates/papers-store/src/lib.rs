@@ -1,11 +1,13 @@
 //! `papers-store` owns durable state: papers, daily listings, users, votes,
 //! comments and harvest cursors. It defines the [`Store`] contract the rest of
-//! the product uses and its SQLite implementation (WAL mode, embedded
-//! migrations). All SQL in the product lives in this crate; a PostgreSQL
-//! backend slots in behind the same [`Store`] methods, picked by the URL scheme.
+//! the product uses and its two implementations, picked by the URL scheme:
+//! SQLite (`sqlite://`, WAL mode, the embedded default) and PostgreSQL
+//! (`postgres://`, `postgresql://`), each with its own embedded migrations.
+//! All SQL in the product lives in this crate.
 
 mod backup;
 mod community;
+mod postgres;
 mod rows;
 mod search_data;
 mod sqlite;
@@ -17,6 +19,7 @@ use papers_core::{ArxivId, Comment, DailyListing, IngestRecord, Paper, Role, Use
 
 pub use backup::{RestoreReport, restore};
 pub use community::Refusal;
+pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use subscriptions::{DigestRecord, NewSubscription, SubscribeOutcome, Subscription};
 
@@ -27,7 +30,7 @@ pub enum StoreError {
     Database(#[from] sqlx::Error),
     #[error("database migration failed: {0}")]
     Migrate(#[from] sqlx::migrate::MigrateError),
-    #[error("unsupported database URL {0:?}: use sqlite://PATH (PostgreSQL support is planned)")]
+    #[error("unsupported database URL {0:?}: use sqlite://PATH or postgres://USER@HOST/DATABASE")]
     UnsupportedUrl(String),
     #[error("database file: {0}")]
     Io(String),
@@ -107,16 +110,34 @@ pub struct Store {
 #[derive(Clone, Debug)]
 enum Backend {
     Sqlite(SqliteStore),
+    Postgres(PgStore),
+}
+
+/// Calls the same method on whichever backend the store has.
+macro_rules! on_backend {
+    ($self:ident, $s:ident => $call:expr) => {
+        match &$self.backend {
+            Backend::Sqlite($s) => $call,
+            Backend::Postgres($s) => $call,
+        }
+    };
 }
 
 impl Store {
     /// Opens (creating if needed) the database at `url` and applies migrations.
-    /// `sqlite://path/to/papers.db` is the embedded default.
+    /// `sqlite://path/to/papers.db` is the embedded default;
+    /// `postgres://` (or `postgresql://`) URLs open a PostgreSQL database,
+    /// which must exist (the tables are created by the migrations).
     pub async fn open(url: &str) -> Result<Store> {
         if let Some(path) = url.strip_prefix("sqlite://") {
             let s = SqliteStore::open(std::path::Path::new(path)).await?;
             return Ok(Store {
                 backend: Backend::Sqlite(s),
+            });
+        }
+        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            return Ok(Store {
+                backend: Backend::Postgres(PgStore::open(url).await?),
             });
         }
         Err(StoreError::UnsupportedUrl(url.to_string()))
@@ -131,10 +152,10 @@ impl Store {
 
     /// Writes a consistent copy of the whole store to the new file `dest`
     /// while the store stays in use; `papers restore` puts one back.
+    /// SQLite only: on PostgreSQL it answers an error that points to
+    /// `pg_dump`.
     pub async fn backup(&self, dest: &std::path::Path) -> Result<()> {
-        match &self.backend {
-            Backend::Sqlite(s) => s.backup(dest).await,
-        }
+        on_backend!(self, s => s.backup(dest).await)
     }
 
     /// Inserts or merges papers and their listings, all in one transaction.
@@ -145,65 +166,48 @@ impl Store {
         records: &[IngestRecord],
         now: Timestamp,
     ) -> Result<UpsertStats> {
-        match &self.backend {
-            Backend::Sqlite(s) => s.upsert_batch(records, now).await,
-        }
+        on_backend!(self, s => s.upsert_batch(records, now).await)
     }
 
     pub async fn stats(&self) -> Result<Stats> {
-        match &self.backend {
-            Backend::Sqlite(s) => s.stats().await,
-        }
+        on_backend!(self, s => s.stats().await)
     }
 
     /// The most recent day that has listings.
     pub async fn latest_listing_day(&self) -> Result<Option<Date>> {
-        match &self.backend {
-            Backend::Sqlite(s) => s.latest_listing_day().await,
-        }
+        on_backend!(self, s => s.latest_listing_day().await)
     }
 
     /// The nearest days with listings strictly before and after `day`.
     pub async fn neighbour_listing_days(&self, day: Date) -> Result<(Option<Date>, Option<Date>)> {
-        match &self.backend {
-            Backend::Sqlite(s) => s.neighbour_listing_days(day).await,
-        }
+        on_backend!(self, s => s.neighbour_listing_days(day).await)
     }
 
     /// Listings in a window of days, with paging.
     pub async fn listings(&self, q: &ListingQuery) -> Result<Page<ListedPaper>> {
-        match &self.backend {
-            Backend::Sqlite(s) => s.listings(q).await,
-        }
+        on_backend!(self, s => s.listings(q).await)
     }
 
     /// One paper, with its latest listing if it was ever featured. Hidden
     /// papers are not returned.
     pub async fn paper(&self, id: &ArxivId) -> Result<Option<ListedPaper>> {
-        match &self.backend {
-            Backend::Sqlite(s) => s.paper(id).await,
-        }
+        on_backend!(self, s => s.paper(id).await)
     }
 
     /// Reads a harvest cursor.
     pub async fn cursor(&self, name: &str) -> Result<Option<String>> {
-        match &self.backend {
-            Backend::Sqlite(s) => s.cursor(name).await,
-        }
+        on_backend!(self, s => s.cursor(name).await)
     }
 
     /// Saves (or, with `None`, clears) a harvest cursor.
     pub async fn set_cursor(&self, name: &str, value: Option<&str>, now: Timestamp) -> Result<()> {
-        match &self.backend {
-            Backend::Sqlite(s) => s.set_cursor(name, value, now).await,
-        }
+        on_backend!(self, s => s.set_cursor(name, value, now).await)
     }
 
-    /// Checkpoints what it can of the write-ahead log and closes the pool.
+    /// Closes the pool (on SQLite, after checkpointing what it can of the
+    /// write-ahead log).
     pub async fn close(&self) {
-        match &self.backend {
-            Backend::Sqlite(s) => s.close().await,
-        }
+        on_backend!(self, s => s.close().await)
     }
 }
 
@@ -217,9 +221,7 @@ macro_rules! dispatch {
             $(
                 $(#[$doc])*
                 pub async fn $name(&self $(, $arg: $ty)*) -> $ret {
-                    match &self.backend {
-                        Backend::Sqlite(s) => s.$name($($arg),*).await,
-                    }
+                    on_backend!(self, s => s.$name($($arg),*).await)
                 }
             )*
         }
@@ -304,6 +306,10 @@ dispatch! {
     fn vectors_after(&self, model_id: &str, after: &str, limit: u64) -> Result<Vec<(String, Vec<f32>)>>;
     /// Model ids that have vectors, with their counts.
     fn vector_models(&self) -> Result<Vec<(String, u64)>>;
+    /// Claims a period's digest for a subscription before it is sent: true
+    /// for exactly one caller across processes, false when any run already
+    /// claimed or recorded that period.
+    fn claim_digest(&self, subscription_id: i64, period: &str, now: Timestamp) -> Result<bool>;
     /// Forgets a claimed-but-unsent digest so a later run retries it.
     fn release_digest(&self, subscription_id: i64, period: &str) -> Result<()>;
     /// Papers listed or published in a window, optionally in some categories.

@@ -1,11 +1,55 @@
 //! Mapping between domain records and table columns, shared by the backends.
 
 use jiff::Timestamp;
-use papers_core::{ArxivId, Author, DailyListing, Paper, Submitter};
+use papers_core::{ArxivId, Author, Comment, DailyListing, Paper, Role, Submitter, User};
 use sqlx::Row;
+use sqlx::postgres::PgRow;
 use sqlx::sqlite::SqliteRow;
 
 use crate::{ListedPaper, Result, StoreError, format_timestamp};
+
+/// Reading columns by name from either backend's rows, so the mapping from
+/// rows to records is written once. The schemas agree on column names and
+/// on text for timestamps, days and JSON; they differ in flags (SQLite's
+/// 0/1 integers, PostgreSQL's booleans), which [`Cols::flag`] hides.
+pub(crate) trait Cols {
+    fn text(&self, c: &str) -> Result<String>;
+    fn opt_text(&self, c: &str) -> Result<Option<String>>;
+    fn int(&self, c: &str) -> Result<i64>;
+    fn opt_int(&self, c: &str) -> Result<Option<i64>>;
+    fn opt_bool(&self, c: &str) -> Result<Option<bool>>;
+    /// A yes/no column that is never NULL.
+    fn flag(&self, c: &str) -> Result<bool>;
+}
+
+macro_rules! cols_for {
+    ($row:ty, |$r:ident, $c:ident| $flag:expr) => {
+        impl Cols for $row {
+            fn text(&self, c: &str) -> Result<String> {
+                Ok(self.try_get(c)?)
+            }
+            fn opt_text(&self, c: &str) -> Result<Option<String>> {
+                Ok(self.try_get(c)?)
+            }
+            fn int(&self, c: &str) -> Result<i64> {
+                Ok(self.try_get(c)?)
+            }
+            fn opt_int(&self, c: &str) -> Result<Option<i64>> {
+                Ok(self.try_get(c)?)
+            }
+            fn opt_bool(&self, c: &str) -> Result<Option<bool>> {
+                Ok(self.try_get(c)?)
+            }
+            fn flag(&self, $c: &str) -> Result<bool> {
+                let $r = self;
+                $flag
+            }
+        }
+    };
+}
+
+cols_for!(SqliteRow, |r, c| Ok(r.try_get::<i64, _>(c)? != 0));
+cols_for!(PgRow, |r, c| Ok(r.try_get::<bool, _>(c)?));
 
 /// A paper flattened into column values.
 pub(crate) struct PaperColumns {
@@ -137,9 +181,9 @@ fn json<T: serde::de::DeserializeOwned>(
     }
 }
 
-pub(crate) fn listed_from_row(row: &SqliteRow) -> Result<ListedPaper> {
-    let raw_id: String = row.try_get("id")?;
-    let version: Option<i64> = row.try_get("version")?;
+pub(crate) fn listed_from_row(row: &impl Cols) -> Result<ListedPaper> {
+    let raw_id = row.text("id")?;
+    let version = row.opt_int("version")?;
     let id = ArxivId::parse(&raw_id)
         .map_err(|e| corrupt(&raw_id, e))?
         .with_version(
@@ -148,42 +192,38 @@ pub(crate) fn listed_from_row(row: &SqliteRow) -> Result<ListedPaper> {
                 .filter(|v| *v > 0),
         );
     let authors: Vec<Author> =
-        json(&raw_id, "authors", row.try_get("authors")?)?.unwrap_or_default();
+        json(&raw_id, "authors", Some(row.text("authors")?))?.unwrap_or_default();
     let categories: Vec<String> =
-        json(&raw_id, "categories", row.try_get("categories")?)?.unwrap_or_default();
-    let mut paper = Paper::new(
-        id.clone(),
-        row.try_get::<String, _>("title")?,
-        row.try_get::<String, _>("abstract")?,
-    );
+        json(&raw_id, "categories", Some(row.text("categories")?))?.unwrap_or_default();
+    let mut paper = Paper::new(id.clone(), row.text("title")?, row.text("abstract")?);
     paper.authors = authors;
     paper.categories = categories;
-    paper.published_at = ts(row.try_get("published_at")?);
-    paper.updated_at = ts(row.try_get("updated_at")?);
-    paper.github_repo = row.try_get("github_repo")?;
-    paper.github_stars = row.try_get("github_stars")?;
-    paper.project_page = row.try_get("project_page")?;
-    paper.ai_summary = row.try_get("ai_summary")?;
-    paper.ai_keywords = json(&raw_id, "ai_keywords", row.try_get("ai_keywords")?)?;
-    paper.doi = row.try_get("doi")?;
-    paper.journal_ref = row.try_get("journal_ref")?;
-    paper.comments = row.try_get("arxiv_comments")?;
-    paper.discussion_id = row.try_get("discussion_id")?;
-    paper.organization = json(&raw_id, "organization", row.try_get("organization")?)?;
-    let up_base: i64 = row.try_get("upvotes_baseline")?;
-    let com_base: i64 = row.try_get("comments_baseline")?;
-    let local_votes: i64 = row.try_get("local_votes")?;
-    let local_comments: i64 = row.try_get("local_comments")?;
+    paper.published_at = ts(row.opt_text("published_at")?);
+    paper.updated_at = ts(row.opt_text("updated_at")?);
+    paper.github_repo = row.opt_text("github_repo")?;
+    paper.github_stars = row.opt_int("github_stars")?;
+    paper.project_page = row.opt_text("project_page")?;
+    paper.ai_summary = row.opt_text("ai_summary")?;
+    paper.ai_keywords = json(&raw_id, "ai_keywords", row.opt_text("ai_keywords")?)?;
+    paper.doi = row.opt_text("doi")?;
+    paper.journal_ref = row.opt_text("journal_ref")?;
+    paper.comments = row.opt_text("arxiv_comments")?;
+    paper.discussion_id = row.opt_text("discussion_id")?;
+    paper.organization = json(&raw_id, "organization", row.opt_text("organization")?)?;
+    let up_base = row.int("upvotes_baseline")?;
+    let com_base = row.int("comments_baseline")?;
+    let local_votes = row.int("local_votes")?;
+    let local_comments = row.int("local_comments")?;
     paper.upvotes = Some(up_base);
     paper.num_comments = Some(com_base);
 
-    let day: Option<String> = row.try_get("day")?;
+    let day = row.opt_text("day")?;
     let listing = match day.and_then(|d| d.parse().ok()) {
         None => None,
         Some(day) => {
-            let submitter_name: Option<String> = row.try_get("submitter_name")?;
+            let submitter_name = row.opt_text("submitter_name")?;
             let profile: Option<serde_json::Value> =
-                json(&raw_id, "submitter", row.try_get("submitter")?)?;
+                json(&raw_id, "submitter", row.opt_text("submitter")?)?;
             let submitter = submitter_name.map(|name| Submitter {
                 name,
                 profile: profile.unwrap_or(serde_json::Value::Null),
@@ -191,13 +231,13 @@ pub(crate) fn listed_from_row(row: &SqliteRow) -> Result<ListedPaper> {
             Some(DailyListing {
                 paper_id: id,
                 day,
-                position: row.try_get("position")?,
-                submitted_at: ts(row.try_get("submitted_at")?),
-                item_published_at: ts(row.try_get("item_published_at")?),
+                position: row.int("position")?,
+                submitted_at: ts(row.opt_text("submitted_at")?),
+                item_published_at: ts(row.opt_text("item_published_at")?),
                 submitter,
-                comment: row.try_get("comment")?,
-                thumbnail: row.try_get("thumbnail")?,
-                is_author_participating: row.try_get("is_author_participating")?,
+                comment: row.opt_text("comment")?,
+                thumbnail: row.opt_text("thumbnail")?,
+                is_author_participating: row.opt_bool("is_author_participating")?,
             })
         }
     };
@@ -206,5 +246,36 @@ pub(crate) fn listed_from_row(row: &SqliteRow) -> Result<ListedPaper> {
         listing,
         upvotes: up_base + local_votes,
         num_comments: com_base + local_comments,
+    })
+}
+
+pub(crate) fn user_from_row(row: &impl Cols) -> Result<User> {
+    let role = row.text("role")?;
+    let created = row.text("created_at")?;
+    Ok(User {
+        id: row.int("id")?,
+        username: row.text("username")?,
+        email: row.text("email")?,
+        role: Role::parse(&role).unwrap_or(Role::User),
+        banned: row.flag("banned")?,
+        created_at: created.parse().map_err(|e| StoreError::Corrupt {
+            what: "user".into(),
+            detail: format!("created_at: {e}"),
+        })?,
+    })
+}
+
+pub(crate) fn comment_from_row(row: &impl Cols) -> Result<Comment> {
+    Ok(Comment {
+        id: row.int("id")?,
+        paper_id: row.text("paper_id")?,
+        author: row.text("username")?,
+        author_id: row.int("user_id")?,
+        parent_id: row.opt_int("parent_id")?,
+        body: row.text("body")?,
+        created_at: ts(row.opt_text("created_at")?).unwrap_or(Timestamp::UNIX_EPOCH),
+        edited_at: ts(row.opt_text("edited_at")?),
+        deleted: row.opt_text("deleted_at")?.is_some(),
+        hidden: row.flag("hidden")?,
     })
 }

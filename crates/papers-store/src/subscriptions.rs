@@ -2,13 +2,11 @@
 //! and unsubscribe tokens, the per-period send record, and the papers each
 //! subscription has already been sent.
 
-use jiff::Timestamp;
-use jiff::civil::Date;
-use sqlx::Row;
-use sqlx::sqlite::SqliteRow;
-
+use crate::rows::Cols;
 use crate::sqlite::SqliteStore;
 use crate::{ListedPaper, Result, StoreError, format_timestamp, rows};
+use jiff::Timestamp;
+use jiff::civil::Date;
 
 /// A subscription as stored.
 #[derive(Clone, Debug, PartialEq)]
@@ -64,13 +62,13 @@ pub enum SubscribeOutcome {
     AlreadyActive(Subscription),
 }
 
-fn sub_from_row(row: &SqliteRow) -> Result<Subscription> {
-    let cats: Option<String> = row.try_get("categories")?;
+pub(crate) fn sub_from_row(row: &impl Cols) -> Result<Subscription> {
+    let cats = row.opt_text("categories")?;
     Ok(Subscription {
-        id: row.try_get("id")?,
-        email: row.try_get("email")?,
-        cadence: row.try_get("cadence")?,
-        query: row.try_get("query")?,
+        id: row.int("id")?,
+        email: row.text("email")?,
+        cadence: row.text("cadence")?,
+        query: row.opt_text("query")?,
         categories: cats
             .map(|c| serde_json::from_str(&c))
             .transpose()
@@ -79,15 +77,16 @@ fn sub_from_row(row: &SqliteRow) -> Result<Subscription> {
                 detail: e.to_string(),
             })?
             .unwrap_or_default(),
-        status: row.try_get("status")?,
-        hard_bounces: row.try_get("hard_bounces")?,
-        manage_token: row.try_get("manage_token")?,
+        status: row.text("status")?,
+        hard_bounces: row.int("hard_bounces")?,
+        manage_token: row.text("manage_token")?,
     })
 }
 
-const SUB_COLS: &str = "id, email, cadence, query, categories, status, hard_bounces, manage_token";
+pub(crate) const SUB_COLS: &str =
+    "id, email, cadence, query, categories, status, hard_bounces, manage_token";
 
-fn dedup_key(n: &NewSubscription) -> String {
+pub(crate) fn dedup_key(n: &NewSubscription) -> String {
     let mut cats = n.categories.clone();
     cats.sort();
     format!(
@@ -263,6 +262,28 @@ impl SqliteStore {
             q = q.bind(p);
         }
         Ok(q.fetch_all(&self.pool).await?)
+    }
+
+    /// Claims a period for a subscription: true for exactly one caller, false
+    /// when a run already claimed or recorded it (the primary key decides).
+    pub async fn claim_digest(
+        &self,
+        subscription_id: i64,
+        period: &str,
+        now: Timestamp,
+    ) -> Result<bool> {
+        let claimed: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO digest_sends (subscription_id, period, status, attempts, papers, updated_at)
+             VALUES (?, ?, 'sending', 0, 0, ?)
+             ON CONFLICT DO NOTHING
+             RETURNING 1",
+        )
+        .bind(subscription_id)
+        .bind(period)
+        .bind(format_timestamp(now))
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(claimed.is_some())
     }
 
     /// Records a digest's outcome for a period, and (when sent) its papers,

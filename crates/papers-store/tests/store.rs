@@ -1,5 +1,8 @@
-//! The store contract, exercised against the SQLite backend. Each test gets
-//! its own database file.
+//! The store contract, exercised against both backends: each check runs
+//! once on SQLite (its own database file) and once on PostgreSQL (its own
+//! database on the cluster named by `PAPERS_TEST_DATABASE_URL`, which
+//! `scripts/test.sh` starts; skipped with a note without it, except under
+//! CI). The backup and restore test is SQLite's alone.
 
 #![allow(clippy::unwrap_used)] // tests may panic on broken fixtures
 
@@ -19,6 +22,116 @@ async fn temp_store() -> (tempfile::TempDir, Store) {
         .unwrap();
     (dir, store)
 }
+
+/// A fresh store on one backend, and the URL to open it again.
+struct Fixture {
+    store: Store,
+    url: String,
+    /// The PostgreSQL cluster's admin URL (None on SQLite).
+    admin: Option<String>,
+    _dir: Option<tempfile::TempDir>,
+}
+
+impl Fixture {
+    async fn sqlite() -> Fixture {
+        let (dir, store) = temp_store().await;
+        let url = format!("sqlite://{}", dir.path().join("papers.db").display());
+        Fixture {
+            store,
+            url,
+            admin: None,
+            _dir: Some(dir),
+        }
+    }
+
+    /// A new database on the test cluster, or `None` to skip.
+    async fn postgres(check: &str) -> Option<Fixture> {
+        let admin = papers_testkit::postgres_url(check)?;
+        let url = create_database(&admin).await;
+        let store = Store::open(&url).await.unwrap();
+        Some(Fixture {
+            store,
+            url,
+            admin: Some(admin),
+            _dir: None,
+        })
+    }
+
+    /// The URL of another new, empty database on the same backend.
+    async fn sibling(&self) -> String {
+        match (&self.admin, &self._dir) {
+            (Some(admin), _) => create_database(admin).await,
+            (None, Some(dir)) => format!("sqlite://{}", dir.path().join("sibling.db").display()),
+            (None, None) => unreachable!("a fixture is on one backend"),
+        }
+    }
+
+    /// Closes the store and opens the same database again.
+    async fn reopen(&mut self) {
+        self.store.close().await;
+        self.store = Store::open(&self.url).await.unwrap();
+    }
+}
+
+/// Creates a new database on the cluster and answers its URL.
+async fn create_database(admin: &str) -> String {
+    use sqlx::{ConnectOptions, Executor};
+    let name = papers_testkit::scratch_database();
+    let opts: sqlx::postgres::PgConnectOptions = admin.parse().unwrap();
+    let mut conn = opts.connect().await.unwrap();
+    conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .await
+        .unwrap();
+    drop(conn);
+    papers_testkit::with_database(admin, &name)
+}
+
+/// Runs each named check (`async fn NAME(f: Fixture)`) as two tests,
+/// `sqlite::NAME` and `postgres::NAME`.
+macro_rules! on_both_backends {
+    ($($name:ident),* $(,)?) => {
+        mod sqlite {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    super::$name(super::Fixture::sqlite().await).await;
+                }
+            )*
+        }
+        mod postgres {
+            $(
+                #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+                async fn $name() {
+                    let check = concat!("store on PostgreSQL: ", stringify!($name));
+                    if let Some(f) = super::Fixture::postgres(check).await {
+                        super::$name(f).await;
+                    }
+                }
+            )*
+        }
+    };
+}
+
+on_both_backends!(
+    upserts_are_idempotent,
+    merging_never_erases_known_fields,
+    a_day_is_ordered_by_upvotes_then_position,
+    submitter_filter_ignores_case,
+    old_style_ids_round_trip_and_cursors_persist,
+    vectors_are_kept_per_model_and_resumable,
+    papers_by_ids_is_one_read_in_the_order_asked,
+    three_hard_bounces_pause_a_subscription,
+    a_password_reset_revokes_every_credential_and_expired_ones_are_purged,
+    a_mail_slot_is_claimed_once_per_gap,
+    usernames_are_unique_in_any_case_and_emails_match_in_any_case,
+    concurrent_votes_are_counted_exactly,
+    a_digest_period_is_claimed_once,
+    comments_count_and_moderation,
+    submissions_are_counted_per_day,
+    papers_between_filters_by_window_and_category,
+    the_fingerprint_moves_with_new_papers,
+    opening_twice_at_once_migrates_once,
+);
 
 fn paper(id: &str, title: &str, upvotes: Option<i64>) -> Paper {
     let mut p = Paper::new(
@@ -65,9 +178,8 @@ fn day_query(day: &str) -> ListingQuery {
     }
 }
 
-#[tokio::test]
-async fn upserts_are_idempotent() {
-    let (_dir, store) = temp_store().await;
+async fn upserts_are_idempotent(f: Fixture) {
+    let store = f.store.clone();
     let batch = vec![
         listed(
             paper("2608.00001", "One", Some(5)),
@@ -104,9 +216,8 @@ async fn upserts_are_idempotent() {
     );
 }
 
-#[tokio::test]
-async fn merging_never_erases_known_fields() {
-    let (_dir, store) = temp_store().await;
+async fn merging_never_erases_known_fields(f: Fixture) {
+    let store = f.store.clone();
     let mut rich = paper("2608.00001", "Rich", Some(40));
     rich.github_repo = Some("https://github.com/a/b".into());
     rich.github_stars = Some(12);
@@ -148,9 +259,8 @@ async fn merging_never_erases_known_fields() {
     assert_eq!(got.paper.categories, vec!["cs.CL", "cs.AI"]);
 }
 
-#[tokio::test]
-async fn a_day_is_ordered_by_upvotes_then_position() {
-    let (_dir, store) = temp_store().await;
+async fn a_day_is_ordered_by_upvotes_then_position(f: Fixture) {
+    let store = f.store.clone();
     let batch = vec![
         listed(paper("2608.00001", "A", Some(5)), "2026-08-21", 0, None),
         listed(paper("2608.00002", "B", Some(9)), "2026-08-21", 1, None),
@@ -187,9 +297,8 @@ async fn a_day_is_ordered_by_upvotes_then_position() {
     assert!(next.is_none());
 }
 
-#[tokio::test]
-async fn submitter_filter_ignores_case() {
-    let (_dir, store) = temp_store().await;
+async fn submitter_filter_ignores_case(f: Fixture) {
+    let store = f.store.clone();
     let batch = vec![
         listed(
             paper("2608.00001", "A", Some(5)),
@@ -214,9 +323,8 @@ async fn submitter_filter_ignores_case() {
     assert_eq!(l.submitter.as_ref().unwrap().profile["fullname"], "ALICE");
 }
 
-#[tokio::test]
-async fn old_style_ids_round_trip_and_cursors_persist() {
-    let (dir, store) = temp_store().await;
+async fn old_style_ids_round_trip_and_cursors_persist(mut f: Fixture) {
+    let store = f.store.clone();
     store
         .upsert_batch(&[paper("hep-th/9901001v3", "Strings", None).into()], now())
         .await
@@ -241,10 +349,8 @@ async fn old_style_ids_round_trip_and_cursors_persist() {
         .set_cursor("oai:cs", Some("token-1"), now())
         .await
         .unwrap();
-    store.close().await;
-    let store = Store::open_sqlite(&dir.path().join("papers.db"))
-        .await
-        .unwrap();
+    f.reopen().await;
+    let store = f.store.clone();
     assert_eq!(
         store.cursor("oai:cs").await.unwrap().as_deref(),
         Some("token-1")
@@ -253,9 +359,8 @@ async fn old_style_ids_round_trip_and_cursors_persist() {
     assert_eq!(store.cursor("oai:cs").await.unwrap(), None);
 }
 
-#[tokio::test]
-async fn vectors_are_kept_per_model_and_resumable() {
-    let (_dir, store) = temp_store().await;
+async fn vectors_are_kept_per_model_and_resumable(f: Fixture) {
+    let store = f.store.clone();
     let batch: Vec<IngestRecord> = (1..=3)
         .map(|i| paper(&format!("2608.0000{i}"), "T", None).into())
         .collect();
@@ -298,9 +403,8 @@ async fn vectors_are_kept_per_model_and_resumable() {
     assert_eq!(store.visible_paper_ids().await.unwrap().len(), 3);
 }
 
-#[tokio::test]
-async fn papers_by_ids_is_one_read_in_the_order_asked() {
-    let (_dir, store) = temp_store().await;
+async fn papers_by_ids_is_one_read_in_the_order_asked(f: Fixture) {
+    let store = f.store.clone();
     let batch: Vec<IngestRecord> = (1..=4)
         .map(|i| paper(&format!("2608.0000{i}"), &format!("T{i}"), None).into())
         .collect();
@@ -326,10 +430,9 @@ async fn papers_by_ids_is_one_read_in_the_order_asked() {
     assert!(store.papers_by_ids(&[]).await.unwrap().is_empty());
 }
 
-#[tokio::test]
-async fn three_hard_bounces_pause_a_subscription() {
+async fn three_hard_bounces_pause_a_subscription(f: Fixture) {
     use papers_store::{DigestRecord, NewSubscription, SubscribeOutcome};
-    let (_dir, store) = temp_store().await;
+    let store = f.store.clone();
     let n = NewSubscription {
         email: "bouncy@example.org".into(),
         cadence: "daily".into(),
@@ -387,7 +490,8 @@ async fn three_hard_bounces_pause_a_subscription() {
     );
 }
 
-/// `papers backup` under load: a backup taken while 100 users vote and
+/// `papers backup` under load (SQLite only: PostgreSQL is backed up with
+/// `pg_dump`, and `Store::backup` says so): a backup taken while 100 users vote and
 /// comment restores to a store that passes `PRAGMA integrity_check` and holds
 /// every vote and comment committed before the backup began.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -402,7 +506,11 @@ async fn a_backup_under_load_restores_every_earlier_commit() {
     let papers: Vec<IngestRecord> = (0..10)
         .map(|i| {
             listed(
-                paper(&format!("2408.{:05}", 100 + i), &format!("Paper {i}"), Some(0)),
+                paper(
+                    &format!("2408.{:05}", 100 + i),
+                    &format!("Paper {i}"),
+                    Some(0),
+                ),
                 "2026-08-20",
                 i,
                 None,
@@ -413,7 +521,13 @@ async fn a_backup_under_load_restores_every_earlier_commit() {
     let mut users = Vec::new();
     for i in 0..100 {
         let u = store
-            .create_user(&format!("user{i}"), &format!("u{i}@example.org"), "hash", Role::User, now())
+            .create_user(
+                &format!("user{i}"),
+                &format!("u{i}@example.org"),
+                "hash",
+                Role::User,
+                now(),
+            )
             .await
             .unwrap()
             .unwrap();
@@ -429,7 +543,11 @@ async fn a_backup_under_load_restores_every_earlier_commit() {
             // (paper, comment id, committed before the backup began)
             let mut acked = Vec::new();
             for (k, id) in ids.iter().enumerate() {
-                store.set_vote(user, id, true, now()).await.unwrap().unwrap();
+                store
+                    .set_vote(user, id, true, now())
+                    .await
+                    .unwrap()
+                    .unwrap();
                 let before = !started.load(Ordering::SeqCst);
                 let comment = if (k + n) % 3 == 0 {
                     let c = store
@@ -499,9 +617,16 @@ async fn a_backup_under_load_restores_every_earlier_commit() {
             }
         }
     }
-    assert!(votes_before > 0, "the backup ran while votes were committed");
+    assert!(
+        votes_before > 0,
+        "the backup ran while votes were committed"
+    );
     let stats = restored.stats().await.unwrap();
-    assert!(stats.votes >= votes_before, "{} < {votes_before}", stats.votes);
+    assert!(
+        stats.votes >= votes_before,
+        "{} < {votes_before}",
+        stats.votes
+    );
     // Each paper's count still equals its votes (local_votes = COUNT(votes)).
     for r in &papers {
         let p = restored.paper(&r.paper.id).await.unwrap().unwrap();
@@ -521,11 +646,10 @@ async fn a_backup_under_load_restores_every_earlier_commit() {
 /// A password reset assumes a leak: sessions, API tokens and the other reset
 /// links all stop working in the same transaction. Expired sessions and
 /// reset links are purged.
-#[tokio::test]
-async fn a_password_reset_revokes_every_credential_and_expired_ones_are_purged() {
+async fn a_password_reset_revokes_every_credential_and_expired_ones_are_purged(f: Fixture) {
     use papers_core::Role;
 
-    let (_dir, store) = temp_store().await;
+    let store = f.store.clone();
     let user = store
         .create_user("ada", "ada@example.org", "old-hash", Role::User, now())
         .await
@@ -552,14 +676,29 @@ async fn a_password_reset_revokes_every_credential_and_expired_ones_are_purged()
     assert!(store.token_user("token-hash").await.unwrap().is_some());
 
     assert_eq!(
-        store.consume_password_reset("reset-1", now()).await.unwrap(),
+        store
+            .consume_password_reset("reset-1", now())
+            .await
+            .unwrap(),
         Some(user.id)
     );
-    store.reset_password(user.id, "new-hash", now()).await.unwrap();
-    assert!(store.session_user("session-hash", now()).await.unwrap().is_none());
+    store
+        .reset_password(user.id, "new-hash", now())
+        .await
+        .unwrap();
+    assert!(
+        store
+            .session_user("session-hash", now())
+            .await
+            .unwrap()
+            .is_none()
+    );
     assert!(store.token_user("token-hash").await.unwrap().is_none());
     assert_eq!(
-        store.consume_password_reset("reset-2", now()).await.unwrap(),
+        store
+            .consume_password_reset("reset-2", now())
+            .await
+            .unwrap(),
         None,
         "the other reset link is used up"
     );
@@ -580,26 +719,613 @@ async fn a_password_reset_revokes_every_credential_and_expired_ones_are_purged()
 
 /// The per-recipient mail limit: one slot per gap, whatever the case of the
 /// address, and two racing claims never both win.
-#[tokio::test]
-async fn a_mail_slot_is_claimed_once_per_gap() {
-    let (_dir, store) = temp_store().await;
+async fn a_mail_slot_is_claimed_once_per_gap(f: Fixture) {
+    let store = f.store.clone();
     let hour = jiff::SignedDuration::from_hours(1);
     let t0 = now();
     let t1: Timestamp = "2026-08-21T12:59:00Z".parse().unwrap();
     let t2: Timestamp = "2026-08-21T13:00:00Z".parse().unwrap();
-    assert!(store.claim_mail_slot("ada@example.org", "confirm", t0, hour).await.unwrap());
-    assert!(!store.claim_mail_slot("ADA@example.org", "confirm", t1, hour).await.unwrap());
-    assert!(store.claim_mail_slot("ada@example.org", "reset", t1, hour).await.unwrap());
-    assert!(store.claim_mail_slot("ada@example.org", "confirm", t2, hour).await.unwrap());
+    assert!(
+        store
+            .claim_mail_slot("ada@example.org", "confirm", t0, hour)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .claim_mail_slot("ADA@example.org", "confirm", t1, hour)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .claim_mail_slot("ada@example.org", "reset", t1, hour)
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .claim_mail_slot("ada@example.org", "confirm", t2, hour)
+            .await
+            .unwrap()
+    );
 
     let t3: Timestamp = "2026-08-21T15:00:00Z".parse().unwrap();
     let claims = (0..20).map(|_| {
         let store = store.clone();
-        tokio::spawn(async move { store.claim_mail_slot("bob@example.org", "confirm", t3, hour).await })
+        tokio::spawn(async move {
+            store
+                .claim_mail_slot("bob@example.org", "confirm", t3, hour)
+                .await
+        })
     });
     let mut won = 0;
     for c in claims {
         won += usize::from(c.await.unwrap().unwrap());
     }
     assert_eq!(won, 1);
+}
+
+async fn users(store: &Store, n: usize) -> Vec<i64> {
+    let mut ids = Vec::new();
+    for i in 0..n {
+        let u = store
+            .create_user(
+                &format!("voter{i}"),
+                &format!("v{i}@example.org"),
+                "hash",
+                papers_core::Role::User,
+                now(),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        ids.push(u.id);
+    }
+    ids
+}
+
+/// Usernames are unique whatever their case, and sign-in and e-mail
+/// look-ups ignore case.
+async fn usernames_are_unique_in_any_case_and_emails_match_in_any_case(f: Fixture) {
+    use papers_core::Role;
+    use papers_store::Refusal;
+    let store = f.store.clone();
+    let ada = store
+        .create_user("Ada", "Ada@Example.org", "h", Role::Admin, now())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!((ada.username.as_str(), ada.role), ("Ada", Role::Admin));
+    assert!(!ada.banned);
+    assert_eq!(ada.created_at, now());
+    assert_eq!(
+        store
+            .create_user("aDA", "other@example.org", "h", Role::User, now())
+            .await
+            .unwrap(),
+        Err(Refusal::UsernameTaken)
+    );
+    let (u, hash) = store.user_credentials("ADA").await.unwrap().unwrap();
+    assert_eq!((u.id, hash.as_str()), (ada.id, "h"));
+    assert_eq!(
+        store
+            .user_by_email("ada@example.ORG")
+            .await
+            .unwrap()
+            .map(|u| u.id),
+        Some(ada.id)
+    );
+    assert!(
+        store
+            .user_by_email("bob@example.org")
+            .await
+            .unwrap()
+            .is_none()
+    );
+
+    // Sessions and tokens; a ban ends sessions and tokens stop working.
+    let later: Timestamp = "2026-08-22T12:00:00Z".parse().unwrap();
+    store
+        .create_session("s1", ada.id, "csrf", now(), later)
+        .await
+        .unwrap();
+    let t = store
+        .create_api_token(ada.id, "cli", "t1", now())
+        .await
+        .unwrap();
+    assert_eq!(
+        store.session_user("s1", now()).await.unwrap().unwrap().1,
+        "csrf"
+    );
+    assert!(
+        store.session_user("s1", later).await.unwrap().is_none(),
+        "expired"
+    );
+    let tokens = store.api_tokens(ada.id).await.unwrap();
+    assert_eq!(tokens.len(), 1);
+    assert_eq!(
+        (tokens[0].0, tokens[0].1.as_str(), tokens[0].3),
+        (t, "cli", false)
+    );
+    assert!(store.set_banned(ada.id, true).await.unwrap());
+    assert!(store.session_user("s1", now()).await.unwrap().is_none());
+    assert!(store.token_user("t1").await.unwrap().is_none());
+    assert!(store.user_by_id(ada.id).await.unwrap().unwrap().banned);
+    assert!(store.set_banned(ada.id, false).await.unwrap());
+    assert!(store.token_user("t1").await.unwrap().is_some());
+    assert!(store.revoke_api_token(ada.id, t, now()).await.unwrap());
+    assert!(!store.revoke_api_token(ada.id, t, now()).await.unwrap());
+    assert!(store.token_user("t1").await.unwrap().is_none());
+    store
+        .create_session("s2", ada.id, "c2", now(), later)
+        .await
+        .unwrap();
+    store.set_password(ada.id, "h2").await.unwrap();
+    assert!(store.session_user("s2", now()).await.unwrap().is_none());
+    store
+        .create_session("s3", ada.id, "c3", now(), later)
+        .await
+        .unwrap();
+    store.delete_session("s3").await.unwrap();
+    assert!(store.session_user("s3", now()).await.unwrap().is_none());
+}
+
+/// 200 users vote on one paper at once, each twice; then half take their
+/// vote back, twice: the count is exact and equals the votes stored.
+async fn concurrent_votes_are_counted_exactly(f: Fixture) {
+    let store = f.store.clone();
+    let p = paper("2608.00001", "Popular", Some(5));
+    let id = p.id.clone();
+    store.upsert_batch(&[p.into()], now()).await.unwrap();
+    let voters = users(&store, 200).await;
+    let mut tasks = Vec::new();
+    for (n, user) in voters.iter().copied().enumerate() {
+        for _ in 0..2 {
+            let store = store.clone();
+            let id = id.clone();
+            tasks.push(tokio::spawn(async move {
+                store
+                    .set_vote(user, &id, true, now())
+                    .await
+                    .unwrap()
+                    .unwrap();
+                n
+            }));
+        }
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(store.paper(&id).await.unwrap().unwrap().upvotes, 205);
+    let mut tasks = Vec::new();
+    for user in voters.iter().copied().take(100) {
+        for _ in 0..2 {
+            let store = store.clone();
+            let id = id.clone();
+            tasks.push(tokio::spawn(async move {
+                store
+                    .set_vote(user, &id, false, now())
+                    .await
+                    .unwrap()
+                    .unwrap()
+            }));
+        }
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+    assert_eq!(store.paper(&id).await.unwrap().unwrap().upvotes, 105);
+    assert_eq!(store.stats().await.unwrap().votes, 100);
+    assert!(!store.voted(voters[0], &id).await.unwrap());
+    assert!(store.voted(voters[199], &id).await.unwrap());
+    assert_eq!(
+        store.set_vote(voters[0], &id, true, now()).await.unwrap(),
+        Ok(106)
+    );
+    let hidden = ArxivId::parse("2608.00001").unwrap();
+    assert!(store.set_paper_hidden(&hidden, true).await.unwrap());
+    assert_eq!(
+        store.set_vote(voters[1], &id, true, now()).await.unwrap(),
+        Err(papers_store::Refusal::NoSuchPaper)
+    );
+}
+
+/// Twenty runs race for the same subscription and period: one wins.
+async fn a_digest_period_is_claimed_once(f: Fixture) {
+    use papers_store::{DigestRecord, NewSubscription, SubscribeOutcome};
+    let store = f.store.clone();
+    store
+        .upsert_batch(&[paper("2608.00001", "T", Some(1)).into()], now())
+        .await
+        .unwrap();
+    let n = NewSubscription {
+        email: "Reader@Example.org".into(),
+        cadence: "daily".into(),
+        query: None,
+        categories: vec!["cs.CL".into()],
+        user_id: None,
+        confirm_token_hash: "c".repeat(64),
+        confirm_expires_at: "2026-08-23T00:00:00Z".parse().unwrap(),
+        manage_token: "m".repeat(64),
+    };
+    let SubscribeOutcome::Created(sub) = store.subscribe(&n, now()).await.unwrap() else {
+        panic!("a new subscription")
+    };
+    assert_eq!(sub.categories, vec!["cs.CL"]);
+    store
+        .confirm_subscription(&"c".repeat(64), now())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        store
+            .subscriptions_of("reader@example.ORG")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert_eq!(
+        store
+            .subscription_by_manage_token(&"m".repeat(64))
+            .await
+            .unwrap()
+            .map(|s| s.id),
+        Some(sub.id)
+    );
+    let period = "daily:2026-08-21";
+    let claims = (0..20).map(|_| {
+        let store = store.clone();
+        tokio::spawn(async move { store.claim_digest(sub.id, period, now()).await.unwrap() })
+    });
+    let mut won = 0;
+    for c in claims {
+        won += usize::from(c.await.unwrap());
+    }
+    assert_eq!(won, 1);
+    assert!(
+        store
+            .due_subscriptions("daily", period)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    store.release_digest(sub.id, period).await.unwrap();
+    assert_eq!(
+        store
+            .due_subscriptions("daily", period)
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+    assert!(store.claim_digest(sub.id, period, now()).await.unwrap());
+    let papers = vec!["2608.00001".to_string()];
+    store
+        .record_digest(
+            &DigestRecord {
+                subscription_id: sub.id,
+                period,
+                status: "sent",
+                papers: &papers,
+                attempts: 1,
+                error: None,
+            },
+            now(),
+        )
+        .await
+        .unwrap();
+    store.release_digest(sub.id, period).await.unwrap();
+    assert!(
+        !store.claim_digest(sub.id, period, now()).await.unwrap(),
+        "a sent period is never claimed again"
+    );
+    assert_eq!(
+        store
+            .already_sent(sub.id, &["2608.00001".into(), "2608.00002".into()])
+            .await
+            .unwrap(),
+        papers
+    );
+    assert!(
+        store
+            .set_subscription_status(sub.id, "unsubscribed")
+            .await
+            .unwrap()
+    );
+    assert!(matches!(
+        store.subscribe(&n, now()).await.unwrap(),
+        SubscribeOutcome::StillPending(_)
+    ));
+}
+
+/// Comments count towards the paper while visible; threads keep their
+/// shape; only authors edit, and removals count down once.
+async fn comments_count_and_moderation(f: Fixture) {
+    use papers_store::Refusal;
+    let store = f.store.clone();
+    let p = paper("2608.00001", "T", None);
+    let id = p.id.clone();
+    let mut p2 = paper("2608.00002", "U", None);
+    p2.num_comments = Some(4);
+    store
+        .upsert_batch(&[p.into(), p2.into()], now())
+        .await
+        .unwrap();
+    let u = users(&store, 2).await;
+    let c1 = store
+        .add_comment(&id, u[0], None, "first", now())
+        .await
+        .unwrap()
+        .unwrap();
+    let c2 = store
+        .add_comment(&id, u[1], Some(c1), "reply", now())
+        .await
+        .unwrap()
+        .unwrap();
+    let other = ArxivId::parse("2608.00002").unwrap();
+    assert_eq!(
+        store
+            .add_comment(&other, u[1], Some(c1), "x", now())
+            .await
+            .unwrap(),
+        Err(Refusal::BadParent)
+    );
+    assert_eq!(
+        store
+            .add_comment(
+                &ArxivId::parse("2608.09999").unwrap(),
+                u[1],
+                None,
+                "x",
+                now()
+            )
+            .await
+            .unwrap(),
+        Err(Refusal::NoSuchPaper)
+    );
+    assert_eq!(store.paper(&id).await.unwrap().unwrap().num_comments, 2);
+    assert_eq!(store.paper(&other).await.unwrap().unwrap().num_comments, 4);
+    let thread = store.comments(&id).await.unwrap();
+    assert_eq!(thread.len(), 2);
+    assert_eq!(thread[1].parent_id, Some(c1));
+    assert_eq!(thread[0].author, "voter0");
+    assert_eq!(
+        store.edit_comment(c1, u[1], "hijack", now()).await.unwrap(),
+        Err(Refusal::NotYours)
+    );
+    let later: Timestamp = "2026-08-21T13:00:00Z".parse().unwrap();
+    store
+        .edit_comment(c1, u[0], "first!", later)
+        .await
+        .unwrap()
+        .unwrap();
+    let c = store.comment(c1).await.unwrap().unwrap();
+    assert_eq!((c.body.as_str(), c.edited_at), ("first!", Some(later)));
+    assert_eq!(
+        store.remove_comment(c2, u[0], false, now()).await.unwrap(),
+        Err(Refusal::NotYours)
+    );
+    store
+        .remove_comment(c2, u[1], false, now())
+        .await
+        .unwrap()
+        .unwrap();
+    store
+        .remove_comment(c2, u[0], true, now())
+        .await
+        .unwrap()
+        .unwrap();
+    let c = store.comment(c2).await.unwrap().unwrap();
+    assert!(c.deleted && c.hidden);
+    assert_eq!(store.paper(&id).await.unwrap().unwrap().num_comments, 1);
+    assert_eq!(
+        store.edit_comment(c2, u[1], "back", now()).await.unwrap(),
+        Err(Refusal::Deleted)
+    );
+    assert_eq!(
+        store.edit_comment(9999, u[1], "x", now()).await.unwrap(),
+        Err(Refusal::NoSuchComment)
+    );
+    assert_eq!(
+        store.remove_comment(9999, u[1], true, now()).await.unwrap(),
+        Err(Refusal::NoSuchComment)
+    );
+    assert_eq!(store.stats().await.unwrap().comments, 2);
+}
+
+/// A submission is a listing by a user: counted for the day's quota and
+/// put at the end of the day.
+async fn submissions_are_counted_per_day(f: Fixture) {
+    let store = f.store.clone();
+    store
+        .upsert_batch(
+            &[listed(
+                paper("2608.00001", "A", Some(1)),
+                "2026-08-21",
+                0,
+                None,
+            )],
+            now(),
+        )
+        .await
+        .unwrap();
+    let u = users(&store, 1).await;
+    let user = store.user_by_id(u[0]).await.unwrap().unwrap();
+    let day: Date = "2026-08-21".parse().unwrap();
+    assert_eq!(store.submissions_on(user.id, day).await.unwrap(), 0);
+    for i in 2..=3 {
+        let rec = listed(
+            paper(&format!("2608.0000{i}"), "S", None),
+            "2026-08-21",
+            0,
+            Some("voter0"),
+        );
+        store.record_submission(&rec, &user, now()).await.unwrap();
+    }
+    assert_eq!(store.submissions_on(user.id, day).await.unwrap(), 2);
+    assert_eq!(
+        store
+            .submissions_on(user.id, "2026-08-22".parse().unwrap())
+            .await
+            .unwrap(),
+        0
+    );
+    let mut q = day_query("2026-08-21");
+    q.sort = ListingSort::PublishedAt;
+    let page = store.listings(&q).await.unwrap();
+    let mut positions: Vec<i64> = page
+        .items
+        .iter()
+        .map(|p| p.listing.as_ref().unwrap().position)
+        .collect();
+    positions.sort();
+    assert_eq!(positions, [0, 1, 2]);
+    let id = ArxivId::parse("2608.00003").unwrap();
+    assert_eq!(
+        store
+            .listed_between(&id, "2026-08-15".parse().unwrap(), day)
+            .await
+            .unwrap(),
+        Some(day)
+    );
+    assert_eq!(
+        store
+            .listed_between(
+                &id,
+                "2026-08-01".parse().unwrap(),
+                "2026-08-20".parse().unwrap()
+            )
+            .await
+            .unwrap(),
+        None
+    );
+}
+
+/// The digest's candidates: listed or published in the window, in any of
+/// the categories asked, most upvoted first.
+async fn papers_between_filters_by_window_and_category(f: Fixture) {
+    let store = f.store.clone();
+    let mut a = paper("2608.00001", "A", Some(3));
+    a.categories = vec!["cs.CL".into()];
+    let mut b = paper("2608.00002", "B", Some(9));
+    b.categories = vec!["math.AG".into()];
+    let mut c = paper("2608.00003", "C", Some(1));
+    c.categories = vec!["cs.LG".into(), "cs.CL".into()];
+    c.published_at = Some("2026-08-21T00:00:00Z".parse().unwrap());
+    let mut d = paper("2608.00004", "D", Some(50));
+    d.published_at = Some("2026-07-01T00:00:00Z".parse().unwrap());
+    store
+        .upsert_batch(
+            &[
+                listed(a, "2026-08-21", 0, None),
+                listed(b, "2026-08-21", 1, None),
+                c.into(),
+                d.into(),
+            ],
+            now(),
+        )
+        .await
+        .unwrap();
+    let day: Date = "2026-08-21".parse().unwrap();
+    let titles = |v: Vec<papers_store::ListedPaper>| -> Vec<String> {
+        v.into_iter().map(|p| p.paper.title).collect()
+    };
+    assert_eq!(
+        titles(store.papers_between(day, day, &[], 10).await.unwrap()),
+        ["B", "A", "C"]
+    );
+    assert_eq!(
+        titles(
+            store
+                .papers_between(day, day, &["cs.CL".into(), "q-bio.NC".into()], 10)
+                .await
+                .unwrap()
+        ),
+        ["A", "C"]
+    );
+    assert_eq!(
+        titles(store.papers_between(day, day, &[], 1).await.unwrap()),
+        ["B"]
+    );
+}
+
+/// The cheap fingerprint: it changes with a new or hidden paper, not with
+/// a merge.
+async fn the_fingerprint_moves_with_new_papers(f: Fixture) {
+    let store = f.store.clone();
+    assert_eq!(store.papers_fingerprint().await.unwrap(), (0, 0));
+    let batch: Vec<IngestRecord> = (1..=2)
+        .map(|i| paper(&format!("2608.0000{i}"), "T", None).into())
+        .collect();
+    store.upsert_batch(&batch, now()).await.unwrap();
+    let first = store.papers_fingerprint().await.unwrap();
+    assert_eq!(first.0, 2);
+    store.upsert_batch(&batch, now()).await.unwrap();
+    assert_eq!(store.papers_fingerprint().await.unwrap(), first);
+    store
+        .upsert_batch(&[paper("2608.00003", "T", None).into()], now())
+        .await
+        .unwrap();
+    let second = store.papers_fingerprint().await.unwrap();
+    assert_eq!(second.0, 3);
+    assert!(second.1 > first.1);
+    store
+        .set_paper_hidden(&ArxivId::parse("2608.00001").unwrap(), true)
+        .await
+        .unwrap();
+    assert_eq!(store.papers_fingerprint().await.unwrap().0, 2);
+    let (papers, hidden): (Vec<_>, Vec<_>) = store
+        .papers_after("", 10)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|(p, h)| (p.paper.id.to_string(), h))
+        .unzip();
+    assert_eq!(papers, ["2608.00001", "2608.00002", "2608.00003"]);
+    assert_eq!(hidden, [true, false, false]);
+}
+
+/// Four processes' worth of opens of one new database at once: the
+/// migrations run once (SQLite: a file lock; PostgreSQL: sqlx's advisory
+/// lock), and every store works.
+async fn opening_twice_at_once_migrates_once(f: Fixture) {
+    let url = f.sibling().await;
+    let opens = (0..4).map(|_| {
+        let url = url.clone();
+        tokio::spawn(async move { Store::open(&url).await.unwrap() })
+    });
+    let mut stores = Vec::new();
+    for o in opens {
+        stores.push(o.await.unwrap());
+    }
+    for (i, s) in stores.iter().enumerate() {
+        s.set_cursor(&format!("c{i}"), Some("v"), now())
+            .await
+            .unwrap();
+    }
+    assert_eq!(stores[0].cursor("c3").await.unwrap().as_deref(), Some("v"));
+    for s in stores {
+        s.close().await;
+    }
+}
+
+/// PostgreSQL-only: both URL schemes open it, and a backup points to
+/// pg_dump instead of writing a file.
+#[tokio::test]
+async fn postgres_backup_points_to_pg_dump() {
+    let Some(f) = Fixture::postgres("store on PostgreSQL: backup").await else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let dest = dir.path().join("backup.db");
+    let err = f.store.backup(&dest).await.unwrap_err();
+    assert!(err.to_string().contains("pg_dump"), "{err}");
+    assert!(!dest.exists());
+    let other = f.url.replacen("postgres://", "postgresql://", 1);
+    let again = Store::open(&other).await.unwrap();
+    assert_eq!(again.stats().await.unwrap().papers, 0);
+    again.close().await;
+    f.store.close().await;
 }

@@ -3,7 +3,13 @@
 //! `.venv`, or `PAPERS_TEST_PYTHON` names one) and the embedding model's
 //! directory (`PAPERS_MODEL_DIR`). Missing either, a test says so and
 //! passes, except under CI (`CI` set), where the test command provides both
-//! and a missing one is a failure. A dev-dependency only.
+//! and a missing one is a failure. A dev-dependency only. The PostgreSQL
+//! test cluster's URL (`PAPERS_TEST_DATABASE_URL`) follows the same rule
+//! ([`postgres_url`]).
+
+mod pg;
+
+pub use pg::{DATABASE_URL_VAR, postgres_url, scratch_database, with_database};
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};

@@ -81,7 +81,13 @@ struct Package {
 fn packages() -> Vec<Package> {
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
     let out = Command::new(cargo)
-        .args(["metadata", "--format-version", "1", "--no-deps", "--offline"])
+        .args([
+            "metadata",
+            "--format-version",
+            "1",
+            "--no-deps",
+            "--offline",
+        ])
         .current_dir(root())
         .output()
         .expect("cargo metadata runs");
@@ -230,11 +236,18 @@ fn crates_depend_only_on_their_lower_layers() {
         }
         for (dep, owner) in OWNED_DEPS {
             if p.deps.contains(*dep) && p.name != *owner {
-                problems.push(format!("{} depends on {dep}, which only {owner} may", p.name));
+                problems.push(format!(
+                    "{} depends on {dep}, which only {owner} may",
+                    p.name
+                ));
             }
         }
     }
-    assert!(problems.is_empty(), "layering broken:\n{}", problems.join("\n"));
+    assert!(
+        problems.is_empty(),
+        "layering broken:\n{}",
+        problems.join("\n")
+    );
 }
 
 #[test]

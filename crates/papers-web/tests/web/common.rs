@@ -20,6 +20,8 @@ pub struct Site {
     pub base: String,
     pub client: reqwest::Client,
     pub state: AppState,
+    /// The store behind the site, for what tests set up or check directly.
+    pub store: Store,
     pub clock: Arc<FixedClock>,
     _dir: tempfile::TempDir,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -110,7 +112,7 @@ pub async fn site_with(records: Vec<IngestRecord>, opts: Options) -> Site {
     })
     .unwrap();
     let community = Community::new(
-        store,
+        store.clone(),
         clock.clone(),
         ArxivApiClient::new(opts.arxiv_base.clone(), fetcher),
         CommunitySettings {
@@ -135,10 +137,10 @@ pub async fn site_with(records: Vec<IngestRecord>, opts: Options) -> Site {
         // (the real one is tested end to end in papers-search).
         let embedder: Arc<dyn papers_search::Embedder> = Arc::new(papers_search::HashEmbedder);
         let (service, _) =
-            papers_app::SearchService::open(&state.store, &dir.path().join("index"), Ok(embedder))
+            papers_app::SearchService::open(&store, &dir.path().join("index"), Ok(embedder))
                 .await
                 .unwrap();
-        while service.embed_missing(&state.store, 100).await.unwrap() > 0 {}
+        while service.embed_missing(&store, 100).await.unwrap() > 0 {}
         state.with_search(Arc::new(service))
     } else {
         state
@@ -154,6 +156,7 @@ pub async fn site_with(records: Vec<IngestRecord>, opts: Options) -> Site {
             .build()
             .unwrap(),
         state,
+        store,
         clock,
         _dir: dir,
         stop: Some(tx),

@@ -14,7 +14,6 @@ async fn two_hundred_users_vote_at_once_and_the_totals_are_exact() {
     let mut tokens = Vec::new();
     for i in 0..200 {
         let user = site
-            .state
             .store
             .create_user(
                 &format!("voter{i}"),
@@ -199,8 +198,7 @@ async fn submitting_a_paper_fetches_arxiv_and_lists_it_today() {
     assert_eq!(r.status, 201, "{}", r.body);
     let mut old = record("2501.00001", "Known paper", "Abstract.", "2026-01-02", 0, 0);
     old.listing = None;
-    site.state
-        .store
+    site.store
         .upsert_batch(&[old], site.clock_now())
         .await
         .unwrap();

@@ -9,3 +9,4 @@ mod community;
 mod pages;
 mod search;
 mod security;
+mod snapshots;

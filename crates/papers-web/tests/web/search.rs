@@ -155,7 +155,7 @@ async fn the_page_similar_papers_and_the_search_feed() {
 async fn the_upkeep_skips_an_unchanged_store_and_catches_what_others_wrote() {
     let site = searchable().await;
     let service = site.state.search.clone().unwrap();
-    let store = &site.state.store;
+    let store = &site.store;
     assert_eq!(
         service.sync_if_changed(store).await.unwrap(),
         None,
@@ -203,7 +203,7 @@ async fn the_upkeep_skips_an_unchanged_store_and_catches_what_others_wrote() {
 #[tokio::test]
 async fn a_process_that_found_the_index_held_takes_it_over_once_free() {
     let site = searchable().await;
-    let store = &site.state.store;
+    let store = &site.store;
     let dir = tempfile::tempdir().unwrap();
     let no_model = || Err("keyword only".to_string());
     let (first, _) = papers_app::SearchService::open(store, dir.path(), no_model())

@@ -239,7 +239,7 @@ async fn a_hidden_paper_is_absent_from_pages_and_api_and_a_ban_ends_access() {
         404
     );
     // Nothing was deleted: the row is still in the store.
-    assert_eq!(site.state.store.stats().await.unwrap().papers, 4);
+    assert_eq!(site.store.stats().await.unwrap().papers, 4);
 
     // A ban: the user's token stops working.
     assert_eq!(
@@ -307,13 +307,7 @@ async fn passwords_are_never_returned_or_stored_in_clear() {
         .await;
     assert_eq!(r.status, 401);
     assert!(!r.body.contains("wrong\""), "{}", r.body);
-    let (_, hash) = site
-        .state
-        .store
-        .user_credentials("ivy")
-        .await
-        .unwrap()
-        .unwrap();
+    let (_, hash) = site.store.user_credentials("ivy").await.unwrap().unwrap();
     assert!(hash.starts_with("$argon2id$") && !hash.contains(secret));
     let mut b = site.browser();
     let r = b.sign_in("ivy", secret).await;

@@ -1,10 +1,14 @@
 //! The JSON wire format, in Hugging Face's own shapes and field names. This is
 //! the one place the API's JSON is defined.
 
+use papers_app::{ListedPaper, format_timestamp};
 use papers_core::{Author, DailyListing, Paper};
-use papers_store::{ListedPaper, format_timestamp};
 use serde::Serialize;
 use serde_json::Value;
+
+mod answers;
+
+pub use answers::*;
 
 /// `paper{…}`: the object `GET /api/papers/{id}` answers with, and the
 /// `paper` field of each daily item.

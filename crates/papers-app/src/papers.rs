@@ -1,0 +1,182 @@
+//! Reading the catalogue: the feed for a window of days with paging, the
+//! trending ranking with paging, one paper or several, and the recent papers
+//! of a category. The web layer reads papers only through here.
+
+use std::sync::Arc;
+
+use jiff::ToSpan;
+use jiff::civil::Date;
+use papers_core::{ArxivId, Clock, DateWindow, TrendingParams, today_in_new_york};
+use papers_store::{ListedPaper, ListingQuery, ListingSort, Page, Store};
+
+use crate::{
+    AppError, AppResult, Community, Fault, TrendingItem, is_known_category, rank_trending,
+};
+
+/// How far back a category's page and feed reach from the latest listing day.
+const CATEGORY_DAYS: i64 = 30;
+
+/// The order of a feed listing.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FeedOrder {
+    /// Most upvoted first, then by position on the day.
+    Upvotes,
+    /// Most recently published first.
+    PublishedAt,
+}
+
+/// One page of a feed listing.
+#[derive(Clone, Debug)]
+pub struct FeedRequest {
+    pub from: Date,
+    pub to: Date,
+    /// Only papers this user put on the feed (case-insensitive).
+    pub submitter: Option<String>,
+    pub offset: u64,
+    pub limit: u64,
+}
+
+impl FeedRequest {
+    /// The first `limit` papers of a window of days, from `offset`.
+    pub fn window(window: DateWindow, offset: u64, limit: u64) -> Self {
+        let (from, to) = window.bounds();
+        FeedRequest {
+            from,
+            to,
+            submitter: None,
+            offset,
+            limit,
+        }
+    }
+}
+
+impl Community {
+    /// The catalogue over the community's store and clock; trending
+    /// listings are ranked with `trending`.
+    pub fn catalog(&self, trending: TrendingParams) -> Catalog {
+        Catalog::new(self.store.clone(), self.clock.clone(), trending)
+    }
+}
+
+/// The catalogue's read side. Cheap to clone.
+#[derive(Clone, Debug)]
+pub struct Catalog {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    trending: TrendingParams,
+}
+
+impl Catalog {
+    /// Reads `store`; "today" comes from `clock`, and trending listings
+    /// are ranked with `trending`.
+    pub fn new(store: Store, clock: Arc<dyn Clock>, trending: TrendingParams) -> Self {
+        Catalog {
+            store,
+            clock,
+            trending,
+        }
+    }
+
+    /// The store behind the catalogue (for the search service's upkeep).
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The latest day with a listing, else today in New York.
+    pub async fn latest_day(&self) -> AppResult<Date> {
+        Ok(self
+            .store
+            .latest_listing_day()
+            .await?
+            .unwrap_or_else(|| today_in_new_york(self.clock.now())))
+    }
+
+    /// The days a trending ranking covers by default: the trending window
+    /// up to the latest listing day.
+    pub async fn trending_days(&self) -> AppResult<(Date, Date)> {
+        let latest = self.latest_day().await?;
+        let days = i64::from(self.trending.window_days.max(1)) - 1;
+        Ok((latest.saturating_sub(days.days()), latest))
+    }
+
+    /// The nearest days with listings before and after `day`.
+    pub async fn neighbour_days(&self, day: Date) -> AppResult<(Option<Date>, Option<Date>)> {
+        Ok(self.store.neighbour_listing_days(day).await?)
+    }
+
+    /// One page of the feed in `order`, with the total that matched.
+    pub async fn feed(&self, req: FeedRequest, order: FeedOrder) -> AppResult<Page<ListedPaper>> {
+        let q = ListingQuery {
+            from: req.from,
+            to: req.to,
+            submitter: req.submitter,
+            sort: match order {
+                FeedOrder::Upvotes => ListingSort::Upvotes,
+                FeedOrder::PublishedAt => ListingSort::PublishedAt,
+            },
+            offset: req.offset,
+            limit: req.limit,
+        };
+        Ok(self.store.listings(&q).await?)
+    }
+
+    /// One page of the feed ranked by the trending score (each with its
+    /// breakdown), with the total that matched.
+    pub async fn trending(&self, req: FeedRequest) -> AppResult<Page<TrendingItem>> {
+        let q = ListingQuery {
+            from: req.from,
+            to: req.to,
+            submitter: req.submitter,
+            sort: ListingSort::Upvotes,
+            offset: 0,
+            limit: u64::MAX,
+        };
+        let all = self.store.listings(&q).await?;
+        let items = rank_trending(&self.trending, all.items, self.clock.now())
+            .into_iter()
+            .skip(usize::try_from(req.offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(req.limit).unwrap_or(usize::MAX))
+            .collect();
+        Ok(Page {
+            items,
+            total: all.total,
+        })
+    }
+
+    /// One paper with its latest listing; `None` when unknown or hidden.
+    pub async fn paper(&self, id: &ArxivId) -> AppResult<Option<ListedPaper>> {
+        Ok(self.store.paper(id).await?)
+    }
+
+    /// Papers by id, in the order asked, leaving out unknown and hidden ones.
+    pub async fn papers_by_ids(&self, ids: &[String]) -> AppResult<Vec<ListedPaper>> {
+        Ok(self.store.papers_by_ids(ids).await?)
+    }
+
+    /// Whether `user_id` has voted for the paper.
+    pub async fn voted(&self, user_id: i64, id: &ArxivId) -> AppResult<bool> {
+        Ok(self.store.voted(user_id, id).await?)
+    }
+
+    /// Recent papers of an arXiv category, most upvoted first: listed or
+    /// published from 30 days before the latest listing day until today.
+    /// An unknown category is refused (`not_found`).
+    pub async fn category(&self, cat: &str, limit: u64) -> AppResult<Vec<ListedPaper>> {
+        if !is_known_category(cat) {
+            return Err(AppError::refused(
+                Fault::NotFound,
+                "unknown_category",
+                format!("{cat:?} is not an arXiv category."),
+            ));
+        }
+        let latest = self.latest_day().await?;
+        // Anchored on the feed's latest day (a site fed by an old archive
+        // still shows its categories), up to today.
+        let today = today_in_new_york(self.clock.now()).max(latest);
+        let from = latest.saturating_sub(CATEGORY_DAYS.days());
+        Ok(self
+            .store
+            .papers_between(from, today, &[cat.to_string()], limit)
+            .await?)
+    }
+}

@@ -1,0 +1,622 @@
+//! Accounts, sessions, API tokens, votes, comments, submissions and
+//! moderation on the PostgreSQL backend.
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use papers_core::{ArxivId, Comment, IngestRecord, Role, User};
+use sqlx::Row;
+
+use super::PgStore;
+use crate::community::{Refusal, USER_COLS};
+use crate::rows::{comment_from_row, user_from_row};
+use crate::{Result, format_timestamp};
+
+impl PgStore {
+    pub async fn create_user(
+        &self,
+        username: &str,
+        email: &str,
+        password_hash: &str,
+        role: Role,
+        now: Timestamp,
+    ) -> Result<std::result::Result<User, Refusal>> {
+        // The unique index on lower(username) refuses a name taken in any case.
+        let res: std::result::Result<i64, _> = sqlx::query_scalar(
+            "INSERT INTO users (username, email, password_hash, role, created_at)
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(username)
+        .bind(email)
+        .bind(password_hash)
+        .bind(role.as_str())
+        .bind(format_timestamp(now))
+        .fetch_one(&self.pool)
+        .await;
+        match res {
+            Ok(id) => Ok(self.user_by_id(id).await?.ok_or(Refusal::UsernameTaken)),
+            Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
+                Ok(Err(Refusal::UsernameTaken))
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    pub async fn user_by_id(&self, id: i64) -> Result<Option<User>> {
+        let sql = format!("SELECT {USER_COLS} FROM users u WHERE u.id = $1");
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    /// The user and their password hash, by username (any case).
+    pub async fn user_credentials(&self, username: &str) -> Result<Option<(User, String)>> {
+        let sql = format!(
+            "SELECT {USER_COLS}, u.password_hash FROM users u WHERE lower(u.username) = lower($1)"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(username)
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(r) => Ok(Some((user_from_row(&r)?, r.try_get("password_hash")?))),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
+        let sql = format!(
+            "SELECT {USER_COLS} FROM users u WHERE lower(u.email) = lower($1) ORDER BY u.id LIMIT 1"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(email)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    pub async fn set_password(&self, user_id: i64, password_hash: &str) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        // A new password ends every session.
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// A password reset: the new hash, and sessions, API tokens and the
+    /// user's other reset links revoked, in one transaction.
+    pub async fn reset_password(
+        &self,
+        user_id: i64,
+        password_hash: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        let now = format_timestamp(now);
+        let mut tx = self.pool.begin().await?;
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
+            .bind(password_hash)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
+        )
+        .bind(&now)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL",
+        )
+        .bind(&now)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// One statement decides: a racing claim waits on the row's lock and then
+    /// sees the winner's `last_sent_at`, so two processes never both claim.
+    /// Addresses are stored lower-cased (SQLite's column is NOCASE).
+    pub async fn claim_mail_slot(
+        &self,
+        recipient: &str,
+        kind: &str,
+        now: Timestamp,
+        min_gap: jiff::SignedDuration,
+    ) -> Result<bool> {
+        let cutoff = format_timestamp(now.checked_sub(min_gap).unwrap_or(now));
+        let claimed: Option<i32> = sqlx::query_scalar(
+            "INSERT INTO mail_throttle (recipient, kind, last_sent_at) VALUES (lower($1), $2, $3)
+             ON CONFLICT (recipient, kind) DO UPDATE SET last_sent_at = EXCLUDED.last_sent_at
+             WHERE mail_throttle.last_sent_at <= $4
+             RETURNING 1",
+        )
+        .bind(recipient.trim())
+        .bind(kind)
+        .bind(format_timestamp(now))
+        .bind(cutoff)
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(claimed.is_some())
+    }
+
+    pub async fn purge_expired(&self, now: Timestamp) -> Result<(u64, u64)> {
+        let now = format_timestamp(now);
+        let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
+            .bind(&now)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        let resets = sqlx::query("DELETE FROM password_resets WHERE expires_at <= $1")
+            .bind(&now)
+            .execute(&self.pool)
+            .await?
+            .rows_affected();
+        Ok((sessions, resets))
+    }
+
+    pub async fn set_banned(&self, user_id: i64, banned: bool) -> Result<bool> {
+        let mut tx = self.pool.begin().await?;
+        let done = sqlx::query("UPDATE users SET banned = $1 WHERE id = $2")
+            .bind(banned)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        if banned {
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+                .bind(user_id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    pub async fn create_session(
+        &self,
+        id_hash: &str,
+        user_id: i64,
+        csrf: &str,
+        now: Timestamp,
+        expires: Timestamp,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(id_hash)
+        .bind(user_id)
+        .bind(csrf)
+        .bind(format_timestamp(now))
+        .bind(format_timestamp(expires))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn session_user(
+        &self,
+        id_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<(User, String)>> {
+        let sql = format!(
+            "SELECT {USER_COLS}, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id
+             WHERE s.id_hash = $1 AND s.expires_at > $2 AND NOT u.banned"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id_hash)
+            .bind(format_timestamp(now))
+            .fetch_optional(&self.pool)
+            .await?;
+        match row {
+            Some(r) => Ok(Some((user_from_row(&r)?, r.try_get("csrf_token")?))),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn delete_session(&self, id_hash: &str) -> Result<()> {
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
+            .bind(id_hash)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    pub async fn create_api_token(
+        &self,
+        user_id: i64,
+        name: &str,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<i64> {
+        Ok(sqlx::query_scalar(
+            "INSERT INTO api_tokens (user_id, name, token_hash, created_at)
+             VALUES ($1, $2, $3, $4) RETURNING id",
+        )
+        .bind(user_id)
+        .bind(name)
+        .bind(token_hash)
+        .bind(format_timestamp(now))
+        .fetch_one(&self.pool)
+        .await?)
+    }
+
+    pub async fn api_tokens(&self, user_id: i64) -> Result<Vec<(i64, String, String, bool)>> {
+        let rows = sqlx::query(
+            "SELECT id, name, created_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("id")?,
+                    r.try_get("name")?,
+                    r.try_get("created_at")?,
+                    r.try_get::<Option<String>, _>("revoked_at")?.is_some(),
+                ))
+            })
+            .collect()
+    }
+
+    pub async fn revoke_api_token(
+        &self,
+        user_id: i64,
+        token_id: i64,
+        now: Timestamp,
+    ) -> Result<bool> {
+        let done = sqlx::query(
+            "UPDATE api_tokens SET revoked_at = $1
+             WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
+        )
+        .bind(format_timestamp(now))
+        .bind(token_id)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    pub async fn token_user(&self, token_hash: &str) -> Result<Option<User>> {
+        let sql = format!(
+            "SELECT {USER_COLS} FROM api_tokens t JOIN users u ON u.id = t.user_id
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND NOT u.banned"
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(token_hash)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(user_from_row).transpose()
+    }
+
+    /// Casts or takes back a vote, exactly once per user and paper. The
+    /// insert (or delete) says whether anything changed — a racing twin
+    /// waits on the unique key and then finds the row there (or gone) — and
+    /// only then is the paper's count moved, under its row lock, in the same
+    /// transaction: `local_votes` stays equal to `COUNT(votes)`.
+    pub async fn set_vote(
+        &self,
+        user_id: i64,
+        paper: &ArxivId,
+        up: bool,
+        now: Timestamp,
+    ) -> Result<std::result::Result<i64, Refusal>> {
+        let mut tx = self.pool.begin().await?;
+        let exists: Option<bool> =
+            sqlx::query_scalar("SELECT TRUE FROM papers WHERE id = $1 AND NOT hidden")
+                .bind(paper.base())
+                .fetch_optional(&mut *tx)
+                .await?;
+        if exists.is_none() {
+            return Ok(Err(Refusal::NoSuchPaper));
+        }
+        let changed = if up {
+            sqlx::query(
+                "INSERT INTO votes (user_id, paper_id, created_at) VALUES ($1, $2, $3)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(user_id)
+            .bind(paper.base())
+            .bind(format_timestamp(now))
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+        } else {
+            sqlx::query("DELETE FROM votes WHERE user_id = $1 AND paper_id = $2")
+                .bind(user_id)
+                .bind(paper.base())
+                .execute(&mut *tx)
+                .await?
+                .rows_affected()
+        };
+        let total: i64 = if changed > 0 {
+            let delta: i64 = if up { 1 } else { -1 };
+            sqlx::query_scalar(
+                "UPDATE papers SET local_votes = local_votes + $1 WHERE id = $2
+                 RETURNING upvotes_baseline + local_votes",
+            )
+            .bind(delta)
+            .bind(paper.base())
+            .fetch_one(&mut *tx)
+            .await?
+        } else {
+            sqlx::query_scalar("SELECT upvotes_baseline + local_votes FROM papers WHERE id = $1")
+                .bind(paper.base())
+                .fetch_one(&mut *tx)
+                .await?
+        };
+        tx.commit().await?;
+        Ok(Ok(total))
+    }
+
+    pub async fn voted(&self, user_id: i64, paper: &ArxivId) -> Result<bool> {
+        let v: Option<bool> =
+            sqlx::query_scalar("SELECT TRUE FROM votes WHERE user_id = $1 AND paper_id = $2")
+                .bind(user_id)
+                .bind(paper.base())
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(v.is_some())
+    }
+
+    pub async fn add_comment(
+        &self,
+        paper: &ArxivId,
+        user_id: i64,
+        parent: Option<i64>,
+        body: &str,
+        now: Timestamp,
+    ) -> Result<std::result::Result<i64, Refusal>> {
+        let mut tx = self.pool.begin().await?;
+        let exists: Option<bool> =
+            sqlx::query_scalar("SELECT TRUE FROM papers WHERE id = $1 AND NOT hidden")
+                .bind(paper.base())
+                .fetch_optional(&mut *tx)
+                .await?;
+        if exists.is_none() {
+            return Ok(Err(Refusal::NoSuchPaper));
+        }
+        if let Some(parent) = parent {
+            let ok: Option<bool> =
+                sqlx::query_scalar("SELECT TRUE FROM comments WHERE id = $1 AND paper_id = $2")
+                    .bind(parent)
+                    .bind(paper.base())
+                    .fetch_optional(&mut *tx)
+                    .await?;
+            if ok.is_none() {
+                return Ok(Err(Refusal::BadParent));
+            }
+        }
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO comments (paper_id, user_id, parent_id, body, created_at)
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
+        )
+        .bind(paper.base())
+        .bind(user_id)
+        .bind(parent)
+        .bind(body)
+        .bind(format_timestamp(now))
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE papers SET local_comments = local_comments + 1 WHERE id = $1")
+            .bind(paper.base())
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Ok(id))
+    }
+
+    pub async fn comment(&self, id: i64) -> Result<Option<Comment>> {
+        let row = sqlx::query(
+            "SELECT c.*, u.username FROM comments c JOIN users u ON u.id = c.user_id WHERE c.id = $1",
+        )
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.as_ref().map(comment_from_row).transpose()
+    }
+
+    pub async fn comments(&self, paper: &ArxivId) -> Result<Vec<Comment>> {
+        let rows = sqlx::query(
+            "SELECT c.*, u.username FROM comments c JOIN users u ON u.id = c.user_id
+             WHERE c.paper_id = $1 ORDER BY c.id",
+        )
+        .bind(paper.base())
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(comment_from_row).collect()
+    }
+
+    /// Edits a comment's body; only its author may, and not once deleted.
+    /// The checks and the write are one statement, so a concurrent removal
+    /// is never undone by an edit.
+    pub async fn edit_comment(
+        &self,
+        id: i64,
+        user_id: i64,
+        body: &str,
+        now: Timestamp,
+    ) -> Result<std::result::Result<(), Refusal>> {
+        let done = sqlx::query(
+            "UPDATE comments SET body = $1, edited_at = $2
+             WHERE id = $3 AND user_id = $4 AND deleted_at IS NULL AND NOT hidden",
+        )
+        .bind(body)
+        .bind(format_timestamp(now))
+        .bind(id)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() > 0 {
+            return Ok(Ok(()));
+        }
+        // Nothing changed: say why.
+        let Some(c) = self.comment(id).await? else {
+            return Ok(Err(Refusal::NoSuchComment));
+        };
+        if c.author_id != user_id {
+            return Ok(Err(Refusal::NotYours));
+        }
+        Ok(Err(Refusal::Deleted))
+    }
+
+    /// Marks a comment deleted (its author) or hidden (an admin), under the
+    /// comment's row lock so two removals count it down once.
+    pub async fn remove_comment(
+        &self,
+        id: i64,
+        user_id: i64,
+        as_admin: bool,
+        now: Timestamp,
+    ) -> Result<std::result::Result<(), Refusal>> {
+        let mut tx = self.pool.begin().await?;
+        let row: Option<(i64, String, Option<String>, bool)> = sqlx::query_as(
+            "SELECT user_id, paper_id, deleted_at, hidden FROM comments WHERE id = $1 FOR UPDATE",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((author, paper_id, deleted_at, hidden)) = row else {
+            return Ok(Err(Refusal::NoSuchComment));
+        };
+        if !as_admin && author != user_id {
+            return Ok(Err(Refusal::NotYours));
+        }
+        let was_visible = deleted_at.is_none() && !hidden;
+        if as_admin {
+            sqlx::query("UPDATE comments SET hidden = TRUE WHERE id = $1")
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        } else {
+            sqlx::query("UPDATE comments SET deleted_at = COALESCE(deleted_at, $1) WHERE id = $2")
+                .bind(format_timestamp(now))
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        if was_visible {
+            sqlx::query(
+                "UPDATE papers SET local_comments = GREATEST(local_comments - 1, 0) WHERE id = $1",
+            )
+            .bind(paper_id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(Ok(()))
+    }
+
+    pub async fn set_paper_hidden(&self, paper: &ArxivId, hidden: bool) -> Result<bool> {
+        let done = sqlx::query("UPDATE papers SET hidden = $1 WHERE id = $2")
+            .bind(hidden)
+            .bind(paper.base())
+            .execute(&self.pool)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    pub async fn submissions_on(&self, user_id: i64, day: Date) -> Result<u64> {
+        let n: i64 = sqlx::query_scalar(
+            "SELECT COUNT(*) FROM daily_listings WHERE submitter_user_id = $1 AND day = $2",
+        )
+        .bind(user_id)
+        .bind(day.to_string())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(n.max(0) as u64)
+    }
+
+    pub async fn listed_between(
+        &self,
+        paper: &ArxivId,
+        from: Date,
+        to: Date,
+    ) -> Result<Option<Date>> {
+        let d: Option<String> = sqlx::query_scalar(
+            "SELECT MAX(day) FROM daily_listings WHERE paper_id = $1 AND day BETWEEN $2 AND $3",
+        )
+        .bind(paper.base())
+        .bind(from.to_string())
+        .bind(to.to_string())
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(d.and_then(|d| d.parse().ok()))
+    }
+
+    pub async fn record_submission(
+        &self,
+        record: &IngestRecord,
+        user: &User,
+        now: Timestamp,
+    ) -> Result<()> {
+        self.upsert_batch(std::slice::from_ref(record), now).await?;
+        if let Some(l) = &record.listing {
+            sqlx::query(
+                "UPDATE daily_listings SET submitter_user_id = $1,
+                    position = (SELECT COALESCE(MAX(position), -1) + 1 FROM daily_listings
+                                WHERE day = $2 AND paper_id <> $3)
+                 WHERE day = $2 AND paper_id = $3",
+            )
+            .bind(user.id)
+            .bind(l.day.to_string())
+            .bind(l.paper_id.base())
+            .execute(&self.pool)
+            .await?;
+        }
+        Ok(())
+    }
+
+    pub async fn create_password_reset(
+        &self,
+        token_hash: &str,
+        user_id: i64,
+        now: Timestamp,
+        expires: Timestamp,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at)
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(token_hash)
+        .bind(user_id)
+        .bind(format_timestamp(now))
+        .bind(format_timestamp(expires))
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    pub async fn consume_password_reset(
+        &self,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<Option<i64>> {
+        let now = format_timestamp(now);
+        Ok(sqlx::query_scalar(
+            "UPDATE password_resets SET used_at = $1
+             WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1
+             RETURNING user_id",
+        )
+        .bind(&now)
+        .bind(token_hash)
+        .fetch_optional(&self.pool)
+        .await?)
+    }
+}

@@ -1,0 +1,144 @@
+//! What the search indexes are built from, on the PostgreSQL backend.
+//! Vectors are `bytea` holding the same little-endian f32s as SQLite's blobs.
+
+use sqlx::Row;
+
+use super::PgStore;
+use crate::search_data::{from_blob, to_blob};
+use crate::{ListedPaper, Result, rows};
+
+impl PgStore {
+    pub async fn papers_after(&self, after: &str, limit: u64) -> Result<Vec<(ListedPaper, bool)>> {
+        let sql = format!(
+            "SELECT {cols}, p.hidden AS hidden FROM {from}
+             WHERE p.id > $1 ORDER BY p.id LIMIT $2",
+            cols = rows::LISTED_COLUMNS,
+            from = rows::PAPERS_WITH_LATEST_LISTING
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(after)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter()
+            .map(|r| Ok((rows::listed_from_row(r)?, r.try_get::<bool, _>("hidden")?)))
+            .collect()
+    }
+
+    pub async fn papers_by_ids(&self, ids: &[String]) -> Result<Vec<ListedPaper>> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let sql = format!(
+            "SELECT {cols} FROM {from}
+             WHERE p.id = ANY($1) AND NOT p.hidden",
+            cols = rows::LISTED_COLUMNS,
+            from = rows::PAPERS_WITH_LATEST_LISTING
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(ids)
+            .fetch_all(&self.pool)
+            .await?;
+        let mut found: std::collections::HashMap<String, ListedPaper> = rows
+            .iter()
+            .map(|r| rows::listed_from_row(r).map(|p| (p.paper.id.base().to_string(), p)))
+            .collect::<Result<_>>()?;
+        Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+    }
+
+    /// (visible papers, newest row): `seq` is the insertion order SQLite's
+    /// `rowid` gives.
+    pub async fn papers_fingerprint(&self) -> Result<(u64, i64)> {
+        let (count, max): (i64, i64) = sqlx::query_as(
+            "SELECT COUNT(*), COALESCE(MAX(seq), 0)::bigint FROM papers WHERE NOT hidden",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        Ok((u64::try_from(count).unwrap_or(0), max))
+    }
+
+    pub async fn visible_paper_ids(&self) -> Result<Vec<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT id FROM papers WHERE NOT hidden ORDER BY id")
+                .fetch_all(&self.pool)
+                .await?,
+        )
+    }
+
+    pub async fn papers_without_vectors(
+        &self,
+        model_id: &str,
+        limit: u64,
+    ) -> Result<Vec<ListedPaper>> {
+        let sql = format!(
+            "SELECT {cols} FROM papers p
+             LEFT JOIN daily_listings l ON l.paper_id = p.id AND FALSE
+             WHERE NOT p.hidden AND NOT EXISTS
+                (SELECT 1 FROM paper_vectors v WHERE v.paper_id = p.id AND v.model_id = $1)
+             ORDER BY p.id LIMIT $2",
+            cols = rows::LISTED_COLUMNS
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(model_id)
+            .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(rows::listed_from_row).collect()
+    }
+
+    pub async fn put_vectors(&self, model_id: &str, vectors: &[(String, Vec<f32>)]) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for (id, v) in vectors {
+            sqlx::query(
+                "INSERT INTO paper_vectors (paper_id, model_id, dim, vector) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (paper_id, model_id) DO UPDATE SET dim = EXCLUDED.dim, vector = EXCLUDED.vector",
+            )
+            .bind(id)
+            .bind(model_id)
+            .bind(v.len() as i64)
+            .bind(to_blob(v))
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    pub async fn vectors_after(
+        &self,
+        model_id: &str,
+        after: &str,
+        limit: u64,
+    ) -> Result<Vec<(String, Vec<f32>)>> {
+        let rows = sqlx::query(
+            "SELECT v.paper_id, v.vector FROM paper_vectors v JOIN papers p ON p.id = v.paper_id
+             WHERE v.model_id = $1 AND NOT p.hidden AND v.paper_id > $2
+             ORDER BY v.paper_id LIMIT $3",
+        )
+        .bind(model_id)
+        .bind(after)
+        .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok((
+                    r.try_get("paper_id")?,
+                    from_blob(&r.try_get::<Vec<u8>, _>("vector")?),
+                ))
+            })
+            .collect()
+    }
+
+    pub async fn vector_models(&self) -> Result<Vec<(String, u64)>> {
+        let rows: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT model_id, COUNT(*) FROM paper_vectors GROUP BY model_id ORDER BY model_id",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows
+            .into_iter()
+            .map(|(m, n)| (m, n.max(0) as u64))
+            .collect())
+    }
+}

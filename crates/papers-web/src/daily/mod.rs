@@ -1,0 +1,155 @@
+//! The daily feed: the home page (the latest day), a day, a week or a month
+//! as pages, and `GET /api/daily_papers`.
+
+mod api;
+
+use askama::Template;
+use axum::Router;
+use axum::extract::State;
+use axum::http::Uri;
+use axum::response::{Html, Response};
+use axum::routing::get;
+use jiff::civil::Date;
+use papers_app::{FeedOrder, FeedRequest};
+use papers_core::DateWindow;
+
+use crate::error::PageError;
+use crate::extract::{MaybeViewer, Paging, Window};
+use crate::session::Viewer;
+use crate::state::AppState;
+use crate::view::{ItemView, Layout, cached_html, render, short_date};
+
+const PAGE_SIZE: u64 = 30;
+
+pub(crate) fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/", get(home))
+        .route("/papers/date/{date}", get(window))
+        .route("/papers/week/{week}", get(window))
+        .route("/papers/month/{month}", get(window))
+        .route("/api/daily_papers", get(api::daily_papers))
+}
+
+#[derive(Template)]
+#[template(path = "feed.html")]
+struct FeedPage {
+    layout: Layout,
+    heading: String,
+    kind: &'static str,
+    day_path: String,
+    week_path: String,
+    month_path: String,
+    prev: Option<(String, String)>,
+    next: Option<(String, String)>,
+    total: u64,
+    items: Vec<ItemView>,
+    more_path: Option<String>,
+    less_path: Option<String>,
+}
+
+/// A link to a neighbouring window: its path and its label.
+type Link = Option<(String, String)>;
+
+/// The windows before and after `window` that have papers.
+async fn neighbours(
+    state: &AppState,
+    window: DateWindow,
+    latest: Date,
+) -> Result<(Link, Link), PageError> {
+    Ok(match window {
+        DateWindow::Day(day) => {
+            let (p, n) = state.catalog.neighbour_days(day).await?;
+            let link = |d: Date| (DateWindow::Day(d).path(), short_date(d));
+            (p.map(link), n.map(link))
+        }
+        _ => {
+            let p = window.previous();
+            let n = window.next();
+            (
+                Some((p.path(), p.to_string())),
+                (n.bounds().0 <= latest).then(|| (n.path(), n.to_string())),
+            )
+        }
+    })
+}
+
+/// The links to the next and the previous page of a list at `path`.
+fn page_links(path: &str, page: u64, total: u64) -> (Option<String>, Option<String>) {
+    let more = ((page + 1) * PAGE_SIZE < total).then(|| format!("{path}?p={}", page + 1));
+    let less = (page > 0).then(|| {
+        if page == 1 {
+            path.to_string()
+        } else {
+            format!("{path}?p={}", page - 1)
+        }
+    });
+    (more, less)
+}
+
+async fn feed_page(
+    state: &AppState,
+    window: DateWindow,
+    page: u64,
+    who: Option<&Viewer>,
+) -> Result<Html<String>, PageError> {
+    let (from, to) = window.bounds();
+    let latest = state.catalog.latest_day().await?;
+    let result = state
+        .catalog
+        .feed(
+            FeedRequest::window(window, page * PAGE_SIZE, PAGE_SIZE),
+            FeedOrder::Upvotes,
+        )
+        .await?;
+    let (prev, next) = neighbours(state, window, latest).await?;
+    let anchor = match window {
+        DateWindow::Day(d) => d,
+        _ => to.min(latest).max(from),
+    };
+    let path = window.path();
+    let (more_path, less_path) = page_links(&path, page, result.total);
+    let mut layout = Layout::for_viewer(latest, who);
+    layout.feed_path = Some(path);
+    Ok(render(&FeedPage {
+        layout,
+        heading: window.title(),
+        kind: window.kind(),
+        day_path: DateWindow::Day(anchor).path(),
+        week_path: DateWindow::week_of(anchor).path(),
+        month_path: DateWindow::month_of(anchor).path(),
+        prev,
+        next,
+        total: result.total,
+        items: ItemView::list(&result.items),
+        more_path,
+        less_path,
+    }))
+}
+
+/// `/`: the latest day.
+async fn home(
+    State(state): State<AppState>,
+    uri: Uri,
+    MaybeViewer(who): MaybeViewer,
+    Paging(page): Paging,
+) -> Response {
+    cached_html(&state, &uri, who.is_some(), async {
+        let day = state.catalog.latest_day().await?;
+        feed_page(&state, DateWindow::Day(day), page, who.as_ref()).await
+    })
+    .await
+}
+
+/// `/papers/date/{date}`, `/papers/week/{week}`, `/papers/month/{month}`.
+async fn window(
+    State(state): State<AppState>,
+    uri: Uri,
+    MaybeViewer(who): MaybeViewer,
+    Window(window): Window,
+    Paging(page): Paging,
+) -> Response {
+    cached_html(&state, &uri, who.is_some(), async {
+        feed_page(&state, window, page, who.as_ref()).await
+    })
+    .await
+}

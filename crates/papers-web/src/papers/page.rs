@@ -1,0 +1,156 @@
+//! The paper page: the record, votes, the comment thread and similar papers.
+
+use askama::Template;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
+use axum::http::{HeaderMap, Uri};
+use axum::response::{Html, IntoResponse, Response};
+use papers_app::ListedPaper;
+use papers_core::ArxivId;
+
+use crate::error::PageError;
+use crate::extract::{MaybeViewer, PaperId};
+use crate::search::{self, SearchParams};
+use crate::session::Viewer;
+use crate::state::AppState;
+use crate::view::{Layout, cached_html, day_of, render, submitter_name, visible_authors};
+
+#[derive(Debug)]
+struct PaperView {
+    id: String,
+    title: String,
+    authors: Vec<String>,
+    abstract_text: String,
+    abs_url: String,
+    pdf_url: String,
+    upvotes: i64,
+    github_repo: Option<String>,
+    github_stars: Option<i64>,
+    project_page: Option<String>,
+    published: Option<String>,
+    updated: Option<String>,
+    submitter: Option<String>,
+    listed_on: Option<String>,
+    categories: Vec<String>,
+    journal_ref: Option<String>,
+    doi: Option<String>,
+    comments: Option<String>,
+    ai_summary: Option<String>,
+    keywords: Vec<String>,
+}
+
+impl PaperView {
+    fn new(lp: &ListedPaper) -> Self {
+        let p = &lp.paper;
+        PaperView {
+            id: p.id.base().to_string(),
+            title: p.title.clone(),
+            authors: visible_authors(p),
+            abstract_text: p.abstract_text.clone(),
+            abs_url: p.id.abs_url(),
+            pdf_url: p.id.pdf_url(),
+            upvotes: lp.upvotes,
+            github_repo: p.github_repo.clone(),
+            github_stars: p.github_stars,
+            project_page: p.project_page.clone(),
+            published: p.published_at.map(day_of),
+            updated: p
+                .updated_at
+                .filter(|u| Some(*u) != p.published_at)
+                .map(day_of),
+            submitter: submitter_name(lp),
+            listed_on: lp.listing.as_ref().map(|l| l.day.to_string()),
+            categories: p.categories.clone(),
+            journal_ref: p.journal_ref.clone(),
+            doi: p.doi.clone(),
+            comments: p.comments.clone(),
+            ai_summary: p.ai_summary.clone(),
+            keywords: p.ai_keywords.clone().unwrap_or_default(),
+        }
+    }
+}
+
+/// A comment and whether the viewer wrote it.
+#[derive(Debug)]
+struct CommentRow {
+    date: String,
+    c: papers_app::CommentView,
+    mine: bool,
+}
+
+#[derive(Template)]
+#[template(path = "paper.html")]
+struct PaperPage {
+    layout: Layout,
+    p: PaperView,
+    voted: bool,
+    comments: Vec<CommentRow>,
+    /// (id, title) of papers near this one by meaning.
+    similar: Vec<(String, String)>,
+}
+
+async fn paper_page(
+    state: &AppState,
+    raw: &str,
+    who: Option<&Viewer>,
+) -> Result<Html<String>, PageError> {
+    let id = ArxivId::parse(raw).map_err(|_| {
+        PageError::NotFound(format!(
+            "“{raw}” is not an arXiv id, so there is no such paper here."
+        ))
+    })?;
+    let lp = state
+        .catalog
+        .paper(&id)
+        .await?
+        .ok_or_else(|| PageError::NotFound(format!("We have no paper {}.", id.base())))?;
+    let latest = state.catalog.latest_day().await?;
+    let voted = match who {
+        Some(v) => state.catalog.voted(v.user.id, &lp.paper.id).await?,
+        None => false,
+    };
+    let comments = state.community.comment_thread(lp.paper.id.base()).await?;
+    let me = who.map(|v| v.user.username.clone());
+    let comments = comments
+        .into_iter()
+        .map(|c| {
+            let mine = me.is_some() && c.author == me;
+            let date = c.created_at.chars().take(10).collect();
+            CommentRow { date, c, mine }
+        })
+        .collect();
+    let similar = search::similar_papers(state, &lp.paper.id, 5)
+        .await
+        .into_iter()
+        .map(|(p, _)| (p.paper.id.base().to_string(), p.paper.title))
+        .collect();
+    Ok(render(&PaperPage {
+        layout: Layout::for_viewer(latest, who),
+        p: PaperView::new(&lp),
+        voted,
+        comments,
+        similar,
+    }))
+}
+
+/// `/papers/{id}` and `/papers/{archive}/{num}`; `/papers/feed.atom?q=` and
+/// `/papers/feed.rss?q=` are a search's feeds.
+pub(super) async fn paper(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    MaybeViewer(who): MaybeViewer,
+    PaperId(id): PaperId,
+    query: Result<Query<SearchParams>, QueryRejection>,
+) -> Response {
+    if id == "feed.atom" || id == "feed.rss" {
+        return match query {
+            Ok(Query(params)) => search::feed(&state, &uri, &headers, &id, params).await,
+            Err(e) => e.into_response(),
+        };
+    }
+    cached_html(&state, &uri, who.is_some(), async {
+        paper_page(&state, &id, who.as_ref()).await
+    })
+    .await
+}

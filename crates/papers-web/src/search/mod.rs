@@ -1,0 +1,151 @@
+//! Search: the results page (`/papers?q=`), the Hugging Face-compatible
+//! `GET /api/papers/search`, similar papers, and a feed for any search.
+
+mod api;
+mod page;
+
+use axum::Router;
+use axum::http::{HeaderMap, Uri};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use papers_app::ListedPaper;
+use papers_app::{AppError, Finder};
+use papers_app::{SearchMode, SearchRequest};
+use papers_core::{ArxivId, DateWindow};
+use serde::Deserialize;
+
+use crate::error::PageError;
+use crate::extract::at_paper;
+use crate::feeds::{Format, cached_feed, render_feed};
+use crate::state::AppState;
+use crate::view::encode_query;
+
+pub(crate) fn routes() -> Router<AppState> {
+    let r = Router::new()
+        .route("/papers", get(page::page))
+        .route("/api/papers/search", get(api::search));
+    at_paper(r, "/api/papers", "/similar", get(api::similar))
+}
+
+/// The longest query, in characters.
+const MAX_QUERY: usize = 250;
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct SearchParams {
+    #[serde(default)]
+    q: Option<String>,
+    #[serde(default)]
+    mode: Option<String>,
+    #[serde(default)]
+    from: Option<String>,
+    #[serde(default)]
+    to: Option<String>,
+    #[serde(default)]
+    p: Option<String>,
+    #[serde(default)]
+    limit: Option<String>,
+    #[serde(default)]
+    explain: Option<String>,
+}
+
+impl SearchParams {
+    /// The query, trimmed.
+    fn query(&self) -> String {
+        self.q.clone().unwrap_or_default().trim().to_string()
+    }
+
+    /// The `from` and `to` days, or a message naming the bad one.
+    fn days(&self) -> Result<(Option<jiff::civil::Date>, Option<jiff::civil::Date>), String> {
+        Ok((
+            parse_day("from", self.from.as_deref())?,
+            parse_day("to", self.to.as_deref())?,
+        ))
+    }
+}
+
+fn parse_mode(m: Option<&str>) -> Result<SearchMode, String> {
+    match m.unwrap_or("hybrid") {
+        "" | "hybrid" => Ok(SearchMode::Hybrid),
+        "keyword" => Ok(SearchMode::Keyword),
+        "semantic" => Ok(SearchMode::Semantic),
+        other => Err(format!(
+            "`mode` must be keyword, semantic or hybrid, got {other:?}"
+        )),
+    }
+}
+
+fn mode_name(m: SearchMode) -> &'static str {
+    match m {
+        SearchMode::Keyword => "keyword",
+        SearchMode::Semantic => "semantic",
+        SearchMode::Hybrid => "hybrid",
+    }
+}
+
+fn parse_day(field: &str, v: Option<&str>) -> Result<Option<jiff::civil::Date>, String> {
+    match v.map(str::trim).filter(|s| !s.is_empty()) {
+        None => Ok(None),
+        Some(s) => DateWindow::parse_day(s)
+            .map(|w| Some(w.bounds().0))
+            .map_err(|_| format!("`{field}` must be a date YYYY-MM-DD, got {s:?}")),
+    }
+}
+
+/// The search engine, or a 500: not every server has one.
+fn finder(state: &AppState) -> Result<Finder, AppError> {
+    state
+        .finder()
+        .ok_or_else(|| AppError::Internal("search is not set up on this server".into()))
+}
+
+/// Nearest neighbours of a paper by meaning (empty without vectors, or
+/// when the search fails: that is logged).
+pub(crate) async fn similar_papers(
+    state: &AppState,
+    id: &ArxivId,
+    k: usize,
+) -> Vec<(ListedPaper, f32)> {
+    let Some(finder) = state.finder() else {
+        return Vec::new();
+    };
+    finder.similar(id, k).await.unwrap_or_else(|e| {
+        tracing::warn!(error = %e, paper = %id.base(), "similar papers could not be found");
+        Vec::new()
+    })
+}
+
+/// `/papers/feed.atom?q=…` and `/papers/feed.rss?q=…`.
+pub(crate) async fn feed(
+    state: &AppState,
+    uri: &Uri,
+    headers: &HeaderMap,
+    file: &str,
+    params: SearchParams,
+) -> Response {
+    let Some(format) = Format::from_file(file) else {
+        return PageError::NotFound("Feeds end in feed.atom or feed.rss.".into()).into_response();
+    };
+    let q = params.query();
+    if q.is_empty() || q.chars().count() > MAX_QUERY {
+        return PageError::BadRequest("A search feed needs `q` (at most 250 characters).".into())
+            .into_response();
+    }
+    cached_feed(state, uri, headers, async {
+        let finder = finder(state)?;
+        let mut req = SearchRequest::new(q.clone()).limit(50);
+        (req.from, req.to) = params.days().map_err(PageError::BadRequest)?;
+        let found = finder.search(req).await?;
+        let papers: Vec<ListedPaper> = found.items.into_iter().map(|(p, _)| p).collect();
+        let html = format!("/papers?q={}", encode_query(&q));
+        let feed_path = format!("/papers/{}?q={}", format.file(), encode_query(&q));
+        Ok(render_feed(
+            state,
+            format,
+            format!("Search: {q}"),
+            &html,
+            &feed_path,
+            &papers,
+        ))
+    })
+    .await
+}

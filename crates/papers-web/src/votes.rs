@@ -1,0 +1,87 @@
+//! Upvotes: the pages' vote button (`POST /vote`, answering JSON to the
+//! page's script) and `POST|DELETE /api/papers/{id}/upvote`.
+
+use axum::Json;
+use axum::Router;
+use axum::extract::State;
+use axum::http::{HeaderMap, Method, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::post;
+use serde::Deserialize;
+
+use crate::auth::safe_next;
+use crate::error::{ApiError, PageError};
+use crate::extract::{PaperId, at_paper};
+use crate::guard::{ApiUser, SignedInForm, csrf_form};
+use crate::state::AppState;
+use crate::wire::{UpvotesJson, VoteJson};
+
+pub(crate) fn routes() -> Router<AppState> {
+    let r = Router::new().route("/vote", post(vote));
+    at_paper(r, "/api/papers", "/upvote", post(api_vote).delete(api_vote))
+}
+
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct VoteForm {
+    #[serde(default)]
+    csrf: Option<String>,
+    #[serde(default)]
+    paper: String,
+    #[serde(default)]
+    action: Option<String>,
+}
+
+csrf_form!(VoteForm, |f| format!("/papers/{}", f.paper));
+
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|v| v.contains("application/json"))
+}
+
+/// The page the request came from when it is on this site, else `fallback`.
+fn back_to(headers: &HeaderMap, fallback: &str) -> String {
+    headers
+        .get(header::REFERER)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|r| {
+            let host = headers.get(header::HOST)?.to_str().ok()?;
+            let rest = r.split_once("://")?.1;
+            let path = rest.strip_prefix(host)?;
+            Some(safe_next(Some(path)))
+        })
+        .unwrap_or_else(|| fallback.to_string())
+}
+
+async fn vote(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    SignedInForm { who, form: f }: SignedInForm<VoteForm>,
+) -> Result<Response, PageError> {
+    let up = f.action.as_deref() != Some("down");
+    let total = state.community.vote(&who.user, &f.paper, up).await?;
+    state.cache.invalidate();
+    Ok(if wants_json(&headers) {
+        Json(VoteJson {
+            upvotes: total,
+            voted: up,
+        })
+        .into_response()
+    } else {
+        Redirect::to(&back_to(&headers, &format!("/papers/{}", f.paper))).into_response()
+    })
+}
+
+async fn api_vote(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    PaperId(id): PaperId,
+    method: Method,
+) -> Result<Json<UpvotesJson>, ApiError> {
+    // POST casts the vote, DELETE takes it back.
+    let up = method == Method::POST;
+    let total = state.community.vote(&user, &id, up).await?;
+    state.cache.invalidate();
+    Ok(Json(UpvotesJson { upvotes: total }))
+}

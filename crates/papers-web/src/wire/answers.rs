@@ -1,0 +1,113 @@
+//! The JSON answers of the community endpoints and search's extras. Their
+//! keys are in alphabetical order: the order the API has always written.
+
+use papers_app::Explain;
+use serde::Serialize;
+use serde_json::Value;
+
+use super::DailyItemJson;
+
+/// A refusal of the use cases: `{"code", "error", "link"?}`.
+#[derive(Debug, Serialize)]
+pub struct RefusalJson {
+    pub code: &'static str,
+    pub error: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub link: Option<String>,
+}
+
+/// `POST /api/auth/signup` → 201.
+#[derive(Debug, Serialize)]
+pub struct SignedUpJson {
+    pub id: i64,
+    pub username: String,
+}
+
+/// `POST /api/auth/token`: the token, shown once.
+#[derive(Debug, Serialize)]
+pub struct TokenJson {
+    pub id: i64,
+    pub token: String,
+}
+
+/// A vote through the API: the paper's new total.
+#[derive(Debug, Serialize)]
+pub struct UpvotesJson {
+    pub upvotes: i64,
+}
+
+/// A vote from a page's script: the new total and the viewer's vote.
+#[derive(Debug, Serialize)]
+pub struct VoteJson {
+    pub upvotes: i64,
+    pub voted: bool,
+}
+
+/// `POST /api/papers/submit` → 201.
+#[derive(Debug, Serialize)]
+pub struct SubmittedJson {
+    pub id: String,
+    #[serde(rename = "submittedOnDailyAt")]
+    pub submitted_on_daily_at: String,
+    pub title: String,
+    pub url: String,
+}
+
+/// A comment was written: its id.
+#[derive(Debug, Serialize)]
+pub struct CreatedJson {
+    pub id: i64,
+}
+
+/// `POST /api/subscriptions` → 202.
+#[derive(Debug, Serialize)]
+pub struct SubscribedJson {
+    #[serde(rename = "confirmationSent")]
+    pub confirmation_sent: bool,
+    pub id: i64,
+    pub status: String,
+}
+
+/// How a search result ranked (`explain=true`).
+#[derive(Debug, Serialize)]
+pub struct ExplainJson {
+    #[serde(rename = "degradedToKeyword")]
+    pub degraded_to_keyword: bool,
+    #[serde(rename = "fusedScore")]
+    pub fused_score: f32,
+    #[serde(rename = "keywordRank")]
+    pub keyword_rank: Option<usize>,
+    #[serde(rename = "keywordScore")]
+    pub keyword_score: Option<f32>,
+    pub mode: &'static str,
+    #[serde(rename = "semanticRank")]
+    pub semantic_rank: Option<usize>,
+    #[serde(rename = "semanticScore")]
+    pub semantic_score: Option<f32>,
+}
+
+impl ExplainJson {
+    pub fn new(mode: &'static str, degraded: bool, x: &Explain) -> Self {
+        ExplainJson {
+            degraded_to_keyword: degraded,
+            fused_score: x.fused_score,
+            keyword_rank: x.keyword_rank,
+            keyword_score: x.keyword_score,
+            mode,
+            semantic_rank: x.semantic_rank,
+            semantic_score: x.semantic_score,
+        }
+    }
+}
+
+/// A daily item with one more field (`explain`, `similarity`), written as
+/// a JSON object (keys in alphabetical order).
+pub fn item_with(
+    item: DailyItemJson,
+    key: &str,
+    extra: &impl Serialize,
+) -> Result<Value, serde_json::Error> {
+    let mut v = serde_json::to_value(item)?;
+    v[key] = serde_json::to_value(extra)?;
+    Ok(v)
+}
