@@ -19,6 +19,7 @@ mod error;
 mod extract;
 mod feeds;
 mod guard;
+mod hardening;
 mod limits;
 mod notify;
 mod papers;
@@ -74,7 +75,11 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             view::error_pages,
         ))
+        .layer(axum::middleware::from_fn(hardening::security_headers))
         .layer(tower_http::trace::TraceLayer::new_for_http())
+        .layer(tower_http::catch_panic::CatchPanicLayer::custom(
+            hardening::panic_response,
+        ))
         .with_state(state)
 }
 

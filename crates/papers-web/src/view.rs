@@ -168,7 +168,7 @@ impl ItemView {
             upvotes: lp.upvotes,
             num_comments: lp.num_comments,
             submitter: submitter_name(lp),
-            github_repo: p.github_repo.clone(),
+            github_repo: p.github_repo.as_deref().and_then(papers_core::http_url),
             github_stars: p.github_stars,
         }
     }

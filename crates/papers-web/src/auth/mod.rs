@@ -32,10 +32,61 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/api/auth/token", post(api::token))
 }
 
-/// Only same-site relative paths are followed after a form.
+/// Only a local path is followed after a form: parsed as `/path?query`
+/// (every character one a URL may hold as it is: no control characters,
+/// spaces, backslashes or fragments, which browsers repair into another
+/// host, as `/\t/evil.com` becomes `//evil.com`), and never `//`, which is
+/// another host. Anything else goes to the home page.
 pub(crate) fn safe_next(next: Option<&str>) -> String {
-    match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_string(),
-        _ => "/".to_string(),
+    let Some(n) = next else {
+        return "/".to_string();
+    };
+    let allowed = |c: char| c.is_ascii_alphanumeric() || "-._~!$&'()*+,;=:@/?%".contains(c);
+    let (path, query) = n.split_once('?').unwrap_or((n, ""));
+    let local = path.starts_with('/')
+        && !path.starts_with("//")
+        && !path.split('/').any(|seg| seg == "..")
+        && n.chars().all(allowed)
+        && !query.contains('?');
+    if !local {
+        return "/".to_string();
+    }
+    if query.is_empty() {
+        path.to_string()
+    } else {
+        format!("{path}?{query}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::safe_next;
+
+    #[test]
+    fn only_local_paths_are_followed() {
+        for good in [
+            "/",
+            "/papers/2410.12345",
+            "/papers?q=llm&p=2",
+            "/papers/hep-th/9901001",
+        ] {
+            assert_eq!(safe_next(Some(good)), good);
+        }
+        for bad in [
+            "//evil.com",
+            "/\t/evil.com",
+            "/\\evil.com",
+            "https://evil.com",
+            "/%09/evil.com\u{0}",
+            " /x",
+            "/x y",
+            "/a#frag",
+            "evil.com",
+            "/../x",
+            "/\u{e9}",
+        ] {
+            assert_eq!(safe_next(Some(bad)), "/", "{bad:?}");
+        }
+        assert_eq!(safe_next(None), "/");
     }
 }

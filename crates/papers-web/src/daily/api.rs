@@ -136,14 +136,13 @@ fn parse_daily(params: &DailyParams) -> Result<DailyRequest, ApiError> {
 pub(crate) async fn daily_papers(
     State(state): State<AppState>,
     uri: Uri,
-    headers: HeaderMap,
     Query(params): Query<DailyParams>,
 ) -> Response {
     state
         .cache
         .respond_with(
             format!("api:{uri}"),
-            daily_papers_uncached(&state, &uri, &headers, &params),
+            daily_papers_uncached(&state, &uri, &params),
         )
         .await
 }
@@ -196,7 +195,6 @@ async fn papers(
 async fn daily_papers_uncached(
     state: &AppState,
     uri: &Uri,
-    req_headers: &HeaderMap,
     params: &DailyParams,
 ) -> Result<(HeaderMap, Vec<u8>), ApiError> {
     let req = parse_daily(params)?;
@@ -216,7 +214,7 @@ async fn daily_papers_uncached(
         HeaderValue::from_static("application/json"),
     );
     if req.page * req.limit + req.limit < total {
-        let next = next_page_url(uri, req_headers, req.page + 1);
+        let next = next_page_url(&state.config.base_url, uri, req.page + 1);
         if let Ok(v) = HeaderValue::from_str(&format!("<{next}>; rel=\"next\"")) {
             headers.insert(header::LINK, v);
         }
@@ -224,9 +222,10 @@ async fn daily_papers_uncached(
     Ok((headers, body))
 }
 
-/// The same request with `p` set to `page`, as an absolute URL when the
-/// request named its host.
-fn next_page_url(uri: &Uri, headers: &HeaderMap, page: u64) -> String {
+/// The same request with `p` set to `page`, as an absolute URL on the
+/// configured `base_url`: never on the request's `Host`, which a client
+/// chooses, while the answer is cached for every client.
+fn next_page_url(base_url: &str, uri: &Uri, page: u64) -> String {
     let mut pairs: Vec<(String, String)> = uri
         .query()
         .map(|q| {
@@ -241,11 +240,12 @@ fn next_page_url(uri: &Uri, headers: &HeaderMap, page: u64) -> String {
         .unwrap_or_default();
     pairs.push(("p".to_string(), page.to_string()));
     let query: Vec<String> = pairs.into_iter().map(|(k, v)| format!("{k}={v}")).collect();
-    let path = format!("{}?{}", uri.path(), query.join("&"));
-    match headers.get(header::HOST).and_then(|h| h.to_str().ok()) {
-        Some(host) if host.bytes().all(|b| b.is_ascii_graphic()) => format!("http://{host}{path}"),
-        _ => path,
-    }
+    format!(
+        "{}{}?{}",
+        base_url.trim_end_matches('/'),
+        uri.path(),
+        query.join("&")
+    )
 }
 
 #[cfg(test)]

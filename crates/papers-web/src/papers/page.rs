@@ -50,9 +50,11 @@ impl PaperView {
             abs_url: p.id.abs_url(),
             pdf_url: p.id.pdf_url(),
             upvotes: lp.upvotes,
-            github_repo: p.github_repo.clone(),
+            // Only http(s) links become hrefs, whatever the store holds
+            // (data imported before ingest checked them, say).
+            github_repo: p.github_repo.as_deref().and_then(papers_core::http_url),
             github_stars: p.github_stars,
-            project_page: p.project_page.clone(),
+            project_page: p.project_page.as_deref().and_then(papers_core::http_url),
             published: p.published_at.map(day_of),
             updated: p
                 .updated_at

@@ -341,3 +341,140 @@ async fn passwords_are_never_returned_or_stored_in_clear() {
         "usernames ignore case"
     );
 }
+
+/// Issue 11, hole 1: a `javascript:` link stored before ingest checked links
+/// (or put there by any other path) is never an href on a page, nor in the API.
+#[tokio::test]
+async fn links_from_data_become_hrefs_only_when_http() {
+    let mut records = sample();
+    records[0].paper.github_repo = Some("javascript:alert(document.domain)".into());
+    records[0].paper.project_page = Some(" JaVaScRiPt:alert(1)".into());
+    let site = site(records).await;
+    for path in ["/papers/2608.00001", "/papers/date/2026-08-21", "/"] {
+        let (status, body, _) = site.get(path).await;
+        assert_eq!(status, 200, "{path}");
+        assert!(
+            !body.to_ascii_lowercase().contains("javascript:"),
+            "{path}: {body}"
+        );
+    }
+    let (_, json) = site.json("/api/papers/2608.00001").await;
+    assert!(
+        !json
+            .to_string()
+            .to_ascii_lowercase()
+            .contains("javascript:")
+    );
+    // http(s) links still are links.
+    let (_, body, _) = site.get("/papers/2608.00002").await;
+    assert!(
+        body.contains("href=\"https://github.com/example/1\""),
+        "{body}"
+    );
+}
+
+/// Issue 11, hole 2: a multibyte character where an id's prefix is read
+/// panicked the handler and dropped the connection.
+#[tokio::test]
+async fn odd_ids_are_answered_never_dropped() {
+    let site = site(sample()).await;
+    for path in [
+        "/papers/aaaaa%C3%A9",
+        "/api/papers/aaaaa%C3%A9",
+        "/papers/%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9%C3%A9",
+        "/api/papers/arxiv%3A%C3%A9",
+        "/papers/hep-th/%C3%A9",
+    ] {
+        let (status, _, _) = site.get(path).await;
+        assert!(status == 400 || status == 404, "{path} answered {status}");
+    }
+}
+
+/// Issue 11, hole 3: `next=/\t/evil.com` was followed after sign-in, and
+/// browsers read `/\t/evil.com` as `//evil.com`.
+#[tokio::test]
+async fn sign_in_never_redirects_off_site() {
+    let site = site(sample()).await;
+    let mut b = site.browser();
+    b.sign_up("gina").await;
+    let csrf = csrf_in(&b.get("/").await.body);
+    b.post("/signout", &[("csrf", &csrf)]).await;
+    for next in [
+        "/\t/evil.com",
+        "//evil.com",
+        "/\\evil.com",
+        "https://evil.com",
+        "/ /evil.com",
+    ] {
+        let csrf = b.csrf("/signin").await;
+        let r = b
+            .post(
+                "/signin",
+                &[
+                    ("csrf", &csrf),
+                    ("username", "gina"),
+                    ("password", "correct horse battery"),
+                    ("next", next),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{next:?}");
+        assert_eq!(r.location(), "/", "{next:?}");
+        let csrf = csrf_in(&b.get("/").await.body);
+        b.post("/signout", &[("csrf", &csrf)]).await;
+    }
+}
+
+/// Issue 11, hole 4: the `Link` header was built from the request's `Host`
+/// and cached for everyone; it is built from the configured base URL.
+#[tokio::test]
+async fn next_links_never_come_from_the_host_header() {
+    let site = site(sample()).await;
+    let r = site
+        .client
+        .get(format!(
+            "{}/api/daily_papers?date=2026-08-21&limit=1",
+            site.base
+        ))
+        .header("host", "evil.example")
+        .send()
+        .await
+        .unwrap();
+    let link = r
+        .headers()
+        .get("link")
+        .unwrap()
+        .to_str()
+        .unwrap()
+        .to_string();
+    assert!(
+        link.starts_with(&format!("<{}/api/daily_papers?", site.base)),
+        "{link}"
+    );
+    assert!(!link.contains("evil.example"), "{link}");
+    // And a client without the header, served from the cache, gets the same.
+    let (_, _, h) = site.get("/api/daily_papers?date=2026-08-21&limit=1").await;
+    assert_eq!(h.get("link").unwrap().to_str().unwrap(), link);
+}
+
+/// Issue 11, item 8: pages may not be framed, sniffed or leak full referrers;
+/// scripts come only from the site (no inline script).
+#[tokio::test]
+async fn pages_carry_security_headers() {
+    let site = site(sample()).await;
+    for path in ["/", "/papers/2608.00001", "/signin", "/no/such/page"] {
+        let (_, body, h) = site.get(path).await;
+        let csp = h.get("content-security-policy").unwrap().to_str().unwrap();
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+        assert!(csp.contains("script-src 'self'"), "{path}: {csp}");
+        assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff");
+        assert!(h.get("referrer-policy").is_some());
+        assert!(!body.contains("<script>"), "{path}: an inline script");
+    }
+    let (_, _, h) = site.get("/api/daily_papers").await;
+    assert_eq!(h.get("x-content-type-options").unwrap(), "nosniff");
+    assert!(h.get("content-security-policy").is_none());
+    let (status, js, _) = site.get("/static/vote.js").await;
+    assert_eq!(status, 200);
+    assert!(js.contains("vote-form"));
+}
