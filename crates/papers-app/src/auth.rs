@@ -12,6 +12,9 @@ use sha2::{Digest, Sha256};
 
 use crate::{AppError, AppResult, Community, Fault};
 
+/// The window of the per-account sign-in limit.
+const SIGN_IN_WINDOW: SignedDuration = SignedDuration::from_mins(15);
+
 /// The longest password accepted, in bytes.
 const MAX_PASSWORD_BYTES: usize = 1024;
 
@@ -166,8 +169,23 @@ impl Community {
         }
     }
 
-    /// Checks a username and password.
+    /// Checks a username and password, within the per-account limit on
+    /// attempts (every sign-in path comes through here).
     pub async fn check_credentials(&self, username: &str, password: &str) -> AppResult<User> {
+        if let Some(limit) = self.settings.sign_in_attempts {
+            let key = format!("signin:{}", username.trim().to_lowercase());
+            let hits = self
+                .store
+                .hit_counter(&key, self.clock.now(), SIGN_IN_WINDOW)
+                .await?;
+            if hits > limit {
+                return Err(AppError::refused(
+                    Fault::TooMany,
+                    "too_many_attempts",
+                    "Too many sign-in attempts for this account; try again in 15 minutes.",
+                ));
+            }
+        }
         let denied = || {
             AppError::refused(
                 Fault::Unauthorized,

@@ -97,6 +97,10 @@ pub struct CommunitySettings {
     /// Days back in which a paper already on the feed cannot be submitted again.
     pub duplicate_window_days: i64,
     pub trending: papers_core::TrendingParams,
+    /// Sign-in attempts one account may take in 15 minutes, counted in the
+    /// store (so the limit holds across processes and app nodes); `None`
+    /// with rate limits off.
+    pub sign_in_attempts: Option<u64>,
 }
 
 impl Default for CommunitySettings {
@@ -108,6 +112,7 @@ impl Default for CommunitySettings {
             reset_token_minutes: 60,
             duplicate_window_days: 7,
             trending: papers_core::TrendingParams::default(),
+            sign_in_attempts: Some(10),
         }
     }
 }

@@ -103,6 +103,10 @@ pub struct ServerConfig {
     pub cache_ttl_ms: u64,
     /// Rate limits on sign-in and writes (`PAPERS_RATE_LIMITS=off` turns them off).
     pub rate_limits: bool,
+    /// Reverse proxies (addresses or `ADDR/LEN` blocks) whose
+    /// `X-Forwarded-For` names the client (`PAPERS_TRUSTED_PROXIES`, comma
+    /// separated). Empty: the socket peer is the client.
+    pub trusted_proxies: Vec<String>,
 }
 
 #[derive(Clone, Debug, Deserialize, PartialEq)]
@@ -162,6 +166,7 @@ impl Default for ServerConfig {
             base_url: "http://127.0.0.1:8080".to_string(),
             cache_ttl_ms: 2000,
             rate_limits: true,
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -244,6 +249,14 @@ impl Config {
         if let Some(v) = env("PAPERS_RATE_LIMITS") {
             cfg.server.rate_limits = switch("PAPERS_RATE_LIMITS", &v)?;
         }
+        if let Some(v) = env("PAPERS_TRUSTED_PROXIES") {
+            cfg.server.trusted_proxies = v
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .collect();
+        }
         if let Some(v) = env("PAPERS_SMTP_URL") {
             cfg.mail.smtp_url = Some(v);
         }
@@ -286,6 +299,7 @@ impl Config {
 
     fn validate(&self) -> Result<()> {
         self.bind_addr()?;
+        self.trusted_proxies()?;
         for (name, url) in [
             ("harvest.hf_base", &self.harvest.hf_base),
             ("harvest.arxiv_oai_base", &self.harvest.arxiv_oai_base),
@@ -368,6 +382,18 @@ impl Config {
                 .map_err(|e| anyhow::anyhow!("mail.from: {e}"))?,
             retry: papers_app::default_retry(),
         })
+    }
+
+    /// The parsed `server.trusted_proxies`.
+    pub fn trusted_proxies(&self) -> Result<Vec<papers_web::IpPrefix>> {
+        self.server
+            .trusted_proxies
+            .iter()
+            .map(|p| {
+                papers_web::IpPrefix::parse(p)
+                    .map_err(|e| anyhow::anyhow!("server.trusted_proxies: {e}"))
+            })
+            .collect()
     }
 
     pub fn bind_addr(&self) -> Result<SocketAddr> {

@@ -194,6 +194,7 @@ pub(crate) fn community(
         min_password_len: cfg.community.min_password_len,
         session_days: cfg.community.session_days,
         trending: cfg.trending,
+        sign_in_attempts: cfg.server.rate_limits.then_some(10),
         ..papers_app::CommunitySettings::default()
     };
     Ok(papers_app::Community::new(store, clock, arxiv, settings))

@@ -12,8 +12,8 @@ use indicatif::{ProgressBar, ProgressStyle};
 use papers_app::{SearchService, index_dir, load_embedder};
 use papers_search::eval::{EvalSet, evaluate, load_beir, load_cacm};
 use papers_search::{
-    Embedder, Fusion, KeywordIndex, SearchDoc, SearchEngine, SearchMode, SearchRequest, VectorSet,
-    document_text,
+    Embedder, Fusion, KeywordIndex, OnnxEmbedder, SearchDoc, SearchEngine, SearchMode,
+    SearchRequest, VectorSet, document_text,
 };
 use papers_store::Store;
 use tokio_util::sync::CancellationToken;
@@ -65,6 +65,12 @@ pub fn fetch_model(dir: &Path) -> Result<()> {
 
 /// The embedder for `dir`; when `obtain` and the files are missing, fetch
 /// them first. `Err` says why semantic search is off.
+///
+/// ONNX Runtime with the int8 model ([`OnnxEmbedder`], several times faster
+/// on a CPU, same vectors to cosine ≥ 0.995 and the same model id) when
+/// `model-int8.onnx` and `libonnxruntime.so` are in `dir` and load; else
+/// candle with the f32 model, with a log line saying why.
+/// `PAPERS_EMBEDDER=candle` forces candle.
 pub fn embedder(dir: &Path, obtain: bool) -> std::result::Result<Arc<dyn Embedder>, String> {
     let have = ["config.json", "model.safetensors", "tokenizer.json"]
         .iter()
@@ -78,7 +84,51 @@ pub fn embedder(dir: &Path, obtain: bool) -> std::result::Result<Arc<dyn Embedde
             ));
         }
     }
+    if let Some(e) = onnx_embedder(dir) {
+        return Ok(e);
+    }
     load_embedder(Some(dir))
+}
+
+/// The int8 ONNX embedder of `dir`, or `None` (logged) to use candle.
+fn onnx_embedder(dir: &Path) -> Option<Arc<dyn Embedder>> {
+    if std::env::var("PAPERS_EMBEDDER").is_ok_and(|v| v.eq_ignore_ascii_case("candle")) {
+        tracing::info!("PAPERS_EMBEDDER=candle: embedding with candle (f32)");
+        return None;
+    }
+    if !OnnxEmbedder::compiled_in() {
+        tracing::info!("built without papers-search's onnx feature: embedding with candle (f32)");
+        return None;
+    }
+    let missing: Vec<String> = OnnxEmbedder::expected_files(dir)
+        .iter()
+        .filter(|p| !p.exists())
+        .map(|p| p.display().to_string())
+        .collect();
+    if !missing.is_empty() {
+        tracing::info!(
+            "embedding with candle (f32): {} missing (scripts/fetch-model.sh adds the faster int8 ONNX model)",
+            missing.join(" and ")
+        );
+        return None;
+    }
+    match OnnxEmbedder::load(dir) {
+        Ok(e) => {
+            tracing::info!(
+                threads = e.options().threads,
+                dir = %dir.display(),
+                "embedding with ONNX Runtime (all-MiniLM-L6-v2 int8)"
+            );
+            Some(Arc::new(e))
+        }
+        Err(e) => {
+            tracing::warn!(
+                "the int8 ONNX model in {} could not be loaded ({e}); embedding with candle (f32)",
+                dir.display()
+            );
+            None
+        }
+    }
 }
 
 pub async fn open(

@@ -126,6 +126,7 @@ pub async fn run(ctx: &Ctx, demo: bool) -> Result<ExitCode> {
             secure_cookies: cfg.server.base_url.starts_with("https://"),
             rate_limits: cfg.server.rate_limits,
             base_url: cfg.server.base_url.clone(),
+            trusted_proxies: cfg.trusted_proxies()?,
         },
         cfg.mail_context()?,
     );

@@ -164,6 +164,32 @@ impl SqliteStore {
         Ok(claimed.is_some())
     }
 
+    /// Counts one hit on `key` in a fixed window of `window` and answers the
+    /// hits in the current window (this one included). One statement, so
+    /// concurrent hits from several processes are all counted.
+    pub async fn hit_counter(
+        &self,
+        key: &str,
+        now: Timestamp,
+        window: jiff::SignedDuration,
+    ) -> Result<u64> {
+        let cutoff = format_timestamp(now.checked_sub(window).unwrap_or(now));
+        let hits: i64 = sqlx::query_scalar(
+            "INSERT INTO rate_counters (key, window_start, hits) VALUES (?1, ?2, 1)
+             ON CONFLICT (key) DO UPDATE SET
+               hits = CASE WHEN rate_counters.window_start <= ?3 THEN 1 ELSE rate_counters.hits + 1 END,
+               window_start = CASE WHEN rate_counters.window_start <= ?3 THEN excluded.window_start
+                                   ELSE rate_counters.window_start END
+             RETURNING hits",
+        )
+        .bind(key)
+        .bind(format_timestamp(now))
+        .bind(cutoff)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(u64::try_from(hits).unwrap_or(0))
+    }
+
     /// Deletes expired sessions and reset links (used or not); answers how
     /// many of each went.
     pub async fn purge_expired(&self, now: Timestamp) -> Result<(u64, u64)> {

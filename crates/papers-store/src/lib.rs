@@ -246,6 +246,9 @@ dispatch! {
     /// True (and recorded) when no mail of `kind` went to `recipient` within
     /// `min_gap`: a per-recipient limit that holds across processes.
     fn claim_mail_slot(&self, recipient: &str, kind: &str, now: Timestamp, min_gap: jiff::SignedDuration) -> Result<bool>;
+    /// Counts a hit on `key` in a fixed window and answers the window's hits
+    /// so far: limits that hold across processes and nodes.
+    fn hit_counter(&self, key: &str, now: Timestamp, window: jiff::SignedDuration) -> Result<u64>;
     /// Deletes expired sessions and reset links: (sessions, resets) removed.
     fn purge_expired(&self, now: Timestamp) -> Result<(u64, u64)>;
     /// Bans or unbans; a ban ends the user's sessions.

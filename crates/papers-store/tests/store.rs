@@ -123,6 +123,7 @@ on_both_backends!(
     three_hard_bounces_pause_a_subscription,
     a_password_reset_revokes_every_credential_and_expired_ones_are_purged,
     a_mail_slot_is_claimed_once_per_gap,
+    counters_count_every_hit_in_their_window,
     usernames_are_unique_in_any_case_and_emails_match_in_any_case,
     concurrent_votes_are_counted_exactly,
     a_digest_period_is_claimed_once,
@@ -1328,4 +1329,47 @@ async fn postgres_backup_points_to_pg_dump() {
     assert_eq!(again.stats().await.unwrap().papers, 0);
     again.close().await;
     f.store.close().await;
+}
+
+/// Fixed-window counters (the per-account sign-in limit): every concurrent
+/// hit is counted, and a new window starts from one.
+async fn counters_count_every_hit_in_their_window(f: Fixture) {
+    let store = f.store.clone();
+    let window = jiff::SignedDuration::from_mins(15);
+    let hits = (0..25).map(|_| {
+        let store = store.clone();
+        tokio::spawn(async move { store.hit_counter("signin:ada", now(), window).await })
+    });
+    let mut seen = Vec::new();
+    for h in hits {
+        seen.push(h.await.unwrap().unwrap());
+    }
+    seen.sort_unstable();
+    assert_eq!(
+        seen,
+        (1..=25).collect::<Vec<u64>>(),
+        "each hit got its own count"
+    );
+    assert_eq!(
+        store
+            .hit_counter("signin:bob", now(), window)
+            .await
+            .unwrap(),
+        1
+    );
+    let later: Timestamp = "2026-08-21T12:15:00Z".parse().unwrap();
+    assert_eq!(
+        store
+            .hit_counter("signin:ada", later, window)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store
+            .hit_counter("signin:ada", later, window)
+            .await
+            .unwrap(),
+        2
+    );
 }

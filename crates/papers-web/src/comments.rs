@@ -12,7 +12,7 @@ use serde::Deserialize;
 
 use crate::error::{ApiError, PageError};
 use crate::extract::{PaperId, at_paper};
-use crate::guard::{ApiUser, JsonBody, SignedInForm, csrf_form};
+use crate::guard::{ApiUser, HeavyReading, IpQuota, JsonBody, SignedInForm, csrf_form};
 use crate::state::AppState;
 use crate::wire::CreatedJson;
 
@@ -112,6 +112,7 @@ async fn act<const ACTION: u8>(
 /// `GET /api/papers/{id}/comments`: the thread, oldest first.
 async fn api_comments(
     State(state): State<AppState>,
+    _: IpQuota<HeavyReading>,
     id: PaperId,
 ) -> Result<Json<Vec<CommentView>>, ApiError> {
     let pid = id.parse()?;

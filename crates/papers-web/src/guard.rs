@@ -4,7 +4,7 @@
 //! so a handler only runs for a request that passed them.
 
 use std::marker::PhantomData;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Request};
@@ -113,12 +113,12 @@ async fn check_csrf(
 pub(crate) fn page_limit(
     state: &AppState,
     action: Action,
-    peer: SocketAddr,
+    client: IpAddr,
     user: Option<i64>,
 ) -> Result<(), PageError> {
     state
         .limiter
-        .check(action, client_ip(Some(peer)), user)
+        .check(action, client, user)
         .map_err(PageError::TooMany)
 }
 
@@ -127,12 +127,13 @@ fn sign_in_first(next: &str) -> Response {
     Redirect::to(&format!("/signin?next={}", encode_path(next))).into_response()
 }
 
-/// The peer's address.
-async fn peer(parts: &mut Parts, state: &AppState) -> Result<SocketAddr, Response> {
-    let ConnectInfo(peer) = ConnectInfo::<SocketAddr>::from_request_parts(parts, state)
+/// The client's address: the peer, or what a trusted proxy says it saw.
+async fn client(parts: &mut Parts, state: &AppState) -> IpAddr {
+    let peer = ConnectInfo::<SocketAddr>::from_request_parts(parts, state)
         .await
-        .map_err(IntoResponse::into_response)?;
-    Ok(peer)
+        .ok()
+        .map(|ConnectInfo(p)| p);
+    client_ip(peer, &parts.headers, &state.config.trusted_proxies)
 }
 
 /// A form whose CSRF token checked out, from a viewer who may be signed in,
@@ -141,7 +142,7 @@ async fn peer(parts: &mut Parts, state: &AppState) -> Result<SocketAddr, Respons
 pub(crate) struct Checked<T> {
     pub who: Option<Viewer>,
     pub form: T,
-    pub peer: SocketAddr,
+    pub client: IpAddr,
 }
 
 impl<T: CsrfForm> FromRequest<AppState> for Checked<T> {
@@ -149,7 +150,7 @@ impl<T: CsrfForm> FromRequest<AppState> for Checked<T> {
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
         let (mut parts, body) = req.into_parts();
-        let peer = peer(&mut parts, state).await?;
+        let client = client(&mut parts, state).await;
         let headers = parts.headers.clone();
         let Form(form) = Form::<T>::from_request(Request::from_parts(parts, body), state)
             .await
@@ -157,7 +158,7 @@ impl<T: CsrfForm> FromRequest<AppState> for Checked<T> {
         let who = check_csrf(state, &headers, form.csrf())
             .await
             .map_err(IntoResponse::into_response)?;
-        Ok(Checked { who, form, peer })
+        Ok(Checked { who, form, client })
     }
 }
 
@@ -170,8 +171,8 @@ impl<T: CsrfForm> FromRequest<AppState> for SignInForm<T> {
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
-        let Checked { form, peer, .. } = Checked::<T>::from_request(req, state).await?;
-        page_limit(state, Action::SignIn, peer, None).map_err(IntoResponse::into_response)?;
+        let Checked { form, client, .. } = Checked::<T>::from_request(req, state).await?;
+        page_limit(state, Action::SignIn, client, None).map_err(IntoResponse::into_response)?;
         Ok(SignInForm(form))
     }
 }
@@ -205,9 +206,9 @@ impl<T: CsrfForm> FromRequest<AppState> for SignedInForm<T> {
     type Rejection = Response;
 
     async fn from_request(req: Request, state: &AppState) -> Result<Self, Response> {
-        let Checked { who, form, peer } = Checked::<T>::from_request(req, state).await?;
+        let Checked { who, form, client } = Checked::<T>::from_request(req, state).await?;
         let who = who.ok_or_else(|| sign_in_first(&form.back()))?;
-        page_limit(state, Action::Write, peer, Some(who.user.id))
+        page_limit(state, Action::Write, client, Some(who.user.id))
             .map_err(IntoResponse::into_response)?;
         Ok(SignedInForm { who, form })
     }
@@ -243,13 +244,10 @@ async fn api_limit(
     action: Action,
     user: Option<i64>,
 ) -> Result<(), ApiError> {
-    let peer = ConnectInfo::<SocketAddr>::from_request_parts(parts, state)
-        .await
-        .ok()
-        .map(|ConnectInfo(p)| p);
+    let client = client(parts, state).await;
     state
         .limiter
-        .check(action, client_ip(peer), user)
+        .check(action, client, user)
         .map_err(ApiError::TooMany)
 }
 
@@ -272,6 +270,36 @@ pub(crate) struct Writing;
 
 impl Counted for Writing {
     const ACTION: Action = Action::Write;
+}
+
+/// A search (a new query runs the embedding model).
+#[derive(Debug)]
+pub(crate) struct Searching;
+
+impl Counted for Searching {
+    const ACTION: Action = Action::Search;
+}
+
+/// A read that loads more than one page's worth (trending, comment lists).
+#[derive(Debug)]
+pub(crate) struct HeavyReading;
+
+impl Counted for HeavyReading {
+    const ACTION: Action = Action::HeavyRead;
+}
+
+/// A page request within the per-IP limit of its kind.
+#[derive(Debug)]
+pub(crate) struct PageQuota<K>(PhantomData<K>);
+
+impl<K: Counted> FromRequestParts<AppState> for PageQuota<K> {
+    type Rejection = PageError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, PageError> {
+        let client = client(parts, state).await;
+        page_limit(state, K::ACTION, client, None)?;
+        Ok(PageQuota(PhantomData))
+    }
 }
 
 /// An anonymous API request within the per-IP limit of its kind.

@@ -41,7 +41,7 @@ use papers_app::MailContext;
 use tokio::net::TcpListener;
 
 pub use cache::ResponseCache;
-pub use limits::RateLimiter;
+pub use limits::{IpPrefix, RateLimiter};
 pub use state::{AppState, WebConfig};
 
 /// A mail context that keeps mails in memory (tests; a site without SMTP

@@ -7,7 +7,7 @@ use papers_app::{Catalog, Community, Finder, MailContext, SearchService};
 use papers_core::{Clock, TrendingParams};
 
 use crate::cache::ResponseCache;
-use crate::limits::RateLimiter;
+use crate::limits::{IpPrefix, RateLimiter};
 
 /// Settings the web layer needs.
 #[derive(Clone, Debug)]
@@ -21,6 +21,9 @@ pub struct WebConfig {
     pub rate_limits: bool,
     /// The site's public address, for feeds and mails.
     pub base_url: String,
+    /// Reverse proxies whose `X-Forwarded-For` is believed (none by default:
+    /// the socket peer is the client).
+    pub trusted_proxies: Vec<IpPrefix>,
 }
 
 impl Default for WebConfig {
@@ -31,6 +34,7 @@ impl Default for WebConfig {
             secure_cookies: false,
             rate_limits: true,
             base_url: "http://127.0.0.1:8080".to_string(),
+            trusted_proxies: Vec::new(),
         }
     }
 }

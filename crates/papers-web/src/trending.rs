@@ -8,6 +8,7 @@ use axum::routing::get;
 
 use crate::error::PageError;
 use crate::extract::MaybeViewer;
+use crate::guard::{HeavyReading, PageQuota};
 use crate::state::AppState;
 use crate::view::{ItemView, Layout, render};
 
@@ -35,6 +36,7 @@ struct TrendingPage {
 
 async fn page(
     State(state): State<AppState>,
+    _: PageQuota<HeavyReading>,
     MaybeViewer(who): MaybeViewer,
 ) -> Result<Html<String>, PageError> {
     let items = state.community.trending(60).await?;

@@ -6,3 +6,11 @@ CREATE TABLE mail_throttle (
     last_sent_at TEXT COLLATE "C" NOT NULL,
     PRIMARY KEY (recipient, kind)
 );
+
+-- Fixed-window counters for limits that must hold across app nodes: the
+-- per-account sign-in limit ("signin:<username>").
+CREATE TABLE rate_counters (
+    key          TEXT COLLATE "C" PRIMARY KEY,
+    window_start TEXT COLLATE "C" NOT NULL,
+    hits         BIGINT NOT NULL
+);

@@ -6,3 +6,11 @@ CREATE TABLE mail_throttle (
     last_sent_at TEXT NOT NULL,
     PRIMARY KEY (recipient, kind)
 );
+
+-- Fixed-window counters for limits that must hold across processes: the
+-- per-account sign-in limit ("signin:<username>").
+CREATE TABLE rate_counters (
+    key          TEXT PRIMARY KEY,
+    window_start TEXT NOT NULL,
+    hits         INTEGER NOT NULL
+);

@@ -10,6 +10,7 @@ use serde_json::Value;
 use super::{MAX_QUERY, SearchParams, finder, mode_name, parse_mode, similar_papers};
 use crate::error::ApiError;
 use crate::extract::PaperId;
+use crate::guard::{IpQuota, Searching};
 use crate::state::AppState;
 use crate::wire::{ExplainJson, daily_item_json, item_with};
 
@@ -19,6 +20,7 @@ use crate::wire::{ExplainJson, daily_item_json, item_with};
 /// (2 s by default; writes through this server clear it).
 pub(super) async fn search(
     State(state): State<AppState>,
+    _: IpQuota<Searching>,
     uri: Uri,
     Query(params): Query<SearchParams>,
 ) -> Response {
@@ -95,6 +97,7 @@ async fn search_uncached(state: &AppState, params: &SearchParams) -> Result<Vec<
 /// with its `similarity`.
 pub(super) async fn similar(
     State(state): State<AppState>,
+    _: IpQuota<Searching>,
     id: PaperId,
 ) -> Result<Json<Vec<Value>>, ApiError> {
     let id = id.parse()?;

@@ -8,6 +8,7 @@ use papers_app::{SearchMode, SearchRequest};
 use super::{MAX_QUERY, SearchParams, finder, mode_name, parse_mode};
 use crate::error::PageError;
 use crate::extract::MaybeViewer;
+use crate::guard::{PageQuota, Searching};
 use crate::state::AppState;
 use crate::view::{ItemView, Layout, encode_query, render};
 
@@ -55,6 +56,7 @@ async fn results(
 
 pub(super) async fn page(
     State(state): State<AppState>,
+    _: PageQuota<Searching>,
     MaybeViewer(who): MaybeViewer,
     Query(params): Query<SearchParams>,
 ) -> Result<Html<String>, PageError> {

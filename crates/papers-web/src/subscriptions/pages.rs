@@ -99,9 +99,14 @@ pub(super) async fn subscribe_form(
 pub(super) async fn subscribe(
     State(state): State<AppState>,
     headers: HeaderMap,
-    Checked { who, form, peer }: Checked<SubscribeForm>,
+    Checked { who, form, client }: Checked<SubscribeForm>,
 ) -> Result<Response, PageError> {
-    page_limit(&state, Action::Write, peer, who.as_ref().map(|v| v.user.id))?;
+    page_limit(
+        &state,
+        Action::Write,
+        client,
+        who.as_ref().map(|v| v.user.id),
+    )?;
     let query = (!form.query.trim().is_empty()).then_some(form.query.as_str());
     let cats = split_categories(&form.categories);
     let cadence = form.cadence.clone().unwrap_or_else(|| "daily".into());

@@ -80,6 +80,7 @@ pub struct Options {
     pub quota: u64,
     pub arxiv_base: String,
     pub cache_ttl: Duration,
+    pub trusted_proxies: Vec<papers_web::IpPrefix>,
 }
 
 impl Default for Options {
@@ -90,6 +91,7 @@ impl Default for Options {
             quota: 5,
             arxiv_base: "http://127.0.0.1:9".into(),
             cache_ttl: Duration::from_secs(2),
+            trusted_proxies: Vec::new(),
         }
     }
 }
@@ -117,6 +119,7 @@ pub async fn site_with(records: Vec<IngestRecord>, opts: Options) -> Site {
         ArxivApiClient::new(opts.arxiv_base.clone(), fetcher),
         CommunitySettings {
             daily_submission_quota: opts.quota,
+            sign_in_attempts: opts.rate_limits.then_some(10),
             ..CommunitySettings::default()
         },
     );
@@ -128,6 +131,7 @@ pub async fn site_with(records: Vec<IngestRecord>, opts: Options) -> Site {
             cache_ttl: opts.cache_ttl,
             rate_limits: opts.rate_limits,
             base_url: base.clone(),
+            trusted_proxies: opts.trusted_proxies.clone(),
             ..WebConfig::default()
         },
         memory_mail(&base).unwrap(),

@@ -478,3 +478,77 @@ async fn pages_carry_security_headers() {
     assert_eq!(status, 200);
     assert!(js.contains("vote-form"));
 }
+
+/// Issue 11, item 6: the per-account sign-in limit holds on every sign-in
+/// path, even when every attempt comes from another address (here through a
+/// trusted proxy, whose `X-Forwarded-For` is believed); an untrusted peer's
+/// `X-Forwarded-For` is ignored.
+#[tokio::test]
+async fn sign_in_attempts_are_limited_per_account_from_any_address() {
+    let site = site_with(
+        sample(),
+        Options {
+            rate_limits: true,
+            trusted_proxies: vec![papers_web::IpPrefix::parse("127.0.0.1").unwrap()],
+            ..Options::default()
+        },
+    )
+    .await;
+    site.user_with_token("victim").await;
+    let mut statuses = Vec::new();
+    for i in 0..12 {
+        let r = site
+            .client
+            .post(format!("{}/api/auth/token", site.base))
+            .header("x-forwarded-for", format!("198.51.100.{i}"))
+            .json(&serde_json::json!({"username": "VICTIM", "password": "wrong password!"}))
+            .send()
+            .await
+            .unwrap();
+        statuses.push(r.status().as_u16());
+    }
+    // One attempt went to getting the first token; ten in all are allowed.
+    assert_eq!(&statuses[..9], &[401; 9], "{statuses:?}");
+    assert!(statuses[9..].iter().all(|s| *s == 429), "{statuses:?}");
+    // The page form is another way in, and it is closed too.
+    let mut b = site.browser();
+    let csrf = b.csrf("/signin").await;
+    let r = b
+        .post(
+            "/signin",
+            &[
+                ("csrf", &csrf),
+                ("username", "victim"),
+                ("password", "correct horse battery"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 429);
+
+    // Without a trusted proxy, X-Forwarded-For changes nothing: the peer
+    // address is limited after 10 tries.
+    let site = site_with(
+        sample(),
+        Options {
+            rate_limits: true,
+            ..Options::default()
+        },
+    )
+    .await;
+    let mut limited = false;
+    for i in 0..12 {
+        let r = site
+            .client
+            .post(format!("{}/api/auth/token", site.base))
+            .header("x-forwarded-for", format!("203.0.113.{i}"))
+            .json(&serde_json::json!({"username": format!("nobody{i}"), "password": "wrong password!"}))
+            .send()
+            .await
+            .unwrap();
+        limited |= r.status() == 429;
+    }
+    assert!(
+        limited,
+        "the forged header let the client past the per-IP limit"
+    );
+}
