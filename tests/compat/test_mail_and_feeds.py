@@ -145,6 +145,9 @@ def subscribe_and_confirm(world, addr, **extra):
     text = mail.get_body(preferencelist=("plain",)).get_content()
     link = re.search(r"(http://\S+/subscriptions/confirm\?token=\w+)", text).group(1)
     status, _, page = http("GET", link)
+    # Opening the link only shows a button (mail scanners follow links).
+    assert status == 200 and "You are subscribed" not in page and 'method="post"' in page
+    status, _, page = http("POST", link, "")
     assert status == 200 and "You are subscribed" in page
     return link
 
@@ -162,7 +165,11 @@ def test_double_opt_in_digest_unsubscribe(world):
     assert report["due"] == 0 and report["sent"] == 0
     link = re.search(r"(http://\S+/subscriptions/confirm\?token=\w+)", confirm.get_body(preferencelist=("plain",)).get_content()).group(1)
     assert http("GET", link)[0] == 200
-    assert http("GET", link)[0] == 400, "the confirmation token is single-use"
+    assert http("GET", link)[0] == 200, "opening the link confirms nothing"
+    report, _ = digest(world, "--period", "daily", "--date", "2026-08-21")
+    assert report["due"] == 0, "a GET (a mail scanner) did not confirm"
+    assert http("POST", link, "")[0] == 200
+    assert http("POST", link, "")[0] == 400, "the confirmation token is single-use"
     # Subscribing again does not make a second subscription (nor mail).
     status, _, body = http("POST", base + "/api/subscriptions", {"email": "ANN@example.org", "cadence": "daily"})
     assert status == 202 and json.loads(body)["confirmationSent"] is False

@@ -103,13 +103,9 @@ impl Finder {
 
     /// Makes a just-submitted paper searchable now rather than at the next
     /// minute's upkeep: indexes it and embeds it, in the background.
-    pub fn index_soon(&self) {
-        let service = self.service.clone();
-        let store = self.catalog.store().clone();
-        tokio::spawn(async move {
-            if let Err(e) = service.refresh(&store).await {
-                tracing::warn!(error = %e, "indexing a submitted paper failed; the next upkeep retries");
-            }
-        });
+    pub async fn index_changes(self) {
+        if let Err(e) = self.service.refresh(self.catalog.store()).await {
+            tracing::warn!(error = %e, "indexing a submitted paper failed; the next upkeep retries");
+        }
     }
 }

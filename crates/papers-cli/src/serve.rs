@@ -167,6 +167,7 @@ pub async fn run(ctx: &Ctx, demo: bool) -> Result<ExitCode> {
     if !cfg.server.rate_limits {
         tracing::warn!("rate limits are off (PAPERS_RATE_LIMITS=off)");
     }
+    let background = state.background.clone();
     let signalled = cancel.clone();
     let served = papers_web::serve(listener, state, async move {
         tokio::select! {
@@ -175,8 +176,11 @@ pub async fn run(ctx: &Ctx, demo: bool) -> Result<ExitCode> {
         }
     })
     .await;
-    // In-flight requests are drained; now the background tasks.
+    // In-flight requests are drained; now the background tasks, and the
+    // work requests left behind (queued mails, indexing a submission).
     cancel.cancel();
+    background.close();
+    tasks.spawn(async move { background.wait().await });
     if tokio::time::timeout(TASK_GRACE, tasks.wait())
         .await
         .is_err()

@@ -37,6 +37,10 @@ pub enum SearchError {
     Model(#[from] candle_core::Error),
     #[error("tokenizer: {0}")]
     Tokenizer(String),
+    /// ONNX Runtime could not be loaded, or failed to run the int8 model
+    /// (`OnnxEmbedder`).
+    #[error("ONNX Runtime: {0}")]
+    Onnx(String),
     #[error("model config {path}: {source}")]
     ModelConfig {
         path: PathBuf,

@@ -51,7 +51,8 @@ pub use doc::SearchDoc;
 #[cfg(any(test, feature = "test-util"))]
 pub use embed::HashEmbedder;
 pub use embed::{
-    DOCUMENT_TEXT_SEPARATOR, Embedder, MiniLmEmbedder, MiniLmOptions, QueryEmbedder, document_text,
+    DOCUMENT_TEXT_SEPARATOR, Embedder, MiniLmEmbedder, MiniLmOptions, OnnxEmbedder, OnnxOptions,
+    QueryEmbedder, document_text,
 };
 pub use engine::{SearchEngine, SearchMode, SearchRequest, SearchResponse, SearchResult};
 pub use error::SearchError;

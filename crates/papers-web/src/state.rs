@@ -8,6 +8,7 @@ use papers_core::{Clock, TrendingParams};
 
 use crate::cache::ResponseCache;
 use crate::limits::{IpPrefix, RateLimiter};
+use tokio_util::task::TaskTracker;
 
 /// Settings the web layer needs.
 #[derive(Clone, Debug)]
@@ -55,6 +56,9 @@ pub struct AppState {
     /// The search engine; without it, search answers 500 and pages show no
     /// similar papers.
     pub search: Option<Arc<SearchService>>,
+    /// Work a request starts and does not wait for (a reset mail, indexing
+    /// a submitted paper): the server closes and awaits it at shutdown.
+    pub background: TaskTracker,
 }
 
 impl AppState {
@@ -73,6 +77,7 @@ impl AppState {
             limiter,
             mail,
             search: None,
+            background: TaskTracker::new(),
         }
     }
 

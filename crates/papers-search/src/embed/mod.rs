@@ -1,11 +1,14 @@
 //! Text embedders: the [`Embedder`] trait, the real model ([`MiniLmEmbedder`],
-//! all-MiniLM-L6-v2 run in-process with candle), a tiny deterministic
+//! all-MiniLM-L6-v2 run in-process with candle; [`OnnxEmbedder`], the same
+//! model with int8 weights on ONNX Runtime, several times faster on a CPU),
+//! a tiny deterministic
 //! `HashEmbedder` for tests (feature `test-util`), and a [`QueryEmbedder`] that caches the vectors
 //! of repeated queries.
 
 #[cfg(any(test, feature = "test-util"))]
 mod hash;
 mod minilm;
+mod onnx;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -13,6 +16,10 @@ use std::sync::{Arc, Mutex};
 #[cfg(any(test, feature = "test-util"))]
 pub use hash::HashEmbedder;
 pub use minilm::{MiniLmEmbedder, MiniLmOptions};
+pub use onnx::{
+    ONNX_MODEL_FILE, ONNX_MODEL_SHA256, ONNX_RUNTIME_FILE, ONNX_RUNTIME_SHA256, OnnxEmbedder,
+    OnnxOptions,
+};
 
 use crate::error::SearchError;
 

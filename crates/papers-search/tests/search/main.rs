@@ -4,6 +4,7 @@
 mod engine;
 mod keyword;
 mod minilm;
+mod onnx;
 mod vector_recall;
 
 use std::path::PathBuf;

@@ -252,16 +252,18 @@ pub(super) async fn reset(
             }
         };
     }
-    if let Some((user, token)) = state.community.request_password_reset(&f.email).await? {
-        crate::notify::password_reset(
-            &state.mail,
-            &state.config.base_url,
-            &user,
-            &token,
-            state.clock.now(),
-        )
-        .await;
-    }
+    // Queued: whether an account has the address (a look-up, a hash and a
+    // mail) never shows in the time the answer takes.
+    let queued = state.clone();
+    state.background.spawn(async move {
+        match queued.community.request_password_reset(&f.email).await {
+            Ok(Some((user, token))) => {
+                crate::notify::password_reset(&queued, &user, &token).await;
+            }
+            Ok(None) => {}
+            Err(e) => tracing::error!(error = %e, "a password reset request failed"),
+        }
+    });
     let msg =
         "If an account uses that address, a reset link is on its way. It works once, for an hour.";
     let v = AuthView {

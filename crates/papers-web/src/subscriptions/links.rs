@@ -77,6 +77,28 @@ async fn link_failed(state: &AppState, e: AppError) -> Result<Response, PageErro
     }
 }
 
+/// The link in a confirmation mail lands here: a page with one button.
+/// Following the link confirms nothing, so mail scanners and link
+/// previewers that open every link cannot subscribe anyone.
+pub(super) async fn confirm_page(
+    State(state): State<AppState>,
+    Query(q): Query<TokenQuery>,
+) -> Result<Response, PageError> {
+    let action = format!(
+        "/subscriptions/confirm?token={}",
+        crate::view::encode_query(q.token.trim())
+    );
+    message(
+        &state,
+        StatusCode::OK,
+        "Confirm your subscription",
+        "Press the button to start receiving the mails you (or someone with your address) asked for. Nothing is sent until you do.".to_string(),
+        Some((action, "Confirm the subscription")),
+    )
+    .await
+}
+
+/// The button on [`confirm_page`]: confirms the subscription.
 pub(super) async fn confirm(
     State(state): State<AppState>,
     Query(q): Query<TokenQuery>,

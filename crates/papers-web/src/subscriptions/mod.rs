@@ -18,7 +18,10 @@ pub(crate) fn routes() -> Router<AppState> {
             "/subscribe",
             get(pages::subscribe_form).post(pages::subscribe),
         )
-        .route("/subscriptions/confirm", get(links::confirm))
+        .route(
+            "/subscriptions/confirm",
+            get(links::confirm_page).post(links::confirm),
+        )
         .route("/subscriptions/manage", get(links::manage))
         .route(
             "/unsubscribe",

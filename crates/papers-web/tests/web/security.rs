@@ -1,5 +1,7 @@
 //! The security properties, each shown on the real server.
 
+use papers_core::Clock;
+
 use crate::common::{Options, csrf_in, site, site_with};
 use crate::pages::sample;
 
@@ -550,5 +552,104 @@ async fn sign_in_attempts_are_limited_per_account_from_any_address() {
     assert!(
         limited,
         "the forged header let the client past the per-IP limit"
+    );
+}
+
+/// Issue 11, hole 7: a password reset assumes the old credentials leaked,
+/// so API tokens stop working too (sessions already did).
+#[tokio::test]
+async fn a_password_reset_revokes_api_tokens() {
+    let site = site(sample()).await;
+    let token = site.user_with_token("ivy").await;
+    let r = site
+        .api("POST", "/api/papers/2608.00001/upvote", Some(&token), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let mut anon = site.browser();
+    let csrf = anon.csrf("/reset").await;
+    anon.post("/reset", &[("csrf", &csrf), ("email", "ivy@example.org")])
+        .await;
+    let mailbox = site.state.mail.mailer.memory_mailbox().unwrap().clone();
+    let mut text = String::new();
+    for _ in 0..500 {
+        if let Some(m) = mailbox.sent().first() {
+            text = m.mail.text.clone();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let reset: String = text
+        .split("/reset?token=")
+        .nth(1)
+        .expect("a reset mail")
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect();
+    assert!(text.contains("expires in 1 hour"), "{text}");
+    let r = anon
+        .post(
+            "/reset",
+            &[
+                ("csrf", &csrf),
+                ("token", &reset),
+                ("password", "a brand new password"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let r = site
+        .api(
+            "DELETE",
+            "/api/papers/2608.00001/upvote",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 401, "the token died with the reset: {}", r.body);
+}
+
+/// Issue 11, hole 5: subscribing someone else's address over and over sends
+/// one confirmation an hour, and the subject carries none of the caller's text.
+#[tokio::test]
+async fn confirmations_to_one_address_are_one_an_hour() {
+    let site = site(sample()).await;
+    for query in ["BUY CHEAP PILLS", "diffusion", "graphs", "robots"] {
+        let r = site
+            .api(
+                "POST",
+                "/api/subscriptions",
+                None,
+                Some(serde_json::json!({"email": "target@example.org", "cadence": "daily", "query": query})),
+            )
+            .await;
+        assert_eq!(r.status, 202, "{}", r.body);
+    }
+    let sent = site.state.mail.mailer.memory_mailbox().unwrap().sent();
+    assert_eq!(sent.len(), 1, "one confirmation, not four");
+    assert_eq!(
+        sent[0].mail.subject,
+        "Confirm your Daily Papers subscription"
+    );
+    // An hour later the address may be asked again.
+    let later = site.clock.now() + jiff::SignedDuration::from_mins(61);
+    site.clock.set(later);
+    let r = site
+        .api(
+            "POST",
+            "/api/subscriptions",
+            None,
+            Some(serde_json::json!({"email": "target@example.org", "cadence": "weekly"})),
+        )
+        .await;
+    assert_eq!(r.status, 202);
+    assert_eq!(
+        site.state
+            .mail
+            .mailer
+            .memory_mailbox()
+            .unwrap()
+            .sent()
+            .len(),
+        2
     );
 }
