@@ -19,7 +19,7 @@ use serde::de::DeserializeOwned;
 use crate::error::{ApiError, PageError};
 use crate::limits::{Action, client_ip};
 use crate::session::{
-    CSRF_COOKIE, Viewer, bearer, cookie, same_secret, set_cookie, viewer, with_cookie,
+    Viewer, bearer, cookie, csrf_cookie, same_secret, set_cookie, viewer, with_cookie,
 };
 use crate::state::AppState;
 use crate::view::encode_path;
@@ -60,8 +60,11 @@ pub(crate) use csrf_form;
 
 /// The anonymous double-submit CSRF token: the `dp_csrf` cookie's value, or a
 /// fresh one to set (`true`).
-pub(crate) fn anonymous_csrf(headers: &HeaderMap) -> Result<(String, bool), PageError> {
-    match cookie(headers, CSRF_COOKIE) {
+pub(crate) fn anonymous_csrf(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<(String, bool), PageError> {
+    match cookie(headers, csrf_cookie(state)) {
         Some(v) if v.len() >= 32 => Ok((v, false)),
         _ => Ok((random_token("")?, true)),
     }
@@ -70,19 +73,23 @@ pub(crate) fn anonymous_csrf(headers: &HeaderMap) -> Result<(String, bool), Page
 /// The token the forms of a page carry: the session's when signed in, else
 /// the anonymous one (`true` when it is new and its cookie must be set).
 pub(crate) fn form_csrf(
+    state: &AppState,
     who: Option<&Viewer>,
     headers: &HeaderMap,
 ) -> Result<(String, bool), PageError> {
     match who {
         Some(v) => Ok((v.csrf.clone(), false)),
-        None => anonymous_csrf(headers),
+        None => anonymous_csrf(state, headers),
     }
 }
 
 /// `resp` with the anonymous CSRF cookie set when its token is `fresh`.
 pub(crate) fn remember_csrf(state: &AppState, resp: Response, csrf: &str, fresh: bool) -> Response {
     if fresh {
-        with_cookie(resp, set_cookie(state, CSRF_COOKIE, csrf, 60 * 60 * 24))
+        with_cookie(
+            resp,
+            set_cookie(state, csrf_cookie(state), csrf, 60 * 60 * 24),
+        )
     } else {
         resp
     }
@@ -99,7 +106,7 @@ async fn check_csrf(
     let who = viewer(state, headers).await;
     let expected = match &who {
         Some(v) => Some(v.csrf.clone()),
-        None => cookie(headers, CSRF_COOKIE),
+        None => cookie(headers, csrf_cookie(state)),
     };
     match expected {
         Some(e) if !sent.is_empty() && same_secret(&e, sent) => Ok(who),

@@ -6,8 +6,25 @@ use papers_core::User;
 
 use crate::state::AppState;
 
-pub(crate) const SESSION_COOKIE: &str = "dp_session";
-pub(crate) const CSRF_COOKIE: &str = "dp_csrf";
+/// The session cookie's name: with the `__Host-` prefix over https, so the
+/// browser only accepts it Secure, for the whole site, from this host (no
+/// sibling subdomain can set or shadow it).
+pub(crate) fn session_cookie(state: &AppState) -> &'static str {
+    if state.config.secure_cookies {
+        "__Host-dp_session"
+    } else {
+        "dp_session"
+    }
+}
+
+/// The double-submit CSRF cookie's name (before sign-in), prefixed likewise.
+pub(crate) fn csrf_cookie(state: &AppState) -> &'static str {
+    if state.config.secure_cookies {
+        "__Host-dp_csrf"
+    } else {
+        "dp_csrf"
+    }
+}
 
 /// Reads one cookie from the request.
 pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
@@ -58,7 +75,7 @@ pub(crate) struct Viewer {
 
 /// The viewer behind the session cookie, if any.
 pub(crate) async fn viewer(state: &AppState, headers: &HeaderMap) -> Option<Viewer> {
-    let value = cookie(headers, SESSION_COOKIE)?;
+    let value = cookie(headers, session_cookie(state))?;
     match state.community.session(&value).await {
         Ok(Some((user, csrf))) => Some(Viewer { user, csrf }),
         Ok(None) => None,

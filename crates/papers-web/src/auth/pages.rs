@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::safe_next;
 use crate::error::{PageError, fault_status};
 use crate::guard::{Checked, SignInForm, csrf_form, form_csrf, remember_csrf};
-use crate::session::{SESSION_COOKIE, cookie, set_cookie, viewer, with_cookie};
+use crate::session::{cookie, session_cookie, set_cookie, viewer, with_cookie};
 use crate::state::AppState;
 use crate::view::{Layout, no_store, render};
 
@@ -72,7 +72,7 @@ async fn auth_page(
 ) -> Result<Response, PageError> {
     // Signed in, the session's token is the one the form check expects.
     let who = viewer(state, headers).await;
-    let (csrf, fresh) = form_csrf(who.as_ref(), headers)?;
+    let (csrf, fresh) = form_csrf(state, who.as_ref(), headers)?;
     let layout = Layout::load(state, None).await?;
     let (heading, action, button) = match v.mode {
         "signup" => ("Create your account", "/signup", "Sign up"),
@@ -159,7 +159,7 @@ async fn start_session(state: &AppState, user: &User, next: &str) -> Result<Resp
     let max_age = (s.expires.as_second() - state.clock.now().as_second()).max(0);
     Ok(with_cookie(
         Redirect::to(next).into_response(),
-        set_cookie(state, SESSION_COOKIE, &s.cookie_value, max_age),
+        set_cookie(state, session_cookie(state), &s.cookie_value, max_age),
     ))
 }
 
@@ -204,12 +204,12 @@ pub(super) async fn sign_out(
     headers: HeaderMap,
     _: Checked<CsrfOnly>,
 ) -> Result<Response, PageError> {
-    if let Some(value) = cookie(&headers, SESSION_COOKIE) {
+    if let Some(value) = cookie(&headers, session_cookie(&state)) {
         state.community.sign_out(&value).await?;
     }
     Ok(with_cookie(
         Redirect::to("/").into_response(),
-        set_cookie(&state, SESSION_COOKIE, "", 0),
+        set_cookie(&state, session_cookie(&state), "", 0),
     ))
 }
 

@@ -59,7 +59,7 @@ async fn subscribe_page(
     said: (Option<String>, Option<String>),
 ) -> Result<Response, PageError> {
     let who = viewer(state, headers).await;
-    let (csrf, fresh) = form_csrf(who.as_ref(), headers)?;
+    let (csrf, fresh) = form_csrf(state, who.as_ref(), headers)?;
     let layout = Layout::load(state, who.as_ref()).await?;
     let email = if form.email.is_empty() {
         who.as_ref()

@@ -81,6 +81,8 @@ pub struct Options {
     pub arxiv_base: String,
     pub cache_ttl: Duration,
     pub trusted_proxies: Vec<papers_web::IpPrefix>,
+    /// Served as if over https (Secure, `__Host-` cookies).
+    pub secure_cookies: bool,
 }
 
 impl Default for Options {
@@ -92,6 +94,7 @@ impl Default for Options {
             arxiv_base: "http://127.0.0.1:9".into(),
             cache_ttl: Duration::from_secs(2),
             trusted_proxies: Vec::new(),
+            secure_cookies: false,
         }
     }
 }
@@ -132,6 +135,7 @@ pub async fn site_with(records: Vec<IngestRecord>, opts: Options) -> Site {
             rate_limits: opts.rate_limits,
             base_url: base.clone(),
             trusted_proxies: opts.trusted_proxies.clone(),
+            secure_cookies: opts.secure_cookies,
             ..WebConfig::default()
         },
         memory_mail(&base).unwrap(),

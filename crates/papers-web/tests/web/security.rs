@@ -653,3 +653,35 @@ async fn confirmations_to_one_address_are_one_an_hour() {
         2
     );
 }
+
+/// Issue 11, item 8: over https the cookies carry the `__Host-` prefix, so
+/// only this host can set them, Secure and for the whole site.
+#[tokio::test]
+async fn cookies_are_host_only_over_https() {
+    let secure = site_with(
+        sample(),
+        Options {
+            secure_cookies: true,
+            ..Options::default()
+        },
+    )
+    .await;
+    let (_, _, h) = secure.get("/signin").await;
+    let cookie = h.get("set-cookie").unwrap().to_str().unwrap();
+    assert!(cookie.starts_with("__Host-dp_csrf="), "{cookie}");
+    assert!(
+        cookie.contains("; Secure") && cookie.contains("Path=/"),
+        "{cookie}"
+    );
+    assert!(!cookie.to_ascii_lowercase().contains("domain="), "{cookie}");
+    // Plain http (local use) keeps the plain names, which browsers accept there.
+    let plain = site(sample()).await;
+    let (_, _, h) = plain.get("/signin").await;
+    assert!(
+        h.get("set-cookie")
+            .unwrap()
+            .to_str()
+            .unwrap()
+            .starts_with("dp_csrf=")
+    );
+}
