@@ -394,6 +394,7 @@ impl Community {
                         Ok(Outcome::Empty) => r.empty += 1,
                         Ok(Outcome::Failed) => r.failed += 1,
                         Ok(Outcome::Deferred) => r.deferred += 1,
+                        Ok(Outcome::Taken) => {}
                         Err(ref e) => {
                             tracing::error!(subscription = sub.id, error = %e, "digest failed");
                             r.deferred += 1;
@@ -490,8 +491,12 @@ impl Community {
             .map(|p| p.paper.id.base().to_string())
             .collect();
         // Claim the period before sending: a crash after this point can lose
-        // this one mail but never send it twice (a rerun skips claimed rows).
-        record("sending", papers.clone(), 0, None).await?;
+        // this one mail but never send it twice (a rerun skips claimed rows),
+        // and of two runs at once (two nodes, a node and cron) exactly one
+        // wins the claim.
+        if !self.store.claim_digest(sub.id, key, now).await? {
+            return Ok(Outcome::Taken);
+        }
         match mail
             .mailer
             .send_with_retry(&out, mail.retry, tokio::time::sleep)
@@ -542,6 +547,8 @@ enum Outcome {
     Empty,
     Failed,
     Deferred,
+    /// Another run claimed this period first.
+    Taken,
 }
 
 /// The period a digest run covers by default: the latest weekday on or

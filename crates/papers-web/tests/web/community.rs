@@ -556,3 +556,72 @@ async fn trending_page_and_api_show_their_breakdown() {
     assert!(json[0]["trending"]["score"].as_f64().unwrap() > 0.0);
     assert!(json[0]["trending"]["decay"].as_f64().unwrap() > 1.0);
 }
+
+/// Two digest runs at once (two app nodes, or the server's schedule and a
+/// cron job) send each subscriber one mail: exactly one run wins each claim.
+#[tokio::test]
+async fn two_digest_runs_at_once_send_each_mail_once() {
+    let site = site(sample()).await;
+    let mailbox = site.state.mail.mailer.memory_mailbox().unwrap().clone();
+    let addrs: Vec<String> = (0..6).map(|i| format!("reader{i}@example.org")).collect();
+    for a in &addrs {
+        let r = site
+            .api(
+                "POST",
+                "/api/subscriptions",
+                None,
+                Some(serde_json::json!({"email": a, "cadence": "daily"})),
+            )
+            .await;
+        assert_eq!(r.status, 202, "{}", r.body);
+    }
+    for m in mailbox.sent() {
+        let token: String = m
+            .mail
+            .text
+            .split("/subscriptions/confirm?token=")
+            .nth(1)
+            .unwrap()
+            .chars()
+            .take_while(char::is_ascii_alphanumeric)
+            .collect();
+        let r = site
+            .api(
+                "POST",
+                &format!("/subscriptions/confirm?token={token}"),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+    }
+    let confirmations = mailbox.sent().len();
+    let day: jiff::civil::Date = "2026-08-21".parse().unwrap();
+    let run = || {
+        let community = site.state.community.clone();
+        let mail = site.state.mail.clone();
+        async move {
+            community
+                .send_digests(
+                    &mail,
+                    papers_app::Period::Daily(day),
+                    None,
+                    3,
+                    Arc::new(|_: &papers_app::DigestReport| {}),
+                )
+                .await
+                .unwrap()
+        }
+    };
+    let (a, b) = tokio::join!(run(), run());
+    assert_eq!(a.sent + b.sent, 6, "{a:?} {b:?}");
+    let digests: Vec<String> = mailbox.sent()[confirmations..]
+        .iter()
+        .map(|m| m.mail.to.email.to_string())
+        .collect();
+    let mut unique = digests.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(digests.len(), 6, "{digests:?}");
+    assert_eq!(unique.len(), 6, "nobody got two: {digests:?}");
+}
