@@ -99,7 +99,7 @@ impl Community {
         }
         let mut record = match self.store.paper(&id).await? {
             Some(known) => IngestRecord::from(known.paper),
-            None => self.fetch_from_arxiv(&id).await?,
+            None => self.fetch_for(user, &id).await?,
         };
         if looks_withdrawn(&record) {
             return Err(AppError::refused(
@@ -136,6 +136,38 @@ impl Community {
             title: record.paper.title,
             day: today,
         })
+    }
+
+    /// Fetches a paper from arXiv for `user`'s submission. Every fetch,
+    /// found or not, counts against the daily quota (so unknown ids cannot
+    /// be tried without end), and a user has one fetch in flight at a time.
+    async fn fetch_for(&self, user: &User, id: &ArxivId) -> AppResult<IngestRecord> {
+        let quota = self.settings.daily_submission_quota;
+        let fetches = self
+            .store
+            .hit_counter(
+                &format!("arxiv-fetch:{}", user.id),
+                self.clock.now(),
+                jiff::SignedDuration::from_hours(24),
+            )
+            .await?;
+        if fetches > quota {
+            return Err(AppError::refused(
+                Fault::TooMany,
+                "quota_reached",
+                format!(
+                    "You have asked arXiv for {quota} papers in the last 24 hours; that is the daily quota."
+                ),
+            ));
+        }
+        let _slot = FetchSlot::take(&self.fetching, user.id).ok_or_else(|| {
+            AppError::refused(
+                Fault::TooMany,
+                "fetch_in_progress",
+                "Your previous submission is still being fetched from arXiv; try again when it is done.",
+            )
+        })?;
+        self.fetch_from_arxiv(id).await
     }
 
     async fn fetch_from_arxiv(&self, id: &ArxivId) -> AppResult<IngestRecord> {
@@ -309,5 +341,33 @@ mod tests {
         p.comments = None;
         p.abstract_text = "This paper has been withdrawn due to an error.".into();
         assert!(looks_withdrawn(&p.into()));
+    }
+}
+
+/// A user's one arXiv fetch in flight; the slot frees when dropped.
+struct FetchSlot {
+    set: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<i64>>>,
+    user: i64,
+}
+
+impl FetchSlot {
+    fn take(
+        set: &std::sync::Arc<std::sync::Mutex<std::collections::HashSet<i64>>>,
+        user: i64,
+    ) -> Option<FetchSlot> {
+        let mut users = set.lock().unwrap_or_else(|e| e.into_inner());
+        users.insert(user).then(|| FetchSlot {
+            set: set.clone(),
+            user,
+        })
+    }
+}
+
+impl Drop for FetchSlot {
+    fn drop(&mut self) {
+        self.set
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.user);
     }
 }

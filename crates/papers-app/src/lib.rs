@@ -124,6 +124,9 @@ pub struct Community {
     pub clock: Arc<dyn Clock>,
     pub arxiv: Arc<ArxivApiClient>,
     pub settings: Arc<CommunitySettings>,
+    /// Users with an arXiv fetch in flight: each may have one at a time, so
+    /// no account can fill the polite client's queue (3 s between requests).
+    fetching: Arc<std::sync::Mutex<std::collections::HashSet<i64>>>,
 }
 
 impl Community {
@@ -138,6 +141,7 @@ impl Community {
             clock,
             arxiv: Arc::new(arxiv),
             settings: Arc::new(settings),
+            fetching: Arc::default(),
         }
     }
 }

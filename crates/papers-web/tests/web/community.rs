@@ -625,3 +625,49 @@ async fn two_digest_runs_at_once_send_each_mail_once() {
     assert_eq!(digests.len(), 6, "{digests:?}");
     assert_eq!(unique.len(), 6, "nobody got two: {digests:?}");
 }
+
+/// Issue 11, item 9: asking arXiv for ids it does not have counts against
+/// the daily quota too, so an account cannot keep the polite arXiv client
+/// (one request every few seconds) busy with misses.
+#[tokio::test]
+async fn failed_arxiv_fetches_count_against_the_quota() {
+    let arxiv = arxiv_replay().await;
+    let site = site_with(
+        sample(),
+        Options {
+            arxiv_base: arxiv,
+            quota: 2,
+            ..Options::default()
+        },
+    )
+    .await;
+    let token = site.user_with_token("prober").await;
+    let mut codes = Vec::new();
+    for id in ["2601.00001", "2601.00002", "2601.00003"] {
+        let r = site
+            .api(
+                "POST",
+                "/api/papers/submit",
+                Some(&token),
+                Some(serde_json::json!({ "id": id })),
+            )
+            .await;
+        codes.push((
+            r.status,
+            r.json()["code"].as_str().unwrap_or("").to_string(),
+        ));
+    }
+    assert_eq!(codes[0].0, 404, "{codes:?}");
+    assert_eq!(codes[1].0, 404, "{codes:?}");
+    assert_eq!(codes[2], (429, "quota_reached".to_string()));
+    // A real paper is refused too now: the quota is spent.
+    let r = site
+        .api(
+            "POST",
+            "/api/papers/submit",
+            Some(&token),
+            Some(serde_json::json!({"id": "2104.12255"})),
+        )
+        .await;
+    assert_eq!(r.status, 429, "{}", r.body);
+}
