@@ -107,16 +107,6 @@ pub async fn run(ctx: &Ctx, demo: bool) -> Result<ExitCode> {
     if demo && store.stats().await?.papers == 0 {
         load_demo(ctx, &store).await?;
     }
-    let listener = tokio::net::TcpListener::bind(addr)
-        .await
-        .with_context(|| format!("binding {addr}"))?;
-    let local = listener.local_addr()?;
-    let stats = store.stats().await?;
-    tracing::info!(
-        papers = stats.papers,
-        listing_days = stats.listing_days,
-        "Daily Papers is serving http://{local}/"
-    );
     let community = crate::community(cfg, store.clone(), ctx.clock.clone())?;
     let state = AppState::with_community(
         community,
@@ -164,6 +154,25 @@ pub async fn run(ctx: &Ctx, demo: bool) -> Result<ExitCode> {
     }
     tasks.spawn(housekeeping(state.community.clone(), cancel.clone()));
     tasks.close();
+    // The port opens only now, with the search index open and its writer
+    // held: whoever can connect finds the site whole (load balancers, a
+    // command started beside the server, tests).
+    let listener = match tokio::net::TcpListener::bind(addr).await {
+        Ok(l) => l,
+        Err(e) => {
+            cancel.cancel();
+            let _ = tokio::time::timeout(TASK_GRACE, tasks.wait()).await;
+            store.close().await;
+            return Err(anyhow::Error::new(e).context(format!("binding {addr}")));
+        }
+    };
+    let local = listener.local_addr()?;
+    let stats = store.stats().await?;
+    tracing::info!(
+        papers = stats.papers,
+        listing_days = stats.listing_days,
+        "Daily Papers is serving http://{local}/"
+    );
     if !cfg.server.rate_limits {
         tracing::warn!("rate limits are off (PAPERS_RATE_LIMITS=off)");
     }
