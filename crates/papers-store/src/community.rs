@@ -86,22 +86,6 @@ impl SqliteStore {
         row.as_ref().map(user_from_row).transpose()
     }
 
-    pub async fn set_password(&self, user_id: i64, password_hash: &str) -> Result<()> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
-            .bind(password_hash)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        // A new password ends every session.
-        sqlx::query("DELETE FROM sessions WHERE user_id = ?")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// A password reset: the new hash, and everything a leaked credential
     /// could still use is revoked in the same transaction: sessions, API
     /// tokens and the user's other reset links.

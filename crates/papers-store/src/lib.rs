@@ -238,8 +238,6 @@ dispatch! {
     fn user_by_email(&self, email: &str) -> Result<Option<User>>;
     /// The user and their password hash, for signing in.
     fn user_credentials(&self, username: &str) -> Result<Option<(User, String)>>;
-    /// Replaces a password hash and ends the user's sessions.
-    fn set_password(&self, user_id: i64, password_hash: &str) -> Result<()>;
     /// A password reset: sets the hash and revokes the user's sessions, API
     /// tokens and other reset links, in one transaction.
     fn reset_password(&self, user_id: i64, password_hash: &str, now: Timestamp) -> Result<()>;

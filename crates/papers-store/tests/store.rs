@@ -862,7 +862,7 @@ async fn usernames_are_unique_in_any_case_and_emails_match_in_any_case(f: Fixtur
         .create_session("s2", ada.id, "c2", now(), later)
         .await
         .unwrap();
-    store.set_password(ada.id, "h2").await.unwrap();
+    store.reset_password(ada.id, "h2", now()).await.unwrap();
     assert!(store.session_user("s2", now()).await.unwrap().is_none());
     store
         .create_session("s3", ada.id, "c3", now(), later)

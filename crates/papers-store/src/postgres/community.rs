@@ -76,22 +76,6 @@ impl PgStore {
         row.as_ref().map(user_from_row).transpose()
     }
 
-    pub async fn set_password(&self, user_id: i64, password_hash: &str) -> Result<()> {
-        let mut tx = self.pool.begin().await?;
-        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-            .bind(password_hash)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        // A new password ends every session.
-        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// A password reset: the new hash, and sessions, API tokens and the
     /// user's other reset links revoked, in one transaction.
     pub async fn reset_password(
