@@ -275,6 +275,34 @@ pub fn rank_trending(
     items
 }
 
+/// A user's one arXiv fetch in flight; the slot frees when dropped.
+struct FetchSlot {
+    set: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<i64>>>,
+    user: i64,
+}
+
+impl FetchSlot {
+    fn take(
+        set: &std::sync::Arc<std::sync::Mutex<std::collections::HashSet<i64>>>,
+        user: i64,
+    ) -> Option<FetchSlot> {
+        let mut users = set.lock().unwrap_or_else(|e| e.into_inner());
+        users.insert(user).then(|| FetchSlot {
+            set: set.clone(),
+            user,
+        })
+    }
+}
+
+impl Drop for FetchSlot {
+    fn drop(&mut self) {
+        self.set
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .remove(&self.user);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -341,33 +369,5 @@ mod tests {
         p.comments = None;
         p.abstract_text = "This paper has been withdrawn due to an error.".into();
         assert!(looks_withdrawn(&p.into()));
-    }
-}
-
-/// A user's one arXiv fetch in flight; the slot frees when dropped.
-struct FetchSlot {
-    set: std::sync::Arc<std::sync::Mutex<std::collections::HashSet<i64>>>,
-    user: i64,
-}
-
-impl FetchSlot {
-    fn take(
-        set: &std::sync::Arc<std::sync::Mutex<std::collections::HashSet<i64>>>,
-        user: i64,
-    ) -> Option<FetchSlot> {
-        let mut users = set.lock().unwrap_or_else(|e| e.into_inner());
-        users.insert(user).then(|| FetchSlot {
-            set: set.clone(),
-            user,
-        })
-    }
-}
-
-impl Drop for FetchSlot {
-    fn drop(&mut self) {
-        self.set
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .remove(&self.user);
     }
 }
