@@ -21,7 +21,7 @@ const MAX_PASSWORD_BYTES: usize = 1024;
 /// A fresh random secret, hex-encoded, with a prefix naming its kind.
 pub fn random_token(prefix: &str) -> AppResult<String> {
     let mut buf = [0u8; 32];
-    getrandom::fill(&mut buf).map_err(|e| AppError::Internal(format!("no randomness: {e}")))?;
+    getrandom::fill(&mut buf).map_err(|e| AppError::caused("no randomness", e))?;
     let mut s = String::with_capacity(prefix.len() + 64);
     s.push_str(prefix);
     for b in buf {
@@ -40,12 +40,13 @@ pub fn sha256_hex(s: &str) -> String {
 /// Hashes a password with argon2id (PHC string).
 pub fn hash_password(password: &str) -> AppResult<String> {
     let mut salt = [0u8; 16];
-    getrandom::fill(&mut salt).map_err(|e| AppError::Internal(format!("no randomness: {e}")))?;
-    let salt = SaltString::encode_b64(&salt).map_err(|e| AppError::Internal(e.to_string()))?;
+    getrandom::fill(&mut salt).map_err(|e| AppError::caused("no randomness", e))?;
+    let salt = SaltString::encode_b64(&salt)
+        .map_err(|e| AppError::caused("encoding a salt", e.to_string()))?;
     Argon2::default()
         .hash_password(password.as_bytes(), &salt)
         .map(|h| h.to_string())
-        .map_err(|e| AppError::Internal(format!("hashing failed: {e}")))
+        .map_err(|e| AppError::caused("hashing a password", e.to_string()))
 }
 
 pub fn verify_password(password: &str, phc: &str) -> bool {
@@ -74,10 +75,10 @@ async fn argon2_blocking<T: Send + 'static>(
     let _permit = ARGON2_PERMITS
         .acquire()
         .await
-        .map_err(|e| AppError::Internal(format!("argon2 permits: {e}")))?;
+        .map_err(|e| AppError::caused("argon2 permits", e))?;
     tokio::task::spawn_blocking(work)
         .await
-        .map_err(|e| AppError::Internal(format!("argon2 task: {e}")))
+        .map_err(|e| AppError::caused("argon2 task", e))
 }
 
 async fn hash_password_async(password: &str) -> AppResult<String> {

@@ -46,7 +46,7 @@ impl Finder {
         let service = self.service.clone();
         let response = tokio::task::spawn_blocking(move || service.search(&request))
             .await
-            .map_err(|e| AppError::Internal(e.to_string()))??;
+            .map_err(|e| AppError::caused("search: a blocking task failed", e))??;
         let ids: Vec<String> = response
             .results
             .iter()
@@ -83,7 +83,7 @@ impl Finder {
         let pid = id.base().to_string();
         let found = tokio::task::spawn_blocking(move || service.similar(&pid, k))
             .await
-            .map_err(|e| AppError::Internal(e.to_string()))??;
+            .map_err(|e| AppError::caused("search: a blocking task failed", e))??;
         let ids: Vec<String> = found.iter().map(|r| r.paper_id.clone()).collect();
         let scores: HashMap<&str, f32> = found
             .iter()

@@ -69,11 +69,36 @@ pub enum AppError {
     Store(#[from] StoreError),
     #[error("arXiv could not be reached: {0}")]
     Upstream(String),
-    #[error("internal error: {0}")]
-    Internal(String),
+    /// Ours: what failed, and the error that made it fail (kept as the
+    /// source, so logs show the whole chain).
+    #[error("internal error: {context}")]
+    Internal {
+        context: String,
+        #[source]
+        source: Option<Box<dyn std::error::Error + Send + Sync>>,
+    },
 }
 
 impl AppError {
+    /// Ours, with no underlying error.
+    pub fn internal(context: impl Into<String>) -> Self {
+        AppError::Internal {
+            context: context.into(),
+            source: None,
+        }
+    }
+
+    /// Ours: `context` failed because of `source`.
+    pub fn caused(
+        context: impl Into<String>,
+        source: impl Into<Box<dyn std::error::Error + Send + Sync>>,
+    ) -> Self {
+        AppError::Internal {
+            context: context.into(),
+            source: Some(source.into()),
+        }
+    }
+
     pub fn refused(fault: Fault, code: &'static str, message: impl Into<String>) -> Self {
         AppError::Refused {
             fault,

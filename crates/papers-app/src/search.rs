@@ -64,11 +64,11 @@ fn doc_of_record(r: &IngestRecord) -> SearchDoc {
 }
 
 fn err(e: SearchError) -> AppError {
-    AppError::Internal(format!("search: {e}"))
+    AppError::caused("search", e)
 }
 
 fn join_err(e: tokio::task::JoinError) -> AppError {
-    AppError::Internal(format!("search: a blocking task failed: {e}"))
+    AppError::caused("search: a blocking task failed", e)
 }
 
 /// How many vectors the store holds for `model_id`.
@@ -164,7 +164,7 @@ impl SearchService {
         let dir = index.to_path_buf();
         let (mut engine, read_only) = tokio::task::spawn_blocking(move || {
             std::fs::create_dir_all(&dir)
-                .map_err(|e| AppError::Internal(format!("{}: {e}", dir.display())))?;
+                .map_err(|e| AppError::caused(dir.display().to_string(), e))?;
             let keyword = KeywordIndex::open_or_create(&dir).map_err(err)?;
             let read_only = keyword.writer_held_elsewhere();
             let engine = SearchEngine::new(keyword).map_err(err)?;
@@ -369,8 +369,8 @@ impl SearchService {
                 .blocking(|e| Ok(e.keyword().writer_held_elsewhere()))
                 .await?
             {
-                return Err(AppError::Internal(
-                    "another process (a running server, or a command beside it) holds the search index; a server repairs the index itself every minute".into(),
+                return Err(AppError::internal(
+                    "another process (a running server, or a command beside it) holds the search index; a server repairs the index itself every minute",
                 ));
             }
             self.read_only.store(false, Ordering::Relaxed);

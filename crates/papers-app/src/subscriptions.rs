@@ -2,6 +2,7 @@
 //! and the digest run that sends each subscriber the top papers of a period
 //! at most once, never repeating a paper, and resumes after a crash.
 
+use papers_core::{Cadence, SubscriptionStatus};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -70,10 +71,10 @@ pub enum Period {
 }
 
 impl Period {
-    pub fn cadence(&self) -> &'static str {
+    pub fn cadence(&self) -> Cadence {
         match self {
-            Period::Daily(_) => "daily",
-            Period::Weekly(_) => "weekly",
+            Period::Daily(_) => Cadence::Daily,
+            Period::Weekly(_) => Cadence::Weekly,
         }
     }
 
@@ -177,12 +178,12 @@ impl Community {
                 format!("{email:?} is not a valid email address."),
             ));
         }
-        if cadence != "daily" && cadence != "weekly" {
+        let Some(cadence) = Cadence::parse(cadence) else {
             return Err(bad(
                 "invalid_cadence",
                 format!("cadence must be daily or weekly, not {cadence:?}."),
             ));
-        }
+        };
         let query = match query.map(str::trim) {
             None => None,
             Some("") => return Err(bad("empty_query", "A saved search needs a query.")),
@@ -212,7 +213,7 @@ impl Community {
         let now = self.clock.now();
         let n = NewSubscription {
             email: email.to_string(),
-            cadence: cadence.to_string(),
+            cadence,
             query,
             categories: cats,
             user_id: user.map(|u| u.id),
@@ -243,7 +244,7 @@ impl Community {
                 confirm_url: format!("{base}/subscriptions/confirm?token={confirm}"),
             };
             let out = compose_confirmation(&c, &mail.settings, now)
-                .map_err(|e| AppError::Internal(e.to_string()))?;
+                .map_err(|e| AppError::caused("composing a mail", e))?;
             mail.mailer
                 .send_with_retry(&out, mail.retry, tokio::time::sleep)
                 .await
@@ -299,10 +300,10 @@ impl Community {
             })?,
         };
         self.store
-            .set_subscription_status(target.id, "unsubscribed")
+            .set_subscription_status(target.id, SubscriptionStatus::Unsubscribed)
             .await?;
         Ok(Subscription {
-            status: "unsubscribed".into(),
+            status: SubscriptionStatus::Unsubscribed,
             ..target
         })
     }
@@ -375,7 +376,7 @@ impl Community {
                 .clone()
                 .acquire_owned()
                 .await
-                .map_err(|e| AppError::Internal(e.to_string()))?;
+                .map_err(|e| AppError::caused("composing a mail", e))?;
             let me = self.clone();
             let mail = mail.clone();
             let key = key.clone();
@@ -406,11 +407,11 @@ impl Community {
             });
             // Keep finished tasks from piling up.
             while let Some(done) = tasks.try_join_next() {
-                done.map_err(|e| AppError::Internal(e.to_string()))?;
+                done.map_err(|e| AppError::caused("composing a mail", e))?;
             }
         }
         while let Some(done) = tasks.join_next().await {
-            done.map_err(|e| AppError::Internal(e.to_string()))?;
+            done.map_err(|e| AppError::caused("composing a mail", e))?;
         }
         let r = *report.lock().unwrap_or_else(|e| e.into_inner());
         Ok(r)
@@ -485,7 +486,7 @@ impl Community {
             unsubscribe_url: format!("{base}/unsubscribe?token={manage_token}"),
         };
         let out = compose_digest(&digest, &mail.settings, now)
-            .map_err(|e| AppError::Internal(e.to_string()))?;
+            .map_err(|e| AppError::caused("composing a mail", e))?;
         let papers: Vec<String> = fresh
             .iter()
             .map(|p| p.paper.id.base().to_string())
@@ -535,7 +536,7 @@ fn describe_label(s: &Subscription) -> String {
     } else {
         "Trending papers".to_string()
     };
-    if s.cadence == "weekly" {
+    if s.cadence == Cadence::Weekly {
         format!("Your weekly digest: {base}")
     } else {
         base
@@ -553,8 +554,8 @@ enum Outcome {
 
 /// The period a digest run covers by default: the latest weekday on or
 /// before `today` (daily), or the week before `today`'s (weekly).
-pub fn default_period(cadence: &str, today: Date) -> Period {
-    if cadence == "weekly" {
+pub fn default_period(cadence: Cadence, today: Date) -> Period {
+    if cadence == Cadence::Weekly {
         Period::Weekly(today.saturating_sub(7.days()))
     } else {
         Period::Daily(today)
@@ -601,6 +602,6 @@ mod tests {
         assert_eq!(Period::Daily(d).key(), "daily:2026-08-21");
         assert_eq!(Period::Weekly(d).key(), "weekly:2026-W34");
         assert_eq!(Period::Weekly(d).bounds().0.to_string(), "2026-08-17");
-        assert_eq!(default_period("weekly", d).key(), "weekly:2026-W33");
+        assert_eq!(default_period(Cadence::Weekly, d).key(), "weekly:2026-W33");
     }
 }

@@ -10,7 +10,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use jiff::civil::{Date, Time, Weekday};
 use jiff::tz::TimeZone;
 use papers_app::{Community, DigestReport, MailContext, Period, default_period};
-use papers_core::{Clock, today_in_new_york};
+use papers_core::{Cadence, Clock, today_in_new_york};
 use papers_store::Store;
 use tokio_util::sync::CancellationToken;
 
@@ -46,10 +46,12 @@ pub async fn run(ctx: &Ctx, action: DigestAction) -> Result<ExitCode> {
     let community = crate::community(cfg, store.clone(), ctx.clock.clone())?;
     let mail = cfg.mail_context()?;
     let today = today_in_new_york(ctx.clock.now());
+    let cadence =
+        Cadence::parse(&period).ok_or_else(|| anyhow::anyhow!("unknown period {period:?}"))?;
     let period = match date {
-        Some(d) if period == "weekly" => Period::Weekly(d),
+        Some(d) if cadence == Cadence::Weekly => Period::Weekly(d),
         Some(d) => Period::Daily(d),
-        None => default_period(&period, today),
+        None => default_period(cadence, today),
     };
     let pb = if progress {
         let pb = ProgressBar::new_spinner();
@@ -178,7 +180,7 @@ pub async fn schedule(s: Schedule, cancel: CancellationToken) {
             match community
                 .send_digests(
                     &mail,
-                    default_period("weekly", day),
+                    default_period(Cadence::Weekly, day),
                     Some(search.clone()),
                     concurrency,
                     noop,

@@ -283,9 +283,9 @@ dispatch! {
     fn subscription(&self, id: i64) -> Result<Option<Subscription>>;
     fn subscription_by_manage_token(&self, token: &str) -> Result<Option<Subscription>>;
     fn subscriptions_of(&self, email: &str) -> Result<Vec<Subscription>>;
-    fn set_subscription_status(&self, id: i64, status: &str) -> Result<bool>;
+    fn set_subscription_status(&self, id: i64, status: papers_core::SubscriptionStatus) -> Result<bool>;
     /// Active subscriptions of a cadence with nothing recorded for `period`.
-    fn due_subscriptions(&self, cadence: &str, period: &str) -> Result<Vec<Subscription>>;
+    fn due_subscriptions(&self, cadence: papers_core::Cadence, period: &str) -> Result<Vec<Subscription>>;
     fn already_sent(&self, subscription_id: i64, papers: &[String]) -> Result<Vec<String>>;
     /// Records a digest's outcome (and its papers when sent); a failure counts
     /// as a hard bounce, and three pause the subscription.

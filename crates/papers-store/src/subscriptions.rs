@@ -7,18 +7,17 @@ use crate::sqlite::SqliteStore;
 use crate::{ListedPaper, Result, StoreError, format_timestamp, rows};
 use jiff::Timestamp;
 use jiff::civil::Date;
+use papers_core::{Cadence, SubscriptionStatus};
 
 /// A subscription as stored.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Subscription {
     pub id: i64,
     pub email: String,
-    /// `daily` or `weekly`.
-    pub cadence: String,
+    pub cadence: Cadence,
     pub query: Option<String>,
     pub categories: Vec<String>,
-    /// `pending`, `active`, `paused` or `unsubscribed`.
-    pub status: String,
+    pub status: SubscriptionStatus,
     pub hard_bounces: i64,
     /// The capability in the manage and unsubscribe links of every mail.
     pub manage_token: String,
@@ -40,7 +39,7 @@ pub struct DigestRecord<'a> {
 #[derive(Clone, Debug, PartialEq)]
 pub struct NewSubscription {
     pub email: String,
-    pub cadence: String,
+    pub cadence: Cadence,
     pub query: Option<String>,
     pub categories: Vec<String>,
     pub user_id: Option<i64>,
@@ -67,7 +66,7 @@ pub(crate) fn sub_from_row(row: &impl Cols) -> Result<Subscription> {
     Ok(Subscription {
         id: row.int("id")?,
         email: row.text("email")?,
-        cadence: row.text("cadence")?,
+        cadence: word(row, "cadence", Cadence::parse)?,
         query: row.opt_text("query")?,
         categories: cats
             .map(|c| serde_json::from_str(&c))
@@ -77,9 +76,18 @@ pub(crate) fn sub_from_row(row: &impl Cols) -> Result<Subscription> {
                 detail: e.to_string(),
             })?
             .unwrap_or_default(),
-        status: row.text("status")?,
+        status: word(row, "status", SubscriptionStatus::parse)?,
         hard_bounces: row.int("hard_bounces")?,
         manage_token: row.text("manage_token")?,
+    })
+}
+
+/// A column holding one of a fixed set of words.
+fn word<T>(row: &impl Cols, col: &str, parse: fn(&str) -> Option<T>) -> Result<T> {
+    let text = row.text(col)?;
+    parse(&text).ok_or_else(|| StoreError::Corrupt {
+        what: "subscription".into(),
+        detail: format!("{col} {text:?}"),
     })
 }
 
@@ -109,7 +117,7 @@ impl SqliteStore {
             .await?;
         let outcome = if let Some(row) = existing {
             let sub = sub_from_row(&row)?;
-            if sub.status == "active" {
+            if sub.status == SubscriptionStatus::Active {
                 SubscribeOutcome::AlreadyActive(sub)
             } else {
                 // Pending, paused or unsubscribed: confirm again from scratch.
@@ -124,7 +132,7 @@ impl SqliteStore {
                 .execute(&mut *tx)
                 .await?;
                 SubscribeOutcome::StillPending(Subscription {
-                    status: "pending".into(),
+                    status: SubscriptionStatus::Pending,
                     manage_token: n.manage_token.clone(),
                     ..sub
                 })
@@ -138,7 +146,7 @@ impl SqliteStore {
                  VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)",
             )
             .bind(&n.email)
-            .bind(&n.cadence)
+            .bind(n.cadence.as_str())
             .bind(&n.query)
             .bind(cats)
             .bind(&key)
@@ -153,10 +161,10 @@ impl SqliteStore {
             SubscribeOutcome::Created(Subscription {
                 id,
                 email: n.email.clone(),
-                cadence: n.cadence.clone(),
+                cadence: n.cadence,
                 query: n.query.clone(),
                 categories: n.categories.clone(),
-                status: "pending".into(),
+                status: SubscriptionStatus::Pending,
                 hard_bounces: 0,
                 manage_token: n.manage_token.clone(),
             })
@@ -216,9 +224,13 @@ impl SqliteStore {
         rows.iter().map(sub_from_row).collect()
     }
 
-    pub async fn set_subscription_status(&self, id: i64, status: &str) -> Result<bool> {
+    pub async fn set_subscription_status(
+        &self,
+        id: i64,
+        status: SubscriptionStatus,
+    ) -> Result<bool> {
         let done = sqlx::query("UPDATE subscriptions SET status = ? WHERE id = ?")
-            .bind(status)
+            .bind(status.as_str())
             .bind(id)
             .execute(&self.pool)
             .await?;
@@ -228,7 +240,7 @@ impl SqliteStore {
     /// Active subscriptions of a cadence that have no record for `period` yet.
     pub async fn due_subscriptions(
         &self,
-        cadence: &str,
+        cadence: Cadence,
         period: &str,
     ) -> Result<Vec<Subscription>> {
         let sql = format!(
@@ -237,7 +249,7 @@ impl SqliteStore {
              ORDER BY id"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(cadence)
+            .bind(cadence.as_str())
             .bind(period)
             .fetch_all(&self.pool)
             .await?;

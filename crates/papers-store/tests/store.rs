@@ -436,7 +436,7 @@ async fn three_hard_bounces_pause_a_subscription(f: Fixture) {
     let store = f.store.clone();
     let n = NewSubscription {
         email: "bouncy@example.org".into(),
-        cadence: "daily".into(),
+        cadence: papers_core::Cadence::Daily,
         query: None,
         categories: vec![],
         user_id: None,
@@ -456,7 +456,7 @@ async fn three_hard_bounces_pause_a_subscription(f: Fixture) {
         .await
         .unwrap()
         .unwrap();
-    assert_eq!(active.status, "active");
+    assert_eq!(active.status.as_str(), "active");
     assert!(matches!(
         store.subscribe(&n, now()).await.unwrap(),
         SubscribeOutcome::AlreadyActive(_)
@@ -466,7 +466,11 @@ async fn three_hard_bounces_pause_a_subscription(f: Fixture) {
         .enumerate()
     {
         assert_eq!(
-            store.due_subscriptions("daily", day).await.unwrap().len(),
+            store
+                .due_subscriptions(papers_core::Cadence::Daily, day)
+                .await
+                .unwrap()
+                .len(),
             1,
             "bounce {i}"
         );
@@ -484,7 +488,7 @@ async fn three_hard_bounces_pause_a_subscription(f: Fixture) {
     assert_eq!((s.status.as_str(), s.hard_bounces), ("paused", 3));
     assert!(
         store
-            .due_subscriptions("daily", "daily:2026-08-24")
+            .due_subscriptions(papers_core::Cadence::Daily, "daily:2026-08-24")
             .await
             .unwrap()
             .is_empty()
@@ -942,7 +946,7 @@ async fn a_digest_period_is_claimed_once(f: Fixture) {
         .unwrap();
     let n = NewSubscription {
         email: "Reader@Example.org".into(),
-        cadence: "daily".into(),
+        cadence: papers_core::Cadence::Daily,
         query: None,
         categories: vec!["cs.CL".into()],
         user_id: None,
@@ -987,7 +991,7 @@ async fn a_digest_period_is_claimed_once(f: Fixture) {
     assert_eq!(won, 1);
     assert!(
         store
-            .due_subscriptions("daily", period)
+            .due_subscriptions(papers_core::Cadence::Daily, period)
             .await
             .unwrap()
             .is_empty()
@@ -995,7 +999,7 @@ async fn a_digest_period_is_claimed_once(f: Fixture) {
     store.release_digest(sub.id, period).await.unwrap();
     assert_eq!(
         store
-            .due_subscriptions("daily", period)
+            .due_subscriptions(papers_core::Cadence::Daily, period)
             .await
             .unwrap()
             .len(),
@@ -1031,7 +1035,7 @@ async fn a_digest_period_is_claimed_once(f: Fixture) {
     );
     assert!(
         store
-            .set_subscription_status(sub.id, "unsubscribed")
+            .set_subscription_status(sub.id, papers_core::SubscriptionStatus::Unsubscribed)
             .await
             .unwrap()
     );

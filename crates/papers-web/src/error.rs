@@ -56,7 +56,7 @@ impl ApiError {
 
     /// Ours: logged, answered as a bare 500.
     pub(crate) fn internal(e: impl std::fmt::Display) -> Self {
-        ApiError::App(AppError::Internal(e.to_string()))
+        ApiError::App(AppError::internal(e.to_string()))
     }
 }
 
@@ -101,7 +101,10 @@ impl IntoResponse for ApiError {
                 )
             }
             ApiError::App(e) => {
-                tracing::error!(error = %e, "internal error in API handler");
+                tracing::error!(
+                    error = &e as &dyn std::error::Error,
+                    "internal error in API handler"
+                );
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "internal",
@@ -158,7 +161,10 @@ impl IntoResponse for PageError {
                 return retry_after(resp.into_response(), wait);
             }
             PageError::App(e) => {
-                tracing::error!(error = %e, "internal error rendering a page");
+                tracing::error!(
+                    error = &e as &dyn std::error::Error,
+                    "internal error rendering a page"
+                );
                 (
                     StatusCode::INTERNAL_SERVER_ERROR,
                     "Something went wrong on our side. Please try again.".to_string(),

@@ -2,6 +2,7 @@
 
 use jiff::Timestamp;
 use jiff::civil::Date;
+use papers_core::{Cadence, SubscriptionStatus};
 
 use super::PgStore;
 use crate::subscriptions::{
@@ -29,7 +30,7 @@ impl PgStore {
                 .await?;
             let outcome = if let Some(row) = existing {
                 let sub = sub_from_row(&row)?;
-                if sub.status == "active" {
+                if sub.status == SubscriptionStatus::Active {
                     SubscribeOutcome::AlreadyActive(sub)
                 } else {
                     // Pending, paused or unsubscribed: confirm again from scratch.
@@ -44,7 +45,7 @@ impl PgStore {
                     .execute(&mut *tx)
                     .await?;
                     SubscribeOutcome::StillPending(Subscription {
-                        status: "pending".into(),
+                        status: SubscriptionStatus::Pending,
                         manage_token: n.manage_token.clone(),
                         ..sub
                     })
@@ -58,7 +59,7 @@ impl PgStore {
                      RETURNING id",
                 )
                 .bind(&n.email)
-                .bind(&n.cadence)
+                .bind(n.cadence.as_str())
                 .bind(&n.query)
                 .bind(&cats)
                 .bind(&key)
@@ -77,10 +78,10 @@ impl PgStore {
                 SubscribeOutcome::Created(Subscription {
                     id,
                     email: n.email.clone(),
-                    cadence: n.cadence.clone(),
+                    cadence: n.cadence,
                     query: n.query.clone(),
                     categories: n.categories.clone(),
-                    status: "pending".into(),
+                    status: SubscriptionStatus::Pending,
                     hard_bounces: 0,
                     manage_token: n.manage_token.clone(),
                 })
@@ -140,9 +141,13 @@ impl PgStore {
         rows.iter().map(sub_from_row).collect()
     }
 
-    pub async fn set_subscription_status(&self, id: i64, status: &str) -> Result<bool> {
+    pub async fn set_subscription_status(
+        &self,
+        id: i64,
+        status: SubscriptionStatus,
+    ) -> Result<bool> {
         let done = sqlx::query("UPDATE subscriptions SET status = $1 WHERE id = $2")
-            .bind(status)
+            .bind(status.as_str())
             .bind(id)
             .execute(&self.pool)
             .await?;
@@ -151,7 +156,7 @@ impl PgStore {
 
     pub async fn due_subscriptions(
         &self,
-        cadence: &str,
+        cadence: Cadence,
         period: &str,
     ) -> Result<Vec<Subscription>> {
         let sql = format!(
@@ -160,7 +165,7 @@ impl PgStore {
              ORDER BY id"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(cadence)
+            .bind(cadence.as_str())
             .bind(period)
             .fetch_all(&self.pool)
             .await?;

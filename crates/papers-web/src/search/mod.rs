@@ -95,7 +95,7 @@ fn parse_day(field: &str, v: Option<&str>) -> Result<Option<jiff::civil::Date>, 
 fn finder(state: &AppState) -> Result<Finder, AppError> {
     state
         .finder()
-        .ok_or_else(|| AppError::Internal("search is not set up on this server".into()))
+        .ok_or_else(|| AppError::internal("search is not set up on this server"))
 }
 
 /// Nearest neighbours of a paper by meaning (empty without vectors, or

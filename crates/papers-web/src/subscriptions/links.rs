@@ -134,7 +134,7 @@ async fn manage_page(
             .map(|s| SubRow {
                 id: s.id,
                 label: label(s),
-                status: s.status.clone(),
+                status: s.status.to_string(),
             })
             .collect(),
         notice,

@@ -65,7 +65,7 @@ pub struct SubscribedJson {
     #[serde(rename = "confirmationSent")]
     pub confirmation_sent: bool,
     pub id: i64,
-    pub status: String,
+    pub status: papers_core::SubscriptionStatus,
 }
 
 /// How a search result ranked (`explain=true`).
