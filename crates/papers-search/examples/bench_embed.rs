@@ -4,7 +4,7 @@
 //!
 //! cargo run --release -p papers-search --example bench_embed -- \
 //!   --model /path/to/minilm [--papers 2000] [--threads 2] [--batch 16] \
-//!   [--onnx-batch 32] [--max-tokens 256] [--engines candle,onnx] \
+//!   [--onnx-batch 16] [--max-tokens 256] [--engines candle,onnx] \
 //!   [--corpus ../shared/data/benchmark/papers_unified.jsonl.gz]
 //!
 //! `--step 50` (default) takes every 50th paper of the corpus, `--step 1` the
@@ -42,7 +42,7 @@ fn main() -> Result<(), AnyError> {
     let step: usize = arg("--step", "50").parse()?;
     let threads: usize = arg("--threads", "2").parse()?;
     let batches = list("--batch", "16")?;
-    let onnx_batches = list("--onnx-batch", "32")?;
+    let onnx_batches = list("--onnx-batch", "16")?;
     let max_tokens = list("--max-tokens", "256")?;
     let engines = arg("--engines", "candle,onnx");
     let corpus = PathBuf::from(arg(

@@ -63,7 +63,7 @@ impl Default for OnnxOptions {
     fn default() -> Self {
         OnnxOptions {
             max_tokens: 256,
-            batch_size: 32,
+            batch_size: 16,
             threads: None,
         }
     }
@@ -167,6 +167,9 @@ impl OnnxEmbedder {
             .commit();
         let threads = options.threads.unwrap_or(1);
         let session = Session::builder()
+            .map_err(|e| onnx(&e))?
+            // At the info level a session start logs ~300 lines.
+            .with_log_level(ort::logging::LogLevel::Warning)
             .map_err(|e| onnx(&e))?
             .with_optimization_level(GraphOptimizationLevel::Level3)
             .map_err(|e| onnx(&e))?
