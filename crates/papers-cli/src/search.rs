@@ -134,7 +134,11 @@ fn pip_extract(spec: &str, pip_args: &[&str], members: &[(&str, &str)], dir: &Pa
 /// `model-int8.onnx` and `libonnxruntime.so` are in `dir` and load; else
 /// candle with the f32 model, with a log line saying why.
 /// `PAPERS_EMBEDDER=candle` forces candle.
-pub fn embedder(dir: &Path, obtain: bool) -> std::result::Result<Arc<dyn Embedder>, String> {
+pub fn embedder(
+    dir: &Path,
+    obtain: bool,
+    candle_only: bool,
+) -> std::result::Result<Arc<dyn Embedder>, String> {
     let have = ["config.json", "model.safetensors", "tokenizer.json"]
         .iter()
         .all(|f| dir.join(f).exists());
@@ -147,15 +151,15 @@ pub fn embedder(dir: &Path, obtain: bool) -> std::result::Result<Arc<dyn Embedde
             ));
         }
     }
-    if let Some(e) = onnx_embedder(dir) {
+    if let Some(e) = onnx_embedder(dir, candle_only) {
         return Ok(e);
     }
     load_embedder(Some(dir))
 }
 
 /// The int8 ONNX embedder of `dir`, or `None` (logged) to use candle.
-fn onnx_embedder(dir: &Path) -> Option<Arc<dyn Embedder>> {
-    if std::env::var("PAPERS_EMBEDDER").is_ok_and(|v| v.eq_ignore_ascii_case("candle")) {
+fn onnx_embedder(dir: &Path, candle_only: bool) -> Option<Arc<dyn Embedder>> {
+    if candle_only {
         tracing::info!("PAPERS_EMBEDDER=candle: embedding with candle (f32)");
         return None;
     }
@@ -227,7 +231,7 @@ pub async fn after_ingest(
     let model = if embed_max == 0 {
         Err("not embedding now".into())
     } else {
-        embedder(model_dir, false)
+        embedder(model_dir, false, cfg.search.candle_only())
     };
     let service = match SearchService::open(store, &index_dir(&cfg.data_dir), model).await {
         Ok((service, r)) => {
@@ -334,7 +338,7 @@ pub async fn maintain(store: Store, service: Arc<SearchService>, cancel: Cancell
 /// `papers embed`: the resumable vector backfill.
 pub async fn embed(cfg: &Config, model: &Path, batch: u64, progress: bool) -> Result<ExitCode> {
     let store = Store::open(&cfg.database_url()).await?;
-    let e = embedder(model, false).map_err(|why| anyhow::anyhow!(why))?;
+    let e = embedder(model, false, cfg.search.candle_only()).map_err(|why| anyhow::anyhow!(why))?;
     let models = store.vector_models().await?;
     for (m, n) in &models {
         if m != e.model_id() {
@@ -425,7 +429,7 @@ pub async fn search(
     let e = if mode == SearchMode::Keyword {
         Err("keyword mode".to_string())
     } else {
-        embedder(model, false)
+        embedder(model, false, cfg.search.candle_only())
     };
     let service = open(cfg, &store, e).await?;
     let resp = service.search(&SearchRequest::new(q).mode(mode).limit(limit))?;
@@ -524,7 +528,8 @@ pub async fn eval(cfg: &Config, model: &Path, source: EvalSource) -> Result<Exit
     keyword.upsert(&docs)?;
     let mut engine = SearchEngine::new(keyword)?;
     if mode != SearchMode::Keyword {
-        let e = embedder(model, false).map_err(|why| anyhow::anyhow!("{why}"))?;
+        let e = embedder(model, false, cfg.search.candle_only())
+            .map_err(|why| anyhow::anyhow!("{why}"))?;
         let vectors = eval_vectors(cfg, &set, e.as_ref())?;
         engine = engine.with_semantic(e, &vectors)?;
     }

@@ -127,9 +127,11 @@ pub async fn run(ctx: &Ctx, demo: bool) -> Result<ExitCode> {
     // `PAPERS_FETCH_MODEL=off` never fetches (offline machines, tests).
     let obtain = cfg.search.fetch_model && (demo || !ctx.model_dir_given);
     let dir = ctx.model_dir.clone();
-    let model = tokio::task::spawn_blocking(move || crate::search::embedder(&dir, obtain))
-        .await
-        .unwrap_or_else(|e| Err(e.to_string()));
+    let candle_only = cfg.search.candle_only();
+    let model =
+        tokio::task::spawn_blocking(move || crate::search::embedder(&dir, obtain, candle_only))
+            .await
+            .unwrap_or_else(|e| Err(e.to_string()));
     let service = Arc::new(crate::search::open(cfg, &store, model).await?);
     let state = state.with_search(service.clone());
     let service_for_digests: Arc<dyn papers_app::SavedSearch> = service.clone();
