@@ -1,13 +1,13 @@
 //! Accounts, sessions, API tokens, votes, comments, submissions and
-//! moderation on the SQLite backend.
+//! moderation, on both backends.
 
 use jiff::Timestamp;
 use jiff::civil::Date;
 use papers_core::{ArxivId, Comment, IngestRecord, Role, User};
 use sqlx::Row;
 
+use crate::dialect::for_both_backends;
 use crate::rows::{comment_from_row, user_from_row};
-use crate::sqlite::SqliteStore;
 use crate::{Result, format_timestamp};
 
 /// Why a community write did not happen (the user's fault, not ours).
@@ -23,7 +23,7 @@ pub enum Refusal {
 
 pub(crate) const USER_COLS: &str = "u.id, u.username, u.email, u.role, u.banned, u.created_at";
 
-impl SqliteStore {
+for_both_backends! {
     pub async fn create_user(
         &self,
         username: &str,
@@ -32,21 +32,21 @@ impl SqliteStore {
         role: Role,
         now: Timestamp,
     ) -> Result<std::result::Result<User, Refusal>> {
-        let res = sqlx::query(
-            "INSERT INTO users (username, email, password_hash, role, created_at) VALUES (?, ?, ?, ?, ?)",
+        // A name taken in any case is refused: SQLite's column is unique
+        // NOCASE, PostgreSQL has a unique index on lower(username).
+        let res: std::result::Result<i64, _> = sqlx::query_scalar(
+            "INSERT INTO users (username, email, password_hash, role, created_at)
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(username)
         .bind(email)
         .bind(password_hash)
         .bind(role.as_str())
         .bind(format_timestamp(now))
-        .execute(&self.pool)
+        .fetch_one(&self.pool)
         .await;
         match res {
-            Ok(done) => {
-                let id = done.last_insert_rowid();
-                Ok(self.user_by_id(id).await?.ok_or(Refusal::UsernameTaken))
-            }
+            Ok(id) => Ok(self.user_by_id(id).await?.ok_or(Refusal::UsernameTaken)),
             Err(sqlx::Error::Database(e)) if e.is_unique_violation() => {
                 Ok(Err(Refusal::UsernameTaken))
             }
@@ -55,7 +55,7 @@ impl SqliteStore {
     }
 
     pub async fn user_by_id(&self, id: i64) -> Result<Option<User>> {
-        let sql = format!("SELECT {USER_COLS} FROM users u WHERE u.id = ?");
+        let sql = format!("SELECT {USER_COLS} FROM users u WHERE u.id = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id)
             .fetch_optional(&self.pool)
@@ -65,7 +65,10 @@ impl SqliteStore {
 
     /// The user and their password hash, by username (any case).
     pub async fn user_credentials(&self, username: &str) -> Result<Option<(User, String)>> {
-        let sql = format!("SELECT {USER_COLS}, u.password_hash FROM users u WHERE u.username = ?");
+        let sql = format!(
+            "SELECT {USER_COLS}, u.password_hash FROM users u WHERE {name}",
+            name = Self::DIALECT.ci_eq("u.username", "$1")
+        );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(username)
             .fetch_optional(&self.pool)
@@ -77,10 +80,19 @@ impl SqliteStore {
     }
 
     pub async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
-        let sql =
-            format!("SELECT {USER_COLS} FROM users u WHERE u.email = ? COLLATE NOCASE LIMIT 1");
+        let from = format!(
+            "users u WHERE {email} ORDER BY u.id LIMIT 1",
+            email = Self::DIALECT.ci_eq("u.email", "$1")
+        );
+        self.user_from(&from, email).await
+    }
+
+    /// The user `from` (a FROM clause with `users u`, and its WHERE) finds,
+    /// with `$1` bound to `value`.
+    async fn user_from(&self, from: &str, value: &str) -> Result<Option<User>> {
+        let sql = format!("SELECT {USER_COLS} FROM {from}");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(email)
+            .bind(value)
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(user_from_row).transpose()
@@ -96,35 +108,39 @@ impl SqliteStore {
         now: Timestamp,
     ) -> Result<()> {
         let now = format_timestamp(now);
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        sqlx::query("UPDATE users SET password_hash = ? WHERE id = ?")
+        let mut tx = self.pool.begin_with(Self::DIALECT.begin_write()).await?;
+        sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
             .bind(password_hash)
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
         sqlx::query(
-            "UPDATE api_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL",
+            "UPDATE api_tokens SET revoked_at = $1 WHERE user_id = $2 AND revoked_at IS NULL",
         )
         .bind(&now)
         .bind(user_id)
         .execute(&mut *tx)
         .await?;
-        sqlx::query("UPDATE password_resets SET used_at = ? WHERE user_id = ? AND used_at IS NULL")
-            .bind(&now)
-            .bind(user_id)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "UPDATE password_resets SET used_at = $1 WHERE user_id = $2 AND used_at IS NULL",
+        )
+        .bind(&now)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(())
     }
 
     /// Claims the right to send a `kind` of mail to `recipient` now: true
     /// when none went in the last `min_gap`, and the send is then recorded.
-    /// One statement, so two processes can never both claim the same slot.
+    /// One statement decides: a racing claim waits on the row's lock and then
+    /// sees the winner's `last_sent_at`, so two processes never both claim.
+    /// Addresses are stored lower-cased (SQLite's column is also NOCASE).
     pub async fn claim_mail_slot(
         &self,
         recipient: &str,
@@ -133,11 +149,11 @@ impl SqliteStore {
         min_gap: jiff::SignedDuration,
     ) -> Result<bool> {
         let cutoff = format_timestamp(now.checked_sub(min_gap).unwrap_or(now));
-        let claimed: Option<i64> = sqlx::query_scalar(
-            "INSERT INTO mail_throttle (recipient, kind, last_sent_at) VALUES (?1, ?2, ?3)
-             ON CONFLICT (recipient, kind) DO UPDATE SET last_sent_at = excluded.last_sent_at
-             WHERE mail_throttle.last_sent_at <= ?4
-             RETURNING 1",
+        let claimed: Option<bool> = sqlx::query_scalar(
+            "INSERT INTO mail_throttle (recipient, kind, last_sent_at) VALUES (lower($1), $2, $3)
+             ON CONFLICT (recipient, kind) DO UPDATE SET last_sent_at = EXCLUDED.last_sent_at
+             WHERE mail_throttle.last_sent_at <= $4
+             RETURNING TRUE",
         )
         .bind(recipient.trim())
         .bind(kind)
@@ -159,10 +175,10 @@ impl SqliteStore {
     ) -> Result<u64> {
         let cutoff = format_timestamp(now.checked_sub(window).unwrap_or(now));
         let hits: i64 = sqlx::query_scalar(
-            "INSERT INTO rate_counters (key, window_start, hits) VALUES (?1, ?2, 1)
+            "INSERT INTO rate_counters (key, window_start, hits) VALUES ($1, $2, 1)
              ON CONFLICT (key) DO UPDATE SET
-               hits = CASE WHEN rate_counters.window_start <= ?3 THEN 1 ELSE rate_counters.hits + 1 END,
-               window_start = CASE WHEN rate_counters.window_start <= ?3 THEN excluded.window_start
+               hits = CASE WHEN rate_counters.window_start <= $3 THEN 1 ELSE rate_counters.hits + 1 END,
+               window_start = CASE WHEN rate_counters.window_start <= $3 THEN EXCLUDED.window_start
                                    ELSE rate_counters.window_start END
              RETURNING hits",
         )
@@ -178,12 +194,12 @@ impl SqliteStore {
     /// many of each went.
     pub async fn purge_expired(&self, now: Timestamp) -> Result<(u64, u64)> {
         let now = format_timestamp(now);
-        let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= ?")
+        let sessions = sqlx::query("DELETE FROM sessions WHERE expires_at <= $1")
             .bind(&now)
             .execute(&self.pool)
             .await?
             .rows_affected();
-        let resets = sqlx::query("DELETE FROM password_resets WHERE expires_at <= ?")
+        let resets = sqlx::query("DELETE FROM password_resets WHERE expires_at <= $1")
             .bind(&now)
             .execute(&self.pool)
             .await?
@@ -192,17 +208,19 @@ impl SqliteStore {
     }
 
     pub async fn set_banned(&self, user_id: i64, banned: bool) -> Result<bool> {
-        let done = sqlx::query("UPDATE users SET banned = ? WHERE id = ?")
+        let mut tx = self.pool.begin_with(Self::DIALECT.begin_write()).await?;
+        let done = sqlx::query("UPDATE users SET banned = $1 WHERE id = $2")
             .bind(banned)
             .bind(user_id)
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
         if banned {
-            sqlx::query("DELETE FROM sessions WHERE user_id = ?")
+            sqlx::query("DELETE FROM sessions WHERE user_id = $1")
                 .bind(user_id)
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?;
         }
+        tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
 
@@ -215,7 +233,8 @@ impl SqliteStore {
         expires: Timestamp,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
+            "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at)
+             VALUES ($1, $2, $3, $4, $5)",
         )
         .bind(id_hash)
         .bind(user_id)
@@ -236,7 +255,7 @@ impl SqliteStore {
     ) -> Result<Option<(User, String)>> {
         let sql = format!(
             "SELECT {USER_COLS}, s.csrf_token FROM sessions s JOIN users u ON u.id = s.user_id
-             WHERE s.id_hash = ? AND s.expires_at > ? AND u.banned = 0"
+             WHERE s.id_hash = $1 AND s.expires_at > $2 AND NOT u.banned"
         );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id_hash)
@@ -250,7 +269,7 @@ impl SqliteStore {
     }
 
     pub async fn delete_session(&self, id_hash: &str) -> Result<()> {
-        sqlx::query("DELETE FROM sessions WHERE id_hash = ?")
+        sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
             .bind(id_hash)
             .execute(&self.pool)
             .await?;
@@ -264,22 +283,22 @@ impl SqliteStore {
         token_hash: &str,
         now: Timestamp,
     ) -> Result<i64> {
-        let done = sqlx::query(
-            "INSERT INTO api_tokens (user_id, name, token_hash, created_at) VALUES (?, ?, ?, ?)",
+        Ok(sqlx::query_scalar(
+            "INSERT INTO api_tokens (user_id, name, token_hash, created_at)
+             VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(user_id)
         .bind(name)
         .bind(token_hash)
         .bind(format_timestamp(now))
-        .execute(&self.pool)
-        .await?;
-        Ok(done.last_insert_rowid())
+        .fetch_one(&self.pool)
+        .await?)
     }
 
     /// (id, name, created_at, revoked) of a user's tokens.
     pub async fn api_tokens(&self, user_id: i64) -> Result<Vec<(i64, String, String, bool)>> {
         let rows = sqlx::query(
-            "SELECT id, name, created_at, revoked_at FROM api_tokens WHERE user_id = ? ORDER BY id",
+            "SELECT id, name, created_at, revoked_at FROM api_tokens WHERE user_id = $1 ORDER BY id",
         )
         .bind(user_id)
         .fetch_all(&self.pool)
@@ -303,7 +322,8 @@ impl SqliteStore {
         now: Timestamp,
     ) -> Result<bool> {
         let done = sqlx::query(
-            "UPDATE api_tokens SET revoked_at = ? WHERE id = ? AND user_id = ? AND revoked_at IS NULL",
+            "UPDATE api_tokens SET revoked_at = $1
+             WHERE id = $2 AND user_id = $3 AND revoked_at IS NULL",
         )
         .bind(format_timestamp(now))
         .bind(token_id)
@@ -314,19 +334,20 @@ impl SqliteStore {
     }
 
     pub async fn token_user(&self, token_hash: &str) -> Result<Option<User>> {
-        let sql = format!(
-            "SELECT {USER_COLS} FROM api_tokens t JOIN users u ON u.id = t.user_id
-             WHERE t.token_hash = ? AND t.revoked_at IS NULL AND u.banned = 0"
-        );
-        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(token_hash)
-            .fetch_optional(&self.pool)
-            .await?;
-        row.as_ref().map(user_from_row).transpose()
+        self.user_from(
+            "api_tokens t JOIN users u ON u.id = t.user_id
+             WHERE t.token_hash = $1 AND t.revoked_at IS NULL AND NOT u.banned",
+            token_hash,
+        )
+        .await
     }
 
-    /// Casts (`up = true`) or takes back a vote, exactly once per user and
-    /// paper, and returns the paper's total (baseline + votes here).
+    /// Casts or takes back a vote, exactly once per user and paper. The
+    /// insert (or delete) says whether anything changed — a racing twin
+    /// waits on the unique key and then finds the row there (or gone) — and
+    /// only then is the paper's count moved, under its row lock (SQLite: the
+    /// write lock), in the same transaction: `local_votes` stays equal to
+    /// `COUNT(votes)`.
     pub async fn set_vote(
         &self,
         user_id: i64,
@@ -334,9 +355,9 @@ impl SqliteStore {
         up: bool,
         now: Timestamp,
     ) -> Result<std::result::Result<i64, Refusal>> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let exists: Option<i64> =
-            sqlx::query_scalar("SELECT 1 FROM papers WHERE id = ? AND hidden = 0")
+        let mut tx = self.pool.begin_with(Self::DIALECT.begin_write()).await?;
+        let exists: Option<bool> =
+            sqlx::query_scalar("SELECT TRUE FROM papers WHERE id = $1 AND NOT hidden")
                 .bind(paper.base())
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -345,7 +366,8 @@ impl SqliteStore {
         }
         let changed = if up {
             sqlx::query(
-                "INSERT OR IGNORE INTO votes (user_id, paper_id, created_at) VALUES (?, ?, ?)",
+                "INSERT INTO votes (user_id, paper_id, created_at) VALUES ($1, $2, $3)
+                 ON CONFLICT DO NOTHING",
             )
             .bind(user_id)
             .bind(paper.base())
@@ -354,34 +376,37 @@ impl SqliteStore {
             .await?
             .rows_affected()
         } else {
-            sqlx::query("DELETE FROM votes WHERE user_id = ? AND paper_id = ?")
+            sqlx::query("DELETE FROM votes WHERE user_id = $1 AND paper_id = $2")
                 .bind(user_id)
                 .bind(paper.base())
                 .execute(&mut *tx)
                 .await?
                 .rows_affected()
         };
-        if changed > 0 {
+        let total: i64 = if changed > 0 {
             let delta: i64 = if up { 1 } else { -1 };
-            sqlx::query("UPDATE papers SET local_votes = local_votes + ? WHERE id = ?")
-                .bind(delta)
-                .bind(paper.base())
-                .execute(&mut *tx)
-                .await?;
-        }
-        let total: i64 =
-            sqlx::query_scalar("SELECT upvotes_baseline + local_votes FROM papers WHERE id = ?")
+            sqlx::query_scalar(
+                "UPDATE papers SET local_votes = local_votes + $1 WHERE id = $2
+                 RETURNING upvotes_baseline + local_votes",
+            )
+            .bind(delta)
+            .bind(paper.base())
+            .fetch_one(&mut *tx)
+            .await?
+        } else {
+            sqlx::query_scalar("SELECT upvotes_baseline + local_votes FROM papers WHERE id = $1")
                 .bind(paper.base())
                 .fetch_one(&mut *tx)
-                .await?;
+                .await?
+        };
         tx.commit().await?;
         Ok(Ok(total))
     }
 
-    /// Which of `papers` the user has upvoted.
+    /// Whether the user has upvoted the paper.
     pub async fn voted(&self, user_id: i64, paper: &ArxivId) -> Result<bool> {
-        let v: Option<i64> =
-            sqlx::query_scalar("SELECT 1 FROM votes WHERE user_id = ? AND paper_id = ?")
+        let v: Option<bool> =
+            sqlx::query_scalar("SELECT TRUE FROM votes WHERE user_id = $1 AND paper_id = $2")
                 .bind(user_id)
                 .bind(paper.base())
                 .fetch_optional(&self.pool)
@@ -397,9 +422,9 @@ impl SqliteStore {
         body: &str,
         now: Timestamp,
     ) -> Result<std::result::Result<i64, Refusal>> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let exists: Option<i64> =
-            sqlx::query_scalar("SELECT 1 FROM papers WHERE id = ? AND hidden = 0")
+        let mut tx = self.pool.begin_with(Self::DIALECT.begin_write()).await?;
+        let exists: Option<bool> =
+            sqlx::query_scalar("SELECT TRUE FROM papers WHERE id = $1 AND NOT hidden")
                 .bind(paper.base())
                 .fetch_optional(&mut *tx)
                 .await?;
@@ -407,8 +432,8 @@ impl SqliteStore {
             return Ok(Err(Refusal::NoSuchPaper));
         }
         if let Some(parent) = parent {
-            let ok: Option<i64> =
-                sqlx::query_scalar("SELECT 1 FROM comments WHERE id = ? AND paper_id = ?")
+            let ok: Option<bool> =
+                sqlx::query_scalar("SELECT TRUE FROM comments WHERE id = $1 AND paper_id = $2")
                     .bind(parent)
                     .bind(paper.base())
                     .fetch_optional(&mut *tx)
@@ -417,18 +442,18 @@ impl SqliteStore {
                 return Ok(Err(Refusal::BadParent));
             }
         }
-        let id = sqlx::query(
-            "INSERT INTO comments (paper_id, user_id, parent_id, body, created_at) VALUES (?, ?, ?, ?, ?)",
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO comments (paper_id, user_id, parent_id, body, created_at)
+             VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
         .bind(paper.base())
         .bind(user_id)
         .bind(parent)
         .bind(body)
         .bind(format_timestamp(now))
-        .execute(&mut *tx)
-        .await?
-        .last_insert_rowid();
-        sqlx::query("UPDATE papers SET local_comments = local_comments + 1 WHERE id = ?")
+        .fetch_one(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE papers SET local_comments = local_comments + 1 WHERE id = $1")
             .bind(paper.base())
             .execute(&mut *tx)
             .await?;
@@ -438,7 +463,7 @@ impl SqliteStore {
 
     pub async fn comment(&self, id: i64) -> Result<Option<Comment>> {
         let row = sqlx::query(
-            "SELECT c.*, u.username FROM comments c JOIN users u ON u.id = c.user_id WHERE c.id = ?",
+            "SELECT c.*, u.username FROM comments c JOIN users u ON u.id = c.user_id WHERE c.id = $1",
         )
         .bind(id)
         .fetch_optional(&self.pool)
@@ -450,7 +475,7 @@ impl SqliteStore {
     pub async fn comments(&self, paper: &ArxivId) -> Result<Vec<Comment>> {
         let rows = sqlx::query(
             "SELECT c.*, u.username FROM comments c JOIN users u ON u.id = c.user_id
-             WHERE c.paper_id = ? ORDER BY c.id",
+             WHERE c.paper_id = $1 ORDER BY c.id",
         )
         .bind(paper.base())
         .fetch_all(&self.pool)
@@ -459,6 +484,8 @@ impl SqliteStore {
     }
 
     /// Edits a comment's body; only its author may, and not once deleted.
+    /// The checks and the write are one statement, so a concurrent removal
+    /// is never undone by an edit.
     pub async fn edit_comment(
         &self,
         id: i64,
@@ -466,26 +493,33 @@ impl SqliteStore {
         body: &str,
         now: Timestamp,
     ) -> Result<std::result::Result<(), Refusal>> {
+        let done = sqlx::query(
+            "UPDATE comments SET body = $1, edited_at = $2
+             WHERE id = $3 AND user_id = $4 AND deleted_at IS NULL AND NOT hidden",
+        )
+        .bind(body)
+        .bind(format_timestamp(now))
+        .bind(id)
+        .bind(user_id)
+        .execute(&self.pool)
+        .await?;
+        if done.rows_affected() > 0 {
+            return Ok(Ok(()));
+        }
+        // Nothing changed: say why.
         let Some(c) = self.comment(id).await? else {
             return Ok(Err(Refusal::NoSuchComment));
         };
         if c.author_id != user_id {
             return Ok(Err(Refusal::NotYours));
         }
-        if c.deleted || c.hidden {
-            return Ok(Err(Refusal::Deleted));
-        }
-        sqlx::query("UPDATE comments SET body = ?, edited_at = ? WHERE id = ?")
-            .bind(body)
-            .bind(format_timestamp(now))
-            .bind(id)
-            .execute(&self.pool)
-            .await?;
-        Ok(Ok(()))
+        Ok(Err(Refusal::Deleted))
     }
 
-    /// Marks a comment deleted (its author) or hidden (an admin). The row stays,
-    /// so the thread keeps its shape; the visible count drops by one.
+    /// Marks a comment deleted (its author) or hidden (an admin). The row
+    /// stays, so the thread keeps its shape; the visible count drops by one,
+    /// once: the comment is read under its row lock (SQLite: the write lock),
+    /// so two removals never both count it down.
     pub async fn remove_comment(
         &self,
         id: i64,
@@ -493,46 +527,51 @@ impl SqliteStore {
         as_admin: bool,
         now: Timestamp,
     ) -> Result<std::result::Result<(), Refusal>> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let row: Option<(i64, String, Option<String>, i64)> = sqlx::query_as(
-            "SELECT user_id, paper_id, deleted_at, hidden FROM comments WHERE id = ?",
-        )
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?;
+        let mut tx = self.pool.begin_with(Self::DIALECT.begin_write()).await?;
+        let sql = format!(
+            "SELECT user_id, paper_id, deleted_at, hidden FROM comments WHERE id = $1{lock}",
+            lock = Self::DIALECT.row_lock()
+        );
+        let row: Option<(i64, String, Option<String>, bool)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
         let Some((author, paper_id, deleted_at, hidden)) = row else {
             return Ok(Err(Refusal::NoSuchComment));
         };
         if !as_admin && author != user_id {
             return Ok(Err(Refusal::NotYours));
         }
-        let was_visible = deleted_at.is_none() && hidden == 0;
+        let was_visible = deleted_at.is_none() && !hidden;
         if as_admin {
-            sqlx::query("UPDATE comments SET hidden = 1 WHERE id = ?")
+            sqlx::query("UPDATE comments SET hidden = TRUE WHERE id = $1")
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
         } else {
-            sqlx::query("UPDATE comments SET deleted_at = COALESCE(deleted_at, ?) WHERE id = ?")
+            sqlx::query("UPDATE comments SET deleted_at = COALESCE(deleted_at, $1) WHERE id = $2")
                 .bind(format_timestamp(now))
                 .bind(id)
                 .execute(&mut *tx)
                 .await?;
         }
         if was_visible {
-            sqlx::query(
-                "UPDATE papers SET local_comments = MAX(local_comments - 1, 0) WHERE id = ?",
-            )
-            .bind(paper_id)
-            .execute(&mut *tx)
-            .await?;
+            let sql = format!(
+                "UPDATE papers SET local_comments = {greatest}(local_comments - 1, 0) WHERE id = $1",
+                greatest = Self::DIALECT.greatest()
+            );
+            sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(paper_id)
+                .execute(&mut *tx)
+                .await?;
         }
         tx.commit().await?;
         Ok(Ok(()))
     }
 
     pub async fn set_paper_hidden(&self, paper: &ArxivId, hidden: bool) -> Result<bool> {
-        let done = sqlx::query("UPDATE papers SET hidden = ? WHERE id = ?")
+        let done = sqlx::query("UPDATE papers SET hidden = $1 WHERE id = $2")
             .bind(hidden)
             .bind(paper.base())
             .execute(&self.pool)
@@ -543,7 +582,7 @@ impl SqliteStore {
     /// How many papers `user_id` put on the feed of `day`.
     pub async fn submissions_on(&self, user_id: i64, day: Date) -> Result<u64> {
         let n: i64 = sqlx::query_scalar(
-            "SELECT COUNT(*) FROM daily_listings WHERE submitter_user_id = ? AND day = ?",
+            "SELECT COUNT(*) FROM daily_listings WHERE submitter_user_id = $1 AND day = $2",
         )
         .bind(user_id)
         .bind(day.to_string())
@@ -560,7 +599,7 @@ impl SqliteStore {
         to: Date,
     ) -> Result<Option<Date>> {
         let d: Option<String> = sqlx::query_scalar(
-            "SELECT MAX(day) FROM daily_listings WHERE paper_id = ? AND day BETWEEN ? AND ?",
+            "SELECT MAX(day) FROM daily_listings WHERE paper_id = $1 AND day BETWEEN $2 AND $3",
         )
         .bind(paper.base())
         .bind(from.to_string())
@@ -580,10 +619,10 @@ impl SqliteStore {
         self.upsert_batch(std::slice::from_ref(record), now).await?;
         if let Some(l) = &record.listing {
             sqlx::query(
-                "UPDATE daily_listings SET submitter_user_id = ?1,
+                "UPDATE daily_listings SET submitter_user_id = $1,
                     position = (SELECT COALESCE(MAX(position), -1) + 1 FROM daily_listings
-                                WHERE day = ?2 AND paper_id <> ?3)
-                 WHERE day = ?2 AND paper_id = ?3",
+                                WHERE day = $2 AND paper_id <> $3)
+                 WHERE day = $2 AND paper_id = $3",
             )
             .bind(user.id)
             .bind(l.day.to_string())
@@ -602,7 +641,8 @@ impl SqliteStore {
         expires: Timestamp,
     ) -> Result<()> {
         sqlx::query(
-            "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)",
+            "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at)
+             VALUES ($1, $2, $3, $4)",
         )
         .bind(token_hash)
         .bind(user_id)
@@ -620,15 +660,14 @@ impl SqliteStore {
         now: Timestamp,
     ) -> Result<Option<i64>> {
         let now = format_timestamp(now);
-        let user: Option<i64> = sqlx::query_scalar(
-            "UPDATE password_resets SET used_at = ?1
-             WHERE token_hash = ?2 AND used_at IS NULL AND expires_at > ?1
+        Ok(sqlx::query_scalar(
+            "UPDATE password_resets SET used_at = $1
+             WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1
              RETURNING user_id",
         )
         .bind(&now)
         .bind(token_hash)
         .fetch_optional(&self.pool)
-        .await?;
-        Ok(user)
+        .await?)
     }
 }

@@ -6,7 +6,9 @@
 //! All SQL in the product lives in this crate.
 
 mod backup;
+mod catalog;
 mod community;
+mod dialect;
 mod postgres;
 mod rows;
 mod search_data;

@@ -10,8 +10,8 @@ use crate::{ListedPaper, Result, StoreError, format_timestamp};
 
 /// Reading columns by name from either backend's rows, so the mapping from
 /// rows to records is written once. The schemas agree on column names and
-/// on text for timestamps, days and JSON; they differ in flags (SQLite's
-/// 0/1 integers, PostgreSQL's booleans), which [`Cols::flag`] hides.
+/// on text for timestamps, days and JSON; flags are SQLite's 0/1 integers
+/// and PostgreSQL's booleans, which sqlx decodes alike as `bool`.
 pub(crate) trait Cols {
     fn text(&self, c: &str) -> Result<String>;
     fn opt_text(&self, c: &str) -> Result<Option<String>>;
@@ -23,7 +23,7 @@ pub(crate) trait Cols {
 }
 
 macro_rules! cols_for {
-    ($row:ty, |$r:ident, $c:ident| $flag:expr) => {
+    ($($row:ty),*) => {$(
         impl Cols for $row {
             fn text(&self, c: &str) -> Result<String> {
                 Ok(self.try_get(c)?)
@@ -40,16 +40,14 @@ macro_rules! cols_for {
             fn opt_bool(&self, c: &str) -> Result<Option<bool>> {
                 Ok(self.try_get(c)?)
             }
-            fn flag(&self, $c: &str) -> Result<bool> {
-                let $r = self;
-                $flag
+            fn flag(&self, c: &str) -> Result<bool> {
+                Ok(self.try_get(c)?)
             }
         }
-    };
+    )*};
 }
 
-cols_for!(SqliteRow, |r, c| Ok(r.try_get::<i64, _>(c)? != 0));
-cols_for!(PgRow, |r, c| Ok(r.try_get::<bool, _>(c)?));
+cols_for!(SqliteRow, PgRow);
 
 /// A paper flattened into column values.
 pub(crate) struct PaperColumns {

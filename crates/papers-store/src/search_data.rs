@@ -1,10 +1,12 @@
-//! What the search indexes are built from: papers in id order, and the
-//! sentence-embedding vectors kept per paper and model.
+//! What the search indexes are built from, on both backends: papers in id
+//! order, and the sentence-embedding vectors kept per paper and model
+//! (little-endian f32s in SQLite's blobs and PostgreSQL's `bytea`).
 
 use sqlx::Row;
 
-use crate::sqlite::SqliteStore;
-use crate::{ListedPaper, Result, StoreError, rows};
+use crate::dialect::{for_both_backends, json_list};
+use crate::rows::Cols;
+use crate::{ListedPaper, Result, rows};
 
 pub(crate) fn to_blob(v: &[f32]) -> Vec<u8> {
     v.iter().flat_map(|x| x.to_le_bytes()).collect()
@@ -16,13 +18,13 @@ pub(crate) fn from_blob(b: &[u8]) -> Vec<f32> {
         .collect()
 }
 
-impl SqliteStore {
+for_both_backends! {
     /// Up to `limit` papers with ids after `after`, in id order (hidden ones
     /// included, flagged by `hidden`), for building indexes in chunks.
     pub async fn papers_after(&self, after: &str, limit: u64) -> Result<Vec<(ListedPaper, bool)>> {
         let sql = format!(
             "SELECT {cols}, p.hidden AS hidden FROM {from}
-             WHERE p.id > ? ORDER BY p.id LIMIT ?",
+             WHERE p.id > $1 ORDER BY p.id LIMIT $2",
             cols = rows::LISTED_COLUMNS,
             from = rows::PAPERS_WITH_LATEST_LISTING
         );
@@ -32,12 +34,7 @@ impl SqliteStore {
             .fetch_all(&self.pool)
             .await?;
         rows.iter()
-            .map(|r| {
-                Ok((
-                    rows::listed_from_row(r)?,
-                    r.try_get::<i64, _>("hidden")? != 0,
-                ))
-            })
+            .map(|r| Ok((rows::listed_from_row(r)?, r.flag("hidden")?)))
             .collect()
     }
 
@@ -47,16 +44,13 @@ impl SqliteStore {
         }
         let sql = format!(
             "SELECT {cols} FROM {from}
-             WHERE p.id IN (SELECT value FROM json_each(?)) AND p.hidden = 0",
+             WHERE p.id IN (SELECT k.value FROM {ids}) AND NOT p.hidden",
             cols = rows::LISTED_COLUMNS,
-            from = rows::PAPERS_WITH_LATEST_LISTING
+            from = rows::PAPERS_WITH_LATEST_LISTING,
+            ids = Self::DIALECT.json_values("$1", "k")
         );
-        let wanted = serde_json::to_string(ids).map_err(|e| StoreError::Corrupt {
-            what: "paper ids".into(),
-            detail: e.to_string(),
-        })?;
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(wanted)
+            .bind(json_list(ids))
             .fetch_all(&self.pool)
             .await?;
         let mut found: std::collections::HashMap<String, ListedPaper> = rows
@@ -66,18 +60,22 @@ impl SqliteStore {
         Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
     }
 
+    /// (visible papers, newest row), the newest by insertion order.
     pub async fn papers_fingerprint(&self) -> Result<(u64, i64)> {
-        let (count, max): (i64, i64) =
-            sqlx::query_as("SELECT COUNT(*), COALESCE(MAX(rowid), 0) FROM papers WHERE hidden = 0")
-                .fetch_one(&self.pool)
-                .await?;
+        let sql = format!(
+            "SELECT COUNT(*), COALESCE(MAX({seq}), 0) FROM papers WHERE NOT hidden",
+            seq = Self::DIALECT.insertion_order()
+        );
+        let (count, max): (i64, i64) = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .fetch_one(&self.pool)
+            .await?;
         Ok((u64::try_from(count).unwrap_or(0), max))
     }
 
     /// Every visible paper id, sorted.
     pub async fn visible_paper_ids(&self) -> Result<Vec<String>> {
         Ok(
-            sqlx::query_scalar("SELECT id FROM papers WHERE hidden = 0 ORDER BY id")
+            sqlx::query_scalar("SELECT id FROM papers WHERE NOT hidden ORDER BY id")
                 .fetch_all(&self.pool)
                 .await?,
         )
@@ -91,10 +89,10 @@ impl SqliteStore {
     ) -> Result<Vec<ListedPaper>> {
         let sql = format!(
             "SELECT {cols} FROM papers p
-             LEFT JOIN daily_listings l ON l.paper_id = p.id AND 0
-             WHERE p.hidden = 0 AND NOT EXISTS
-                (SELECT 1 FROM paper_vectors v WHERE v.paper_id = p.id AND v.model_id = ?)
-             ORDER BY p.id LIMIT ?",
+             LEFT JOIN daily_listings l ON l.paper_id = p.id AND FALSE
+             WHERE NOT p.hidden AND NOT EXISTS
+                (SELECT 1 FROM paper_vectors v WHERE v.paper_id = p.id AND v.model_id = $1)
+             ORDER BY p.id LIMIT $2",
             cols = rows::LISTED_COLUMNS
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -107,11 +105,11 @@ impl SqliteStore {
 
     /// Stores vectors for `model_id`, in one transaction.
     pub async fn put_vectors(&self, model_id: &str, vectors: &[(String, Vec<f32>)]) -> Result<()> {
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.pool.begin_with(Self::DIALECT.begin_write()).await?;
         for (id, v) in vectors {
             sqlx::query(
-                "INSERT INTO paper_vectors (paper_id, model_id, dim, vector) VALUES (?, ?, ?, ?)
-                 ON CONFLICT(paper_id, model_id) DO UPDATE SET dim = excluded.dim, vector = excluded.vector",
+                "INSERT INTO paper_vectors (paper_id, model_id, dim, vector) VALUES ($1, $2, $3, $4)
+                 ON CONFLICT (paper_id, model_id) DO UPDATE SET dim = excluded.dim, vector = excluded.vector",
             )
             .bind(id)
             .bind(model_id)
@@ -135,7 +133,8 @@ impl SqliteStore {
     ) -> Result<Vec<(String, Vec<f32>)>> {
         let rows = sqlx::query(
             "SELECT v.paper_id, v.vector FROM paper_vectors v JOIN papers p ON p.id = v.paper_id
-             WHERE v.model_id = ? AND p.hidden = 0 AND v.paper_id > ? ORDER BY v.paper_id LIMIT ?",
+             WHERE v.model_id = $1 AND NOT p.hidden AND v.paper_id > $2
+             ORDER BY v.paper_id LIMIT $3",
         )
         .bind(model_id)
         .bind(after)

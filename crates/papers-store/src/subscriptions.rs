@@ -1,9 +1,9 @@
-//! Subscriptions and digests on the SQLite backend: double opt-in, manage
-//! and unsubscribe tokens, the per-period send record, and the papers each
+//! Subscriptions and digests, on both backends: double opt-in, manage and
+//! unsubscribe tokens, the per-period send record, and the papers each
 //! subscription has already been sent.
 
+use crate::dialect::{for_both_backends, json_list};
 use crate::rows::Cols;
-use crate::sqlite::SqliteStore;
 use crate::{ListedPaper, Result, StoreError, format_timestamp, rows};
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -106,71 +106,86 @@ pub(crate) fn dedup_key(n: &NewSubscription) -> String {
     )
 }
 
-impl SqliteStore {
+for_both_backends! {
+    /// Stores a pending subscription, or finds the same one again. The
+    /// existing row is locked while it is looked at (SQLite: the write lock);
+    /// on PostgreSQL two first requests for the same subscription race on the
+    /// unique `dedup_key`, and the loser goes round again and finds the
+    /// winner's row.
     pub async fn subscribe(&self, n: &NewSubscription, now: Timestamp) -> Result<SubscribeOutcome> {
         let key = dedup_key(n);
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
-        let sql = format!("SELECT {SUB_COLS} FROM subscriptions WHERE dedup_key = ?");
-        let existing = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(&key)
-            .fetch_optional(&mut *tx)
-            .await?;
-        let outcome = if let Some(row) = existing {
-            let sub = sub_from_row(&row)?;
-            if sub.status == SubscriptionStatus::Active {
-                SubscribeOutcome::AlreadyActive(sub)
+        let cats = (!n.categories.is_empty()).then(|| json_list(&n.categories));
+        loop {
+            let mut tx = self.pool.begin_with(Self::DIALECT.begin_write()).await?;
+            let sql = format!(
+                "SELECT {SUB_COLS} FROM subscriptions WHERE dedup_key = $1{lock}",
+                lock = Self::DIALECT.row_lock()
+            );
+            let existing = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(&key)
+                .fetch_optional(&mut *tx)
+                .await?;
+            let outcome = if let Some(row) = existing {
+                let sub = sub_from_row(&row)?;
+                if sub.status == SubscriptionStatus::Active {
+                    SubscribeOutcome::AlreadyActive(sub)
+                } else {
+                    // Pending, paused or unsubscribed: confirm again from scratch.
+                    sqlx::query(
+                        "UPDATE subscriptions SET status = 'pending', confirm_token_hash = $1,
+                            confirm_expires_at = $2, manage_token = $3 WHERE id = $4",
+                    )
+                    .bind(&n.confirm_token_hash)
+                    .bind(format_timestamp(n.confirm_expires_at))
+                    .bind(&n.manage_token)
+                    .bind(sub.id)
+                    .execute(&mut *tx)
+                    .await?;
+                    SubscribeOutcome::StillPending(Subscription {
+                        status: SubscriptionStatus::Pending,
+                        manage_token: n.manage_token.clone(),
+                        ..sub
+                    })
+                }
             } else {
-                // Pending, paused or unsubscribed: confirm again from scratch.
-                sqlx::query(
-                    "UPDATE subscriptions SET status = 'pending', confirm_token_hash = ?, confirm_expires_at = ?,
-                        manage_token = ? WHERE id = ?",
+                let id: Option<i64> = sqlx::query_scalar(
+                    "INSERT INTO subscriptions (email, cadence, query, categories, dedup_key, status,
+                        confirm_token_hash, confirm_expires_at, manage_token, user_id, created_at)
+                     VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9, $10)
+                     ON CONFLICT (dedup_key) DO NOTHING
+                     RETURNING id",
                 )
+                .bind(&n.email)
+                .bind(n.cadence.as_str())
+                .bind(&n.query)
+                .bind(&cats)
+                .bind(&key)
                 .bind(&n.confirm_token_hash)
                 .bind(format_timestamp(n.confirm_expires_at))
                 .bind(&n.manage_token)
-                .bind(sub.id)
-                .execute(&mut *tx)
+                .bind(n.user_id)
+                .bind(format_timestamp(now))
+                .fetch_optional(&mut *tx)
                 .await?;
-                SubscribeOutcome::StillPending(Subscription {
+                let Some(id) = id else {
+                    // Another request created it in between: look again.
+                    tx.rollback().await?;
+                    continue;
+                };
+                SubscribeOutcome::Created(Subscription {
+                    id,
+                    email: n.email.clone(),
+                    cadence: n.cadence,
+                    query: n.query.clone(),
+                    categories: n.categories.clone(),
                     status: SubscriptionStatus::Pending,
+                    hard_bounces: 0,
                     manage_token: n.manage_token.clone(),
-                    ..sub
                 })
-            }
-        } else {
-            let cats = (!n.categories.is_empty())
-                .then(|| serde_json::to_string(&n.categories).unwrap_or_else(|_| "[]".into()));
-            let id = sqlx::query(
-                "INSERT INTO subscriptions (email, cadence, query, categories, dedup_key, status,
-                    confirm_token_hash, confirm_expires_at, manage_token, user_id, created_at)
-                 VALUES (?, ?, ?, ?, ?, 'pending', ?, ?, ?, ?, ?)",
-            )
-            .bind(&n.email)
-            .bind(n.cadence.as_str())
-            .bind(&n.query)
-            .bind(cats)
-            .bind(&key)
-            .bind(&n.confirm_token_hash)
-            .bind(format_timestamp(n.confirm_expires_at))
-            .bind(&n.manage_token)
-            .bind(n.user_id)
-            .bind(format_timestamp(now))
-            .execute(&mut *tx)
-            .await?
-            .last_insert_rowid();
-            SubscribeOutcome::Created(Subscription {
-                id,
-                email: n.email.clone(),
-                cadence: n.cadence,
-                query: n.query.clone(),
-                categories: n.categories.clone(),
-                status: SubscriptionStatus::Pending,
-                hard_bounces: 0,
-                manage_token: n.manage_token.clone(),
-            })
-        };
-        tx.commit().await?;
-        Ok(outcome)
+            };
+            tx.commit().await?;
+            return Ok(outcome);
+        }
     }
 
     /// Confirms with a single-use, unexpired token.
@@ -181,8 +196,8 @@ impl SqliteStore {
     ) -> Result<Option<Subscription>> {
         let now = format_timestamp(now);
         let id: Option<i64> = sqlx::query_scalar(
-            "UPDATE subscriptions SET status = 'active', confirmed_at = ?1, confirm_token_hash = NULL
-             WHERE confirm_token_hash = ?2 AND status = 'pending' AND confirm_expires_at > ?1
+            "UPDATE subscriptions SET status = 'active', confirmed_at = $1, confirm_token_hash = NULL
+             WHERE confirm_token_hash = $2 AND status = 'pending' AND confirm_expires_at > $1
              RETURNING id",
         )
         .bind(&now)
@@ -196,7 +211,7 @@ impl SqliteStore {
     }
 
     pub async fn subscription(&self, id: i64) -> Result<Option<Subscription>> {
-        let sql = format!("SELECT {SUB_COLS} FROM subscriptions WHERE id = ?");
+        let sql = format!("SELECT {SUB_COLS} FROM subscriptions WHERE id = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(id)
             .fetch_optional(&self.pool)
@@ -206,7 +221,7 @@ impl SqliteStore {
 
     /// The subscription a manage/unsubscribe token belongs to.
     pub async fn subscription_by_manage_token(&self, token: &str) -> Result<Option<Subscription>> {
-        let sql = format!("SELECT {SUB_COLS} FROM subscriptions WHERE manage_token = ?");
+        let sql = format!("SELECT {SUB_COLS} FROM subscriptions WHERE manage_token = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(token)
             .fetch_optional(&self.pool)
@@ -214,9 +229,12 @@ impl SqliteStore {
         row.as_ref().map(sub_from_row).transpose()
     }
 
-    /// Every subscription of an address (for the manage page).
+    /// Every subscription of an address, in any case (for the manage page).
     pub async fn subscriptions_of(&self, email: &str) -> Result<Vec<Subscription>> {
-        let sql = format!("SELECT {SUB_COLS} FROM subscriptions WHERE email = ? ORDER BY id");
+        let sql = format!(
+            "SELECT {SUB_COLS} FROM subscriptions WHERE {email} ORDER BY id",
+            email = Self::DIALECT.ci_eq("email", "$1")
+        );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(email)
             .fetch_all(&self.pool)
@@ -229,7 +247,7 @@ impl SqliteStore {
         id: i64,
         status: SubscriptionStatus,
     ) -> Result<bool> {
-        let done = sqlx::query("UPDATE subscriptions SET status = ? WHERE id = ?")
+        let done = sqlx::query("UPDATE subscriptions SET status = $1 WHERE id = $2")
             .bind(status.as_str())
             .bind(id)
             .execute(&self.pool)
@@ -244,8 +262,8 @@ impl SqliteStore {
         period: &str,
     ) -> Result<Vec<Subscription>> {
         let sql = format!(
-            "SELECT {SUB_COLS} FROM subscriptions s WHERE status = 'active' AND cadence = ?
-               AND NOT EXISTS (SELECT 1 FROM digest_sends d WHERE d.subscription_id = s.id AND d.period = ?)
+            "SELECT {SUB_COLS} FROM subscriptions s WHERE status = 'active' AND cadence = $1
+               AND NOT EXISTS (SELECT 1 FROM digest_sends d WHERE d.subscription_id = s.id AND d.period = $2)
              ORDER BY id"
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
@@ -265,30 +283,32 @@ impl SqliteStore {
         if papers.is_empty() {
             return Ok(Vec::new());
         }
-        let marks = vec!["?"; papers.len()].join(",");
         let sql = format!(
-            "SELECT paper_id FROM subscription_papers WHERE subscription_id = ? AND paper_id IN ({marks})"
+            "SELECT paper_id FROM subscription_papers
+             WHERE subscription_id = $1 AND paper_id IN (SELECT k.value FROM {papers})",
+            papers = Self::DIALECT.json_values("$2", "k")
         );
-        let mut q = sqlx::query_scalar(sqlx::AssertSqlSafe(sql)).bind(subscription_id);
-        for p in papers {
-            q = q.bind(p);
-        }
-        Ok(q.fetch_all(&self.pool).await?)
+        Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .bind(subscription_id)
+            .bind(json_list(papers))
+            .fetch_all(&self.pool)
+            .await?)
     }
 
     /// Claims a period for a subscription: true for exactly one caller, false
-    /// when a run already claimed or recorded it (the primary key decides).
+    /// when a run already claimed or recorded it. The primary key decides; a
+    /// racing insert waits for the winner's commit and then does nothing.
     pub async fn claim_digest(
         &self,
         subscription_id: i64,
         period: &str,
         now: Timestamp,
     ) -> Result<bool> {
-        let claimed: Option<i64> = sqlx::query_scalar(
+        let claimed: Option<bool> = sqlx::query_scalar(
             "INSERT INTO digest_sends (subscription_id, period, status, attempts, papers, updated_at)
-             VALUES (?, ?, 'sending', 0, 0, ?)
+             VALUES ($1, $2, 'sending', 0, 0, $3)
              ON CONFLICT DO NOTHING
-             RETURNING 1",
+             RETURNING TRUE",
         )
         .bind(subscription_id)
         .bind(period)
@@ -309,13 +329,13 @@ impl SqliteStore {
             attempts,
             error,
         } = *r;
-        let mut tx = self.pool.begin_with("BEGIN IMMEDIATE").await?;
+        let mut tx = self.pool.begin_with(Self::DIALECT.begin_write()).await?;
         sqlx::query(
             "INSERT INTO digest_sends (subscription_id, period, status, attempts, papers, error, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?)
-             ON CONFLICT(subscription_id, period) DO UPDATE SET status = excluded.status,
-                attempts = excluded.attempts, papers = excluded.papers, error = excluded.error,
-                updated_at = excluded.updated_at",
+             VALUES ($1, $2, $3, $4, $5, $6, $7)
+             ON CONFLICT (subscription_id, period) DO UPDATE SET status = EXCLUDED.status,
+                attempts = EXCLUDED.attempts, papers = EXCLUDED.papers, error = EXCLUDED.error,
+                updated_at = EXCLUDED.updated_at",
         )
         .bind(subscription_id)
         .bind(period)
@@ -326,23 +346,27 @@ impl SqliteStore {
         .bind(format_timestamp(now))
         .execute(&mut *tx)
         .await?;
-        if status == "sent" {
-            for p in papers {
-                sqlx::query(
-                    "INSERT OR IGNORE INTO subscription_papers (subscription_id, paper_id, period) VALUES (?, ?, ?)",
-                )
+        if status == "sent" && !papers.is_empty() {
+            // `WHERE TRUE`: SQLite's parser needs a WHERE before ON CONFLICT
+            // in an INSERT … SELECT.
+            let sql = format!(
+                "INSERT INTO subscription_papers (subscription_id, paper_id, period)
+                 SELECT $1, k.value, $2 FROM {papers} WHERE TRUE
+                 ON CONFLICT DO NOTHING",
+                papers = Self::DIALECT.json_values("$3", "k")
+            );
+            sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(subscription_id)
-                .bind(p)
                 .bind(period)
+                .bind(json_list(papers))
                 .execute(&mut *tx)
                 .await?;
-            }
         }
         if status == "failed" {
             sqlx::query(
                 "UPDATE subscriptions SET hard_bounces = hard_bounces + 1,
                     status = CASE WHEN hard_bounces + 1 >= 3 THEN 'paused' ELSE status END
-                 WHERE id = ?",
+                 WHERE id = $1",
             )
             .bind(subscription_id)
             .execute(&mut *tx)
@@ -354,11 +378,13 @@ impl SqliteStore {
 
     /// Forgets a claimed-but-unsent digest so a later run retries it.
     pub async fn release_digest(&self, subscription_id: i64, period: &str) -> Result<()> {
-        sqlx::query("DELETE FROM digest_sends WHERE subscription_id = ? AND period = ? AND status = 'sending'")
-            .bind(subscription_id)
-            .bind(period)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "DELETE FROM digest_sends WHERE subscription_id = $1 AND period = $2 AND status = 'sending'",
+        )
+        .bind(subscription_id)
+        .bind(period)
+        .execute(&self.pool)
+        .await?;
         Ok(())
     }
 
@@ -371,23 +397,25 @@ impl SqliteStore {
         categories: &[String],
         limit: u64,
     ) -> Result<Vec<ListedPaper>> {
-        let cats = serde_json::to_string(categories).unwrap_or_else(|_| "[]".into());
         let sql = format!(
             "SELECT {cols} FROM papers p
              LEFT JOIN daily_listings l ON l.paper_id = p.id
-               AND l.day = (SELECT MAX(day) FROM daily_listings WHERE paper_id = p.id AND day BETWEEN ?1 AND ?2)
-             WHERE p.hidden = 0
-               AND (l.day IS NOT NULL OR substr(p.published_at, 1, 10) BETWEEN ?1 AND ?2)
-               AND (?3 = '[]' OR EXISTS (SELECT 1 FROM json_each(p.categories) c
-                                         WHERE c.value IN (SELECT value FROM json_each(?3))))
-             ORDER BY (p.upvotes_baseline + p.local_votes) DESC, p.published_at DESC, p.id
-             LIMIT ?4",
-            cols = rows::LISTED_COLUMNS
+               AND l.day = (SELECT MAX(day) FROM daily_listings
+                            WHERE paper_id = p.id AND day BETWEEN $1 AND $2)
+             WHERE NOT p.hidden
+               AND (l.day IS NOT NULL OR substr(p.published_at, 1, 10) BETWEEN $1 AND $2)
+               AND ($3 = '[]' OR EXISTS (SELECT 1 FROM {has} WHERE c.value IN
+                                           (SELECT w.value FROM {wanted})))
+             ORDER BY (p.upvotes_baseline + p.local_votes) DESC, p.published_at DESC NULLS LAST, p.id
+             LIMIT $4",
+            cols = rows::LISTED_COLUMNS,
+            has = Self::DIALECT.json_values("p.categories", "c"),
+            wanted = Self::DIALECT.json_values("$3", "w")
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(from.to_string())
             .bind(to.to_string())
-            .bind(cats)
+            .bind(json_list(categories))
             .bind(i64::try_from(limit).unwrap_or(i64::MAX))
             .fetch_all(&self.pool)
             .await?;

@@ -1,0 +1,327 @@
+//! The catalogue: ingest batches (the merge rules), the feed's listings, a
+//! paper, counts and harvest cursors, on both backends.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use jiff::civil::Date;
+use papers_core::{ArxivId, IngestRecord};
+use sqlx::Row;
+
+use crate::dialect::{Dialect, for_both_backends, json_list};
+use crate::rows::{self, ListingColumns, PaperColumns};
+use crate::{
+    ListedPaper, ListingQuery, ListingSort, Page, Result, Stats, UpsertStats, format_timestamp,
+};
+
+for_both_backends! {
+    pub async fn upsert_batch(
+        &self,
+        records: &[IngestRecord],
+        now: Timestamp,
+    ) -> Result<UpsertStats> {
+        let d = Self::DIALECT;
+        let now = format_timestamp(now);
+        // What the batch touches, each once: its new rows are those not
+        // there before it writes (nothing else inserts papers or listings,
+        // and batches run one at a time). Listings are keyed "DAY PAPER_ID";
+        // their paper ids let the index find the rows to compare.
+        let papers: BTreeSet<&str> = records.iter().map(|r| r.paper.id.base()).collect();
+        let listings: BTreeSet<(String, &str)> = records
+            .iter()
+            .filter_map(|r| r.listing.as_ref())
+            .map(|l| (l.day.to_string(), l.paper_id.base()))
+            .collect();
+        let listing_papers: BTreeSet<&str> = listings.iter().map(|(_, p)| *p).collect();
+        let listing_keys: Vec<String> = listings.iter().map(|(d, p)| format!("{d} {p}")).collect();
+        let mut tx = self.pool.begin_with(d.begin_write()).await?;
+        if let Some(lock) = d.batch_lock() {
+            sqlx::query(lock).execute(&mut *tx).await?;
+        }
+        let known_papers: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM papers WHERE id IN (SELECT k.value FROM {ids})",
+            ids = d.json_values("$1", "k")
+        )))
+        .bind(json_list(&papers))
+        .fetch_one(&mut *tx)
+        .await?;
+        let known_listings: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+            "SELECT COUNT(*) FROM daily_listings l
+             WHERE l.paper_id IN (SELECT k.value FROM {ids})
+               AND l.day || ' ' || l.paper_id IN (SELECT k.value FROM {keys})",
+            ids = d.json_values("$1", "k"),
+            keys = d.json_values("$2", "k")
+        )))
+        .bind(json_list(&listing_papers))
+        .bind(json_list(&listing_keys))
+        .fetch_one(&mut *tx)
+        .await?;
+        let upsert_paper: Arc<str> = upsert_paper_sql(d).into();
+        for rec in records {
+            let c = PaperColumns::from_paper(&rec.paper);
+            sqlx::query(sqlx::AssertSqlSafe(Arc::clone(&upsert_paper)))
+                .bind(&c.id)
+                .bind(c.version)
+                .bind(&c.title)
+                .bind(&c.abstract_text)
+                .bind(&c.authors)
+                .bind(c.author_count)
+                .bind(&c.categories)
+                .bind(&c.primary_category)
+                .bind(&c.published_at)
+                .bind(&c.updated_at)
+                .bind(&c.github_repo)
+                .bind(c.github_stars)
+                .bind(&c.project_page)
+                .bind(&c.ai_summary)
+                .bind(&c.ai_keywords)
+                .bind(&c.doi)
+                .bind(&c.journal_ref)
+                .bind(&c.arxiv_comments)
+                .bind(&c.discussion_id)
+                .bind(&c.organization)
+                .bind(c.upvotes)
+                .bind(c.num_comments)
+                .bind(&now)
+                .bind(c.has_hf_authors)
+                .execute(&mut *tx)
+                .await?;
+            if let Some(l) = &rec.listing {
+                let l = ListingColumns::from_listing(l);
+                sqlx::query(UPSERT_LISTING)
+                    .bind(&l.day)
+                    .bind(&l.paper_id)
+                    .bind(l.position)
+                    .bind(&l.submitted_at)
+                    .bind(&l.item_published_at)
+                    .bind(&l.submitter_name)
+                    .bind(&l.submitter)
+                    .bind(&l.comment)
+                    .bind(&l.thumbnail)
+                    .bind(l.is_author_participating)
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        let new = |all: usize, known: i64| (all as u64).saturating_sub(known.max(0) as u64);
+        Ok(UpsertStats {
+            papers_new: new(papers.len(), known_papers),
+            listings_new: new(listings.len(), known_listings),
+            records: records.len() as u64,
+        })
+    }
+
+    pub async fn stats(&self) -> Result<Stats> {
+        let row = sqlx::query(
+            "SELECT (SELECT COUNT(*) FROM papers) AS papers,
+                    (SELECT COUNT(DISTINCT day) FROM daily_listings) AS listing_days,
+                    (SELECT COUNT(*) FROM daily_listings) AS listings,
+                    (SELECT COUNT(*) FROM users) AS users,
+                    (SELECT COUNT(*) FROM votes) AS votes,
+                    (SELECT COUNT(*) FROM comments) AS comments",
+        )
+        .fetch_one(&self.pool)
+        .await?;
+        let n = |c: &str| -> Result<u64> { Ok(row.try_get::<i64, _>(c)?.max(0) as u64) };
+        Ok(Stats {
+            papers: n("papers")?,
+            listing_days: n("listing_days")?,
+            listings: n("listings")?,
+            users: n("users")?,
+            votes: n("votes")?,
+            comments: n("comments")?,
+        })
+    }
+
+    pub async fn latest_listing_day(&self) -> Result<Option<Date>> {
+        let day: Option<String> = sqlx::query_scalar(
+            "SELECT l.day FROM daily_listings l JOIN papers p ON p.id = l.paper_id
+             WHERE NOT p.hidden ORDER BY l.day DESC LIMIT 1",
+        )
+        .fetch_optional(&self.pool)
+        .await?;
+        Ok(day.and_then(|d| d.parse().ok()))
+    }
+
+    pub async fn neighbour_listing_days(&self, day: Date) -> Result<(Option<Date>, Option<Date>)> {
+        let d = day.to_string();
+        let prev: Option<String> =
+            sqlx::query_scalar("SELECT MAX(day) FROM daily_listings WHERE day < $1")
+                .bind(&d)
+                .fetch_one(&self.pool)
+                .await?;
+        let next: Option<String> =
+            sqlx::query_scalar("SELECT MIN(day) FROM daily_listings WHERE day > $1")
+                .bind(&d)
+                .fetch_one(&self.pool)
+                .await?;
+        Ok((
+            prev.and_then(|d| d.parse().ok()),
+            next.and_then(|d| d.parse().ok()),
+        ))
+    }
+
+    pub async fn listings(&self, q: &ListingQuery) -> Result<Page<ListedPaper>> {
+        let from = q.from.to_string();
+        let to = q.to.to_string();
+        let submitter = q.submitter.as_deref();
+        let filter = format!(
+            "FROM daily_listings l JOIN papers p ON p.id = l.paper_id
+             WHERE l.day BETWEEN $1 AND $2 AND NOT p.hidden
+               AND ($3 IS NULL OR {by})",
+            by = Self::DIALECT.ci_eq("l.submitter_name", "$3")
+        );
+        let total: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {filter}")))
+                .bind(&from)
+                .bind(&to)
+                .bind(submitter)
+                .fetch_one(&self.pool)
+                .await?;
+        let order = match q.sort {
+            ListingSort::Upvotes => {
+                "(p.upvotes_baseline + p.local_votes) DESC, l.day DESC, l.position ASC"
+            }
+            ListingSort::PublishedAt => {
+                "p.published_at DESC NULLS LAST, l.day DESC, l.position ASC"
+            }
+        };
+        let sql = format!(
+            "SELECT {cols} {filter} ORDER BY {order} LIMIT $4 OFFSET $5",
+            cols = rows::LISTED_COLUMNS
+        );
+        let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);
+        let offset = i64::try_from(q.offset).unwrap_or(i64::MAX);
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(&from)
+            .bind(&to)
+            .bind(submitter)
+            .bind(limit)
+            .bind(offset)
+            .fetch_all(&self.pool)
+            .await?;
+        let items = rows
+            .iter()
+            .map(rows::listed_from_row)
+            .collect::<Result<Vec<_>>>()?;
+        Ok(Page {
+            items,
+            total: total.max(0) as u64,
+        })
+    }
+
+    pub async fn paper(&self, id: &ArxivId) -> Result<Option<ListedPaper>> {
+        let sql = format!(
+            "SELECT {cols} FROM {from}
+             WHERE p.id = $1 AND NOT p.hidden",
+            cols = rows::LISTED_COLUMNS,
+            from = rows::PAPERS_WITH_LATEST_LISTING
+        );
+        let row = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(id.base())
+            .fetch_optional(&self.pool)
+            .await?;
+        row.as_ref().map(rows::listed_from_row).transpose()
+    }
+
+    pub async fn cursor(&self, name: &str) -> Result<Option<String>> {
+        Ok(
+            sqlx::query_scalar("SELECT value FROM harvest_cursors WHERE name = $1")
+                .bind(name)
+                .fetch_optional(&self.pool)
+                .await?,
+        )
+    }
+
+    pub async fn set_cursor(&self, name: &str, value: Option<&str>, now: Timestamp) -> Result<()> {
+        match value {
+            Some(v) => {
+                sqlx::query(
+                    "INSERT INTO harvest_cursors (name, value, updated_at) VALUES ($1, $2, $3)
+                     ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
+                )
+                .bind(name)
+                .bind(v)
+                .bind(format_timestamp(now))
+                .execute(&self.pool)
+                .await?;
+            }
+            None => {
+                sqlx::query("DELETE FROM harvest_cursors WHERE name = $1")
+                    .bind(name)
+                    .execute(&self.pool)
+                    .await?;
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Merge rules: text fields take the newest non-empty value; optional fields
+/// never go back to NULL; counts imported as baselines only grow (sources
+/// snapshot them at different times); `published_at` keeps the earliest date
+/// and `updated_at` the latest; authors keep Hugging Face's richer records
+/// unless the incoming ones have them too. (`greatest`/`least` see only
+/// non-NULL values here, where SQLite's `MAX`/`MIN` and PostgreSQL's
+/// `GREATEST`/`LEAST` agree.)
+fn upsert_paper_sql(d: Dialect) -> String {
+    format!(
+        "
+INSERT INTO papers (id, version, title, abstract, authors, author_count, categories, primary_category,
+    published_at, updated_at, github_repo, github_stars, project_page, ai_summary, ai_keywords,
+    doi, journal_ref, arxiv_comments, discussion_id, organization, upvotes_baseline,
+    comments_baseline, created_at)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
+    COALESCE($21, 0), COALESCE($22, 0), $23)
+ON CONFLICT (id) DO UPDATE SET
+    version = {greatest}(COALESCE(papers.version, 0), COALESCE(excluded.version, 0)),
+    title = CASE WHEN excluded.title <> '' THEN excluded.title ELSE papers.title END,
+    abstract = CASE WHEN excluded.abstract <> '' THEN excluded.abstract ELSE papers.abstract END,
+    authors = CASE WHEN excluded.author_count > 0
+                    AND ($24 OR papers.authors NOT LIKE '%\"hf_id\"%')
+                   THEN excluded.authors ELSE papers.authors END,
+    author_count = CASE WHEN excluded.author_count > 0
+                    AND ($24 OR papers.authors NOT LIKE '%\"hf_id\"%')
+                   THEN excluded.author_count ELSE papers.author_count END,
+    categories = CASE WHEN excluded.primary_category IS NOT NULL THEN excluded.categories ELSE papers.categories END,
+    primary_category = COALESCE(excluded.primary_category, papers.primary_category),
+    published_at = CASE WHEN papers.published_at IS NULL THEN excluded.published_at
+                        WHEN excluded.published_at IS NULL THEN papers.published_at
+                        ELSE {least}(papers.published_at, excluded.published_at) END,
+    updated_at = CASE WHEN papers.updated_at IS NULL THEN excluded.updated_at
+                      WHEN excluded.updated_at IS NULL THEN papers.updated_at
+                      ELSE {greatest}(papers.updated_at, excluded.updated_at) END,
+    github_repo = COALESCE(excluded.github_repo, papers.github_repo),
+    github_stars = COALESCE(excluded.github_stars, papers.github_stars),
+    project_page = COALESCE(excluded.project_page, papers.project_page),
+    ai_summary = COALESCE(excluded.ai_summary, papers.ai_summary),
+    ai_keywords = COALESCE(excluded.ai_keywords, papers.ai_keywords),
+    doi = COALESCE(excluded.doi, papers.doi),
+    journal_ref = COALESCE(excluded.journal_ref, papers.journal_ref),
+    arxiv_comments = COALESCE(excluded.arxiv_comments, papers.arxiv_comments),
+    discussion_id = COALESCE(excluded.discussion_id, papers.discussion_id),
+    organization = COALESCE(excluded.organization, papers.organization),
+    upvotes_baseline = {greatest}(papers.upvotes_baseline, excluded.upvotes_baseline),
+    comments_baseline = {greatest}(papers.comments_baseline, excluded.comments_baseline)
+",
+        greatest = d.greatest(),
+        least = d.least()
+    )
+}
+
+const UPSERT_LISTING: &str = "
+INSERT INTO daily_listings (day, paper_id, position, submitted_at, item_published_at,
+    submitter_name, submitter, comment, thumbnail, is_author_participating)
+VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+ON CONFLICT (day, paper_id) DO UPDATE SET
+    position = excluded.position,
+    submitted_at = COALESCE(excluded.submitted_at, daily_listings.submitted_at),
+    item_published_at = COALESCE(excluded.item_published_at, daily_listings.item_published_at),
+    submitter_name = COALESCE(excluded.submitter_name, daily_listings.submitter_name),
+    submitter = COALESCE(excluded.submitter, daily_listings.submitter),
+    comment = COALESCE(excluded.comment, daily_listings.comment),
+    thumbnail = COALESCE(excluded.thumbnail, daily_listings.thumbnail),
+    is_author_participating = COALESCE(excluded.is_author_participating, daily_listings.is_author_participating)
+";
