@@ -3,27 +3,38 @@
 The fixtures in tests/data/hf_daily are real `/api/daily_papers` responses. We import
 them with `papers ingest hf-daily`, serve them with `papers serve`, and check that
 `HfApi.list_daily_papers()` and `HfApi.paper_info()` return the same records the client
-builds from the original Hugging Face JSON, field by field.
+builds from the original Hugging Face JSON, field by field; that the tests
+huggingface_hub runs against huggingface.co (`TestPaperApi` in its tests/test_hf_api.py)
+hold against our server too; and that the `hf papers` command line (ls, search, info,
+read) works against it, run as a user runs it with `HF_ENDPOINT` set.
 """
 
+import ast
+import datetime
 import json
 import os
 import re
 import socket
 import subprocess
+import sys
 import tempfile
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
 import pytest
 from huggingface_hub import HfApi
-from huggingface_hub.hf_api import PaperInfo
+from huggingface_hub.errors import BadRequestError, HfHubHTTPError
+from huggingface_hub.hf_api import Organization, PaperInfo
 
 ROOT = Path(__file__).resolve().parents[2]
 FIXTURES = ROOT / "tests" / "data" / "hf_daily"
 BIN = os.environ.get("PAPERS_BIN", str(ROOT / "target" / "debug" / "papers"))
 DAYS = ["2024-05-27", "2025-07-22", "2026-08-21"]
+# The two files of the archive's quirks (Python-repr items, a wrapper object): imported
+# too, for the submitters they hold (akhaliq, and myownskyW7 on two different days).
+QUIRK_DAYS = ["2024-12-11", "2025-01-10"]
 
 
 def free_port():
@@ -35,7 +46,7 @@ def free_port():
 @pytest.fixture(scope="module")
 def server():
     data_dir = tempfile.mkdtemp(prefix="papers-compat-")
-    files = [str(FIXTURES / f"{d}.json") for d in DAYS]
+    files = [str(FIXTURES / f"{d}.json") for d in DAYS + QUIRK_DAYS]
     subprocess.run([BIN, "--data-dir", data_dir, "--quiet", "ingest", "hf-daily", *files], check=True)
     port = free_port()
     proc = subprocess.Popen(
@@ -60,7 +71,11 @@ def server():
 
 
 def load_day(day):
-    return json.loads((FIXTURES / f"{day}.json").read_text())
+    """A day's items as Hugging Face served them (the quirk files decoded)."""
+    doc = json.loads((FIXTURES / f"{day}.json").read_text())
+    if isinstance(doc, dict):
+        doc = doc["data"]
+    return [ast.literal_eval(i) if isinstance(i, str) else i for i in doc]
 
 
 def norm(text):
@@ -76,7 +91,7 @@ def org_key(o):
     return None if o is None else (o.name, o.fullname)
 
 
-def assert_same_paper(ours: PaperInfo, theirs: PaperInfo, raw_paper: dict, day: str):
+def assert_same_paper(ours: PaperInfo, theirs: PaperInfo, raw_paper: dict, day: str, raw_item: dict):
     assert ours.id == theirs.id
     # We keep the paper's own title (arXiv's, LaTeX included); Hugging Face's oldest
     # listings also carried a display title with the LaTeX stripped.
@@ -89,14 +104,19 @@ def assert_same_paper(ours: PaperInfo, theirs: PaperInfo, raw_paper: dict, day: 
     else:
         # The oldest schema has no submittedOnDailyAt: we give the listing day.
         assert ours.submitted_at.date().isoformat() == day
-    assert ours.comments == theirs.comments
     assert ours.discussion_id == theirs.discussion_id
-    assert ours.ai_summary == theirs.ai_summary
-    assert ours.ai_keywords == theirs.ai_keywords
-    assert ours.github_repo == theirs.github_repo
-    assert ours.github_stars == theirs.github_stars
-    assert ours.project_page == theirs.project_page
-    assert org_key(ours.organization) == org_key(theirs.organization)
+    # The client reads these only at the top of what it is given: Hugging Face's daily
+    # items keep them under `paper` (so its own client sees None there), and its paper
+    # object has no `numComments`. We answer them at the top too, so the client sees
+    # the paper's real values, which are the ones the original JSON holds.
+    assert ours.comments == raw_item.get("numComments", 0)
+    assert ours.ai_summary == raw_paper.get("ai_summary")
+    assert ours.ai_keywords == raw_paper.get("ai_keywords")
+    assert ours.github_repo == raw_paper.get("githubRepo")
+    assert ours.github_stars == raw_paper.get("githubStars")
+    assert ours.project_page == raw_paper.get("projectPage")
+    organization = raw_item.get("organization") or raw_paper.get("organization")
+    assert org_key(ours.organization) == org_key(Organization(**organization) if organization else None)
     assert user_key(ours.submitted_by) == user_key(theirs.submitted_by)
     assert [a.name for a in ours.authors] == [a.name for a in theirs.authors]
     assert [a.hidden for a in ours.authors] == [a.hidden for a in theirs.authors]
@@ -111,9 +131,9 @@ def test_list_daily_papers_returns_the_imported_records(server, day):
     expected = {item["paper"]["id"]: PaperInfo(**json.loads(json.dumps(item))) for item in load_day(day)}
     assert len(ours) == len(expected) > 0
     assert {p.id for p in ours} == set(expected)
-    raw = {item["paper"]["id"]: item["paper"] for item in load_day(day)}
+    raw = {item["paper"]["id"]: item for item in load_day(day)}
     for p in ours:
-        assert_same_paper(p, expected[p.id], raw[p.id], day)
+        assert_same_paper(p, expected[p.id], raw[p.id]["paper"], day, raw[p.id])
     # The feed order: most upvoted first.
     votes = [p.upvotes for p in ours]
     assert votes == sorted(votes, reverse=True)
@@ -125,7 +145,7 @@ def test_paper_info_returns_the_imported_record(server, day):
     for item in load_day(day)[:5]:
         raw = json.loads(json.dumps(item["paper"]))
         ours = api.paper_info(raw["id"])
-        assert_same_paper(ours, PaperInfo(**json.loads(json.dumps(raw))), raw, day)
+        assert_same_paper(ours, PaperInfo(**json.loads(json.dumps(raw))), raw, day, item)
 
 
 def test_week_month_and_submitter_filters(server):
@@ -142,8 +162,6 @@ def test_week_month_and_submitter_filters(server):
 
 
 def test_errors_are_raised_by_the_client(server):
-    from huggingface_hub.errors import HfHubHTTPError
-
     api = HfApi(endpoint=server)
     with pytest.raises(HfHubHTTPError) as e:
         api.paper_info("2608.99999")
@@ -159,3 +177,267 @@ def test_list_papers_searches(server):
     assert found and found[0].id == "2608.19880"
     assert found[0].title.startswith("EnvHarness")
     assert all(p.id for p in found)
+
+
+# ---------------------------------------------------------------------------
+# huggingface_hub's own paper tests (`TestPaperApi`, tests/test_hf_api.py, which run
+# against huggingface.co), pointed at our server with our fixture days and papers.
+# ---------------------------------------------------------------------------
+
+LATEST = "2026-08-21"
+TITLE = "EnvHarness: Awakening Static Worlds for Agent Learning"
+
+
+def get_json(url):
+    with urllib.request.urlopen(url, timeout=10) as r:
+        return json.loads(r.read())
+
+
+def test_hf_papers_by_query(server):
+    api = HfApi(endpoint=server)
+    papers = list(api.list_papers(query="EnvHarness"))
+    assert len(papers) > 0
+    assert TITLE in [paper.title for paper in papers]
+
+
+def test_hf_papers_by_query_with_limit(server):
+    api = HfApi(endpoint=server)
+    assert len(list(api.list_papers(query="agents", limit=2))) == 2
+    # The documented bounds: 1 to 120 results, a query of at most 250 characters.
+    assert len(list(api.list_papers(query="agents", limit=120))) > 2
+    for bad in [dict(query="agents", limit=121), dict(query="a" * 251, limit=5)]:
+        with pytest.raises(BadRequestError):
+            list(api.list_papers(**bad))
+
+
+def test_hf_search_items_carry_highlights(server):
+    """Hugging Face's search items cut the title and abstract into segments,
+    `{"type": "text" | "highlight", "text": ...}`, that join back to them."""
+    api = HfApi(endpoint=server)
+    found = list(api.list_papers(query="EnvHarness", limit=5))
+    top = found[0]
+    # Unknown fields stay on the object (PaperInfo keeps them for forward compatibility).
+    title = top.highlightedTitle
+    assert "".join(s["text"] for s in title) == top.title
+    assert {s["type"] for s in title} <= {"text", "highlight"}
+    assert [s["text"] for s in title if s["type"] == "highlight"] == ["EnvHarness"]
+    summary = top.highlightedSummary
+    assert "".join(s["text"] for s in summary) == top.summary
+
+
+def test_hf_get_paper_by_id_success(server):
+    api = HfApi(endpoint=server)
+    paper = api.paper_info("2608.19880")
+    assert paper.title == TITLE
+
+
+def test_hf_get_paper_by_id_not_found(server):
+    api = HfApi(endpoint=server)
+    # Month 34: no valid arXiv id, but shaped like one, so 404 (not 400) as on HF.
+    for missing in ["1234.56789", "0000.00000", "2608.99999"]:
+        with pytest.raises(HfHubHTTPError) as context:
+            api.paper_info(missing)
+        assert context.value.response.status_code == 404, missing
+    with pytest.raises(BadRequestError):
+        api.paper_info("not-an-id")
+
+
+def test_hf_list_daily_papers_by_date(server):
+    api = HfApi(endpoint=server)
+    papers = list(api.list_daily_papers(date="2025-07-22"))
+    assert len(papers) > 0
+    assert hasattr(papers[0], "id")
+    assert hasattr(papers[0], "title")
+
+
+def test_hf_list_daily_papers_by_date_invalid_date(server):
+    api = HfApi(endpoint=server)
+    with pytest.raises(BadRequestError):
+        list(api.list_daily_papers(date="2025-13-40"))
+
+
+def test_hf_list_daily_papers_default_date(server):
+    api = HfApi(endpoint=server)
+    papers = list(api.list_daily_papers())
+    assert {p.id for p in papers} == {i["paper"]["id"] for i in load_day(LATEST)}
+
+
+def listing_days(server, query):
+    """The listing day of each item (`paper.submittedOnDailyAt`), which PaperInfo
+    does not keep: it reads the item's own `publishedAt` as `submitted_at`."""
+    items = get_json(f"{server}/api/daily_papers?{query}")
+    return [datetime.date.fromisoformat(i["paper"]["submittedOnDailyAt"][:10]) for i in items]
+
+
+def test_hf_list_daily_papers_week(server):
+    api = HfApi(endpoint=server)
+    week = 34
+    papers = list(api.list_daily_papers(week=f"2026-W{week}"))
+    assert {p.id for p in papers} == {i["paper"]["id"] for i in load_day(LATEST)}
+    # HF's test bounds `submitted_at` by the Friday before the week and its Sunday:
+    # that is the item's `publishedAt`, days before the listing for some items. The
+    # listing days themselves lie in the ISO week, Monday to Sunday.
+    week_start = datetime.date.fromisocalendar(2026, week, 1)
+    week_end = datetime.date.fromisocalendar(2026, week, 7)
+    days = listing_days(server, f"week=2026-W{week}&limit=100")
+    assert days and all(week_start <= d <= week_end for d in days)
+    # The weeks around it hold none of these papers.
+    for other in (week - 1, week + 1):
+        assert list(api.list_daily_papers(week=f"2026-W{other}")) == []
+    # The oldest day's week: 2024-05-27 is the Monday of 2024-W22.
+    papers = list(api.list_daily_papers(week="2024-W22", limit=100))
+    assert {p.id for p in papers} == {i["paper"]["id"] for i in load_day("2024-05-27")}
+
+
+def test_hf_list_daily_papers_month(server):
+    api = HfApi(endpoint=server)
+    papers = list(api.list_daily_papers(month="2024-12", limit=100))
+    assert {p.id for p in papers} == {i["paper"]["id"] for i in load_day("2024-12-11")}
+    days = listing_days(server, "month=2024-12&limit=100")
+    assert days and all(datetime.date(2024, 12, 1) <= d <= datetime.date(2024, 12, 31) for d in days)
+    # January 2025 is the other file, not December's.
+    papers = list(api.list_daily_papers(month="2025-01", limit=100))
+    assert {p.id for p in papers} == {i["paper"]["id"] for i in load_day("2025-01-10")}
+    assert list(api.list_daily_papers(month="2025-02")) == []
+
+
+def test_hf_daily_papers_submitter(server):
+    api = HfApi(endpoint=server)
+    # No date: the submitter's papers across days (before, only the latest day's).
+    papers = list(api.list_daily_papers(submitter="akhaliq"))
+    assert len(papers) > 0
+    assert papers[0].submitted_by.fullname == "AK"
+    assert {p.id for p in papers} == {"2412.07724", "2412.06845"}
+    # Across days, newest listing first.
+    papers = list(api.list_daily_papers(submitter="myownskyW7"))
+    assert [p.id for p in papers] == ["2507.15852", "2412.07674"]
+    assert all(p.submitted_by.fullname == "Jiaqi Wang" for p in papers)
+
+
+def test_hf_daily_papers_p(server):
+    api = HfApi(endpoint=server)
+    assert list(api.list_daily_papers(date=LATEST, p=100)) == []
+
+
+def test_hf_daily_papers_limit(server):
+    api = HfApi(endpoint=server)
+    assert len(list(api.list_daily_papers(date=LATEST, limit=10))) == 10
+    assert len(list(api.list_daily_papers(date=LATEST, limit=1))) == 1
+    assert len(list(api.list_daily_papers(date=LATEST, limit=100))) == len(load_day(LATEST))
+    for bad in (0, 101):
+        with pytest.raises(BadRequestError):
+            list(api.list_daily_papers(date=LATEST, limit=bad))
+
+
+def test_hf_read_paper(server):
+    api = HfApi(endpoint=server)
+    text = api.read_paper("2608.19880")
+    assert text.startswith(f"# {TITLE}\n")
+    assert "Chengsong Huang, Zifeng Wang" in text
+    assert "<https://github.com/google-research/envharness>" in text
+    assert "## Abstract" in text and "LLM agents learn by interacting with environments" in text
+    with pytest.raises(HfHubHTTPError) as e:
+        api.read_paper("1234.56789")
+    assert e.value.response.status_code == 404
+    with urllib.request.urlopen(f"{server}/papers/2608.19880.md", timeout=10) as r:
+        assert r.headers["Content-Type"] == "text/markdown; charset=utf-8"
+    req = urllib.request.Request(f"{server}/papers/2608.19880", headers={"Accept": "text/markdown"})
+    with urllib.request.urlopen(req, timeout=10) as r:
+        assert r.read().decode() == text
+
+
+# ---------------------------------------------------------------------------
+# The `hf papers` command line (huggingface_hub 2.4.0), as a user runs it.
+# ---------------------------------------------------------------------------
+
+
+def hf(server, *args, check=True):
+    """Runs `hf ARGS` against our server: `HF_ENDPOINT` set, no saved token, no
+    update check (the test machine has no internet)."""
+    home = tempfile.mkdtemp(prefix="papers-hf-home-")
+    env = {
+        **os.environ,
+        "HF_ENDPOINT": server,
+        "HF_HOME": home,
+        "HF_HUB_DISABLE_UPDATE_CHECK": "1",
+        "HF_HUB_DISABLE_TELEMETRY": "1",
+        "NO_COLOR": "1",
+    }
+    env.pop("HF_TOKEN", None)
+    cmd = [sys.executable, "-c", "from huggingface_hub.cli.hf import main; main()", *args]
+    r = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=60)
+    if check:
+        assert r.returncode == 0, f"hf {' '.join(args)} failed:\n{r.stdout}\n{r.stderr}"
+    return r
+
+
+def test_hf_papers_ls(server):
+    rows = json.loads(hf(server, "papers", "ls", "--format", "json").stdout)
+    day = load_day(LATEST)
+    assert {r["id"] for r in rows} == {i["paper"]["id"] for i in day}
+    top = rows[0]
+    assert top["id"] == "2608.19880" and top["title"] == TITLE and top["upvotes"] == 163
+    by_id = {i["paper"]["id"]: i for i in day}
+    for r in rows:
+        assert r["submitted_by_name"] == by_id[r["id"]]["submittedBy"]["fullname"]
+        assert r["comments"] == by_id[r["id"]]["numComments"]
+    # The table a person reads: the columns and the top paper.
+    table = hf(server, "papers", "ls", "--format", "agent").stdout.splitlines()
+    assert table[0].split("\t") == ["id", "title", "upvotes", "comments", "published_at", "submitted_by_name"]
+    assert table[1].split("\t")[:3] == ["2608.19880", TITLE, "163"]
+
+
+def test_hf_papers_ls_by_date_week_and_submitter(server):
+    rows = json.loads(hf(server, "papers", "ls", "--date", "2025-07-22", "--format", "json").stdout)
+    assert {r["id"] for r in rows} == {i["paper"]["id"] for i in load_day("2025-07-22")}
+    votes = [r["upvotes"] for r in rows]
+    assert votes == sorted(votes, reverse=True)
+    rows = json.loads(hf(server, "papers", "ls", "--date", "2025-07-22", "--limit", "3", "--format", "json").stdout)
+    assert len(rows) == 3
+    rows = json.loads(hf(server, "papers", "ls", "--week", "2024-W50", "--format", "json").stdout)
+    assert {r["id"] for r in rows} == {i["paper"]["id"] for i in load_day("2024-12-11")}
+    rows = json.loads(hf(server, "papers", "ls", "--submitter", "akhaliq", "--format", "json").stdout)
+    assert {r["id"] for r in rows} == {"2412.07724", "2412.06845"}
+    assert {r["submitted_by_name"] for r in rows} == {"AK"}
+    rows = json.loads(hf(server, "papers", "ls", "--month", "2025-07", "--sort", "trending", "--format", "json").stdout)
+    assert {r["id"] for r in rows} == {i["paper"]["id"] for i in load_day("2025-07-22")}
+    bad = hf(server, "papers", "ls", "--date", "2025-13-40", check=False)
+    assert bad.returncode != 0
+    assert "Bad request" in bad.stderr and '"2025-13-40" is not valid' in bad.stderr
+
+
+def test_hf_papers_search(server):
+    rows = json.loads(hf(server, "papers", "search", "EnvHarness", "--format", "json").stdout)
+    assert rows and rows[0]["id"] == "2608.19880"
+    assert rows[0]["title"] == TITLE
+    assert rows[0]["summary"].startswith("LLM agents learn by interacting")
+    rows = json.loads(hf(server, "papers", "search", "agents", "--limit", "3", "--format", "json").stdout)
+    assert len(rows) == 3
+
+
+def test_hf_papers_info(server):
+    info = json.loads(hf(server, "papers", "info", "2608.19880", "--format", "json").stdout)
+    raw = next(i for i in load_day(LATEST) if i["paper"]["id"] == "2608.19880")
+    assert info["id"] == "2608.19880"
+    assert info["title"] == TITLE
+    assert info["upvotes"] == 163
+    assert info["comments"] == raw["numComments"]
+    assert info["github_repo"] == "https://github.com/google-research/envharness"
+    assert info["project_page"] == "https://envharness.com/"
+    assert info["ai_summary"] == raw["paper"]["ai_summary"]
+    assert [a["name"] for a in info["authors"]] == [a["name"] for a in raw["paper"]["authors"]]
+    missing = hf(server, "papers", "info", "1234.56789", check=False)
+    assert missing.returncode != 0
+    assert "Paper '1234.56789' not found on the Hub." in missing.stdout + missing.stderr
+
+
+def test_hf_papers_read(server):
+    text = hf(server, "papers", "read", "2608.19880", "--format", "agent").stdout
+    assert text.startswith(f"# {TITLE}\n")
+    assert "## Abstract" in text
+    assert "LLM agents learn by interacting with environments" in text
+    assert "**Upvotes:** 163" in text
+    # Before this, `hf papers read` failed with "not found" for every paper.
+    missing = hf(server, "papers", "read", "2407.21783", check=False)
+    assert missing.returncode != 0
+    assert "Paper '2407.21783' not found on the Hub." in missing.stdout + missing.stderr

@@ -19,6 +19,15 @@ pub struct Submission {
     pub day: Date,
 }
 
+/// A paper given a page without a listing (`POST /api/papers/index`).
+#[derive(Clone, Debug)]
+pub struct Indexed {
+    pub paper_id: ArxivId,
+    pub title: String,
+    /// False when the paper was here already (nothing was fetched).
+    pub created: bool,
+}
+
 /// A paper in the trending ranking, with how its score was made.
 #[derive(Clone, Debug)]
 pub struct TrendingItem {
@@ -136,6 +145,59 @@ impl Community {
             title: record.paper.title,
             day: today,
         })
+    }
+
+    /// Gives any arXiv paper a page without putting it on the daily list:
+    /// `raw` is an arXiv id or an abs/pdf URL. The paper is fetched from
+    /// arXiv under the submission's rules (banned users refused, the daily
+    /// quota of fetches, one fetch at a time, withdrawn papers refused); a
+    /// paper already here is left as it is and costs nothing.
+    pub async fn index_paper(&self, user: &User, raw: &str) -> AppResult<Indexed> {
+        if user.banned {
+            return Err(AppError::refused(
+                Fault::Forbidden,
+                "banned",
+                "This account is banned.",
+            ));
+        }
+        let id = ArxivId::parse(raw.trim()).map_err(|e| {
+            AppError::refused(
+                Fault::BadInput,
+                "invalid_id",
+                format!("{raw:?} is not an arXiv id or arXiv URL ({}).", e.reason),
+            )
+        })?;
+        if let Some(known) = self.store.paper(&id).await? {
+            return Ok(Indexed {
+                paper_id: known.paper.id.unversioned(),
+                title: known.paper.title,
+                created: false,
+            });
+        }
+        let mut record = self.fetch_for(user, &id).await?;
+        if looks_withdrawn(&record) {
+            return Err(AppError::refused(
+                Fault::BadInput,
+                "withdrawn",
+                format!("arXiv lists {} as withdrawn.", id.base()),
+            ));
+        }
+        record.listing = None;
+        self.store.upsert_batch(&[record], self.clock.now()).await?;
+        // A paper the moderators hid stays hidden: the store does not show
+        // it, whatever was fetched.
+        match self.store.paper(&id).await? {
+            Some(p) => Ok(Indexed {
+                paper_id: p.paper.id.unversioned(),
+                title: p.paper.title,
+                created: true,
+            }),
+            None => Err(AppError::refused(
+                Fault::Forbidden,
+                "hidden",
+                format!("{} was hidden by the moderators.", id.base()),
+            )),
+        }
     }
 
     /// Fetches a paper from arXiv for `user`'s submission. Every fetch,

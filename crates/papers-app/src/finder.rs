@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use papers_core::ArxivId;
-use papers_search::{SearchRequest, SearchResult};
+use papers_search::{SearchRequest, SearchResult, Segment};
 use papers_store::ListedPaper;
 
 use crate::{AppError, AppResult, Catalog, SearchService};
@@ -17,6 +17,13 @@ pub struct Found {
     pub items: Vec<(ListedPaper, SearchResult)>,
     /// Semantic search was asked for but only keywords answered.
     pub degraded: bool,
+}
+
+/// A found paper's title and abstract, cut where the query's words are.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Highlights {
+    pub title: Vec<Segment>,
+    pub summary: Vec<Segment>,
 }
 
 /// The search engine joined to the catalogue. Cheap to clone.
@@ -74,6 +81,33 @@ impl Finder {
             items,
             degraded: response.degraded,
         })
+    }
+
+    /// Marks `query`'s words in each paper's title and abstract, in the
+    /// order given (on the blocking pool).
+    pub async fn highlight<'a>(
+        &self,
+        query: &str,
+        papers: impl IntoIterator<Item = &'a ListedPaper>,
+    ) -> AppResult<Vec<Highlights>> {
+        let service = self.service.clone();
+        let query = query.to_string();
+        let texts: Vec<(String, String)> = papers
+            .into_iter()
+            .map(|p| (p.paper.title.clone(), p.paper.abstract_text.clone()))
+            .collect();
+        tokio::task::spawn_blocking(move || {
+            let marker = service.highlighter(&query)?;
+            Ok(texts
+                .iter()
+                .map(|(title, summary)| Highlights {
+                    title: marker.title(title),
+                    summary: marker.summary(summary),
+                })
+                .collect())
+        })
+        .await
+        .map_err(|e| AppError::caused("search: a blocking task failed", e))?
     }
 
     /// The `k` nearest neighbours of a paper by meaning, with their

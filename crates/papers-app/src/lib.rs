@@ -22,13 +22,13 @@ use papers_store::{Store, StoreError};
 
 pub use auth::{NewSession, hash_password, random_token, sha256_hex, verify_password};
 pub use comments::CommentView;
-pub use community::{Submission, TrendingItem, rank_trending};
-pub use finder::{Finder, Found};
+pub use community::{Indexed, Submission, TrendingItem, rank_trending};
+pub use finder::{Finder, Found, Highlights};
 pub use markdown::render_markdown;
-pub use papers::{Catalog, FeedOrder, FeedRequest};
+pub use papers::{Catalog, FeedOrder, FeedRequest, PapersPage};
 pub use search::{SearchService, SyncReport, index_dir, load_embedder, search_doc};
 // What the web layer needs of the layers below: papers-app is its one door.
-pub use papers_search::{Explain, SearchMode, SearchRequest, SearchResult};
+pub use papers_search::{Explain, SearchMode, SearchRequest, SearchResult, Segment};
 pub use papers_store::{ListedPaper, Subscription, format_timestamp};
 pub use subscriptions::{
     DIGEST_SIZE, DigestReport, MailContext, Period, SavedSearch, SubscribeResult, default_period,

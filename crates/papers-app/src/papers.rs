@@ -23,6 +23,17 @@ pub enum FeedOrder {
     Upvotes,
     /// Most recently published first.
     PublishedAt,
+    /// Most recently listed first: the listing day, then the submission
+    /// time (a submitter's papers across days, as Hugging Face lists them).
+    Newest,
+}
+
+/// One page of every paper in id order, and the cursor of the next page
+/// (none after the last).
+#[derive(Clone, Debug)]
+pub struct PapersPage {
+    pub items: Vec<ListedPaper>,
+    pub next: Option<String>,
 }
 
 /// One page of a feed listing.
@@ -44,6 +55,17 @@ impl FeedRequest {
             from,
             to,
             submitter: None,
+            offset,
+            limit,
+        }
+    }
+
+    /// Every listing day there can be: a submitter's papers across days.
+    pub fn all_days(submitter: Option<String>, offset: u64, limit: u64) -> Self {
+        FeedRequest {
+            from: jiff::civil::date(1, 1, 1),
+            to: jiff::civil::date(9999, 12, 31),
+            submitter,
             offset,
             limit,
         }
@@ -106,18 +128,70 @@ impl Catalog {
 
     /// One page of the feed in `order`, with the total that matched.
     pub async fn feed(&self, req: FeedRequest, order: FeedOrder) -> AppResult<Page<ListedPaper>> {
+        let sort = match order {
+            FeedOrder::Upvotes => ListingSort::Upvotes,
+            FeedOrder::PublishedAt => ListingSort::PublishedAt,
+            FeedOrder::Newest => return self.newest(req).await,
+        };
         let q = ListingQuery {
             from: req.from,
             to: req.to,
             submitter: req.submitter,
-            sort: match order {
-                FeedOrder::Upvotes => ListingSort::Upvotes,
-                FeedOrder::PublishedAt => ListingSort::PublishedAt,
-            },
+            sort,
             offset: req.offset,
             limit: req.limit,
         };
         Ok(self.store.listings(&q).await?)
+    }
+
+    /// The feed newest listing first. The store orders listings by votes or
+    /// by arXiv date only, so the window is read whole and ordered here:
+    /// meant for one submitter's papers, not for every listing there is.
+    async fn newest(&self, req: FeedRequest) -> AppResult<Page<ListedPaper>> {
+        let q = ListingQuery {
+            from: req.from,
+            to: req.to,
+            submitter: req.submitter,
+            sort: ListingSort::Upvotes,
+            offset: 0,
+            limit: u64::MAX,
+        };
+        let mut all = self.store.listings(&q).await?;
+        let key = |p: &ListedPaper| {
+            p.listing
+                .as_ref()
+                .map(|l| (l.day, l.submitted_at, std::cmp::Reverse(l.position)))
+        };
+        all.items.sort_by(|a, b| {
+            key(b)
+                .cmp(&key(a))
+                .then_with(|| a.paper.id.cmp(&b.paper.id))
+        });
+        let items = all
+            .items
+            .into_iter()
+            .skip(usize::try_from(req.offset).unwrap_or(usize::MAX))
+            .take(usize::try_from(req.limit).unwrap_or(usize::MAX))
+            .collect();
+        Ok(Page {
+            items,
+            total: all.total,
+        })
+    }
+
+    /// Every visible paper in a stable order (by id), `limit` at a time,
+    /// after the cursor `after` (the empty string for the first page).
+    pub async fn papers_page(&self, after: &str, limit: u64) -> AppResult<PapersPage> {
+        let rows = self.store.papers_after(after, limit).await?;
+        let next = (rows.len() as u64 == limit && limit > 0)
+            .then(|| rows.last().map(|(p, _)| p.paper.id.base().to_string()))
+            .flatten();
+        let items = rows
+            .into_iter()
+            .filter(|(_, hidden)| !hidden)
+            .map(|(p, _)| p)
+            .collect();
+        Ok(PapersPage { items, next })
     }
 
     /// One page of the feed ranked by the trending score (each with its

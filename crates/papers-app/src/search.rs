@@ -18,8 +18,8 @@ use std::time::{Duration, Instant};
 use jiff::civil::Date;
 use papers_core::IngestRecord;
 use papers_search::{
-    Embedder, Int8ScanIndex, KeywordIndex, MiniLmEmbedder, SearchDoc, SearchEngine, SearchError,
-    SearchRequest, SearchResponse, SearchResult, VectorIndex, VectorSet,
+    Embedder, Highlighter, Int8ScanIndex, KeywordIndex, MiniLmEmbedder, SearchDoc, SearchEngine,
+    SearchError, SearchRequest, SearchResponse, SearchResult, VectorIndex, VectorSet,
 };
 use papers_store::{ListedPaper, Store};
 use tokio_util::sync::CancellationToken;
@@ -589,6 +589,12 @@ impl SearchService {
 
     pub fn similar(&self, paper_id: &str, k: usize) -> AppResult<Vec<SearchResult>> {
         self.engine.similar(paper_id, k).map_err(err)
+    }
+
+    /// Marks `query`'s words in titles and abstracts (CPU-bound: call it
+    /// on the blocking pool).
+    pub fn highlighter(&self, query: &str) -> AppResult<Highlighter> {
+        self.engine.keyword().highlighter(query).map_err(err)
     }
 }
 

@@ -6,6 +6,7 @@ mod config;
 mod digest;
 mod harvest;
 mod ingest;
+mod recs;
 mod search;
 mod serve;
 
@@ -121,6 +122,10 @@ enum Command {
         /// Show each result's keyword and semantic ranks and scores.
         #[arg(long)]
         explain: bool,
+        /// Print the results as one JSON document (ids, titles, scores and
+        /// how each ranked) instead of lines.
+        #[arg(long)]
+        json: bool,
     },
     /// Measure search quality (nDCG@10, recall@100, MRR@10) on a judged collection.
     Eval {
@@ -213,7 +218,18 @@ fn init_tracing(filter: Option<&str>, default: &str) {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        // Help and version go out as clap writes them.
+        Err(e) if !e.use_stderr() => {
+            let _ = e.print();
+            return ExitCode::SUCCESS;
+        }
+        Err(e) => {
+            eprintln!("{}", one_line(&e.to_string()));
+            return ExitCode::from(2);
+        }
+    };
     let default_log = match cli.command {
         Command::Serve { .. } => "info",
         _ => "warn",
@@ -238,7 +254,7 @@ fn main() -> ExitCode {
     let code = match runtime.block_on(run(cli)) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("{}", one_line(&format!("error: {e:#}")));
             ExitCode::FAILURE
         }
     };
@@ -246,6 +262,19 @@ fn main() -> ExitCode {
     // it would have stored is redone by the next backfill.
     runtime.shutdown_timeout(std::time::Duration::from_millis(500));
     code
+}
+
+/// An error as one line, for scripts that read the last line of stderr:
+/// clap's usage lines and blank lines go, the rest is joined.
+fn one_line(message: &str) -> String {
+    message
+        .lines()
+        .map(str::trim)
+        .filter(|l| {
+            !l.is_empty() && !l.starts_with("Usage:") && !l.starts_with("For more information")
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 async fn run(cli: Cli) -> Result<ExitCode> {
@@ -286,7 +315,14 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             mode,
             limit,
             explain,
-        } => search::search(cfg, dir, &query, &mode, limit.clamp(1, 120), explain).await,
+            json,
+        } => {
+            let out = search::SearchOutput { explain, json };
+            search::search(cfg, dir, &query, &mode, limit.clamp(1, 120), out).await
+        }
+        Command::Eval {
+            source: search::EvalSource::Recs(args),
+        } => recs::run(cfg, dir, args, progress).await,
         Command::Eval { source } => search::eval(cfg, dir, source).await,
         Command::User {
             action:

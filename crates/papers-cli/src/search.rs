@@ -416,13 +416,22 @@ pub async fn reindex(cfg: &Config, verify: bool, progress: bool) -> Result<ExitC
 }
 
 /// `papers search "q"`.
+/// How `papers search` prints its results.
+#[derive(Clone, Copy, Debug)]
+pub struct SearchOutput {
+    /// Each result's keyword and semantic ranks and scores.
+    pub explain: bool,
+    /// One JSON document instead of lines.
+    pub json: bool,
+}
+
 pub async fn search(
     cfg: &Config,
     model: &Path,
     q: &str,
     mode: &str,
     limit: usize,
-    explain: bool,
+    out: SearchOutput,
 ) -> Result<ExitCode> {
     let store = Store::open(&cfg.database_url()).await?;
     let mode = parse_mode(mode)?;
@@ -433,12 +442,11 @@ pub async fn search(
     };
     let service = open(cfg, &store, e).await?;
     let resp = service.search(&SearchRequest::new(q).mode(mode).limit(limit))?;
-    if resp.degraded {
-        eprintln!(
-            "note: semantic search is off ({}); keyword results",
-            service.semantic_off_reason.clone().unwrap_or_default()
-        );
+    let semantic_off = service.semantic_off_reason.clone().unwrap_or_default();
+    if resp.degraded && !out.json {
+        eprintln!("note: semantic search is off ({semantic_off}); keyword results");
     }
+    let mut rows = Vec::with_capacity(resp.results.len());
     for (i, r) in resp.results.iter().enumerate() {
         let title = match papers_core::ArxivId::parse(&r.paper_id) {
             Ok(id) => store
@@ -448,8 +456,18 @@ pub async fn search(
                 .unwrap_or_default(),
             Err(_) => String::new(),
         };
+        if out.json {
+            rows.push(serde_json::json!({
+                "rank": i + 1,
+                "id": r.paper_id,
+                "title": title,
+                "score": r.score,
+                "explain": r.explain,
+            }));
+            continue;
+        }
         println!("{:>3}. {}  {}", i + 1, r.paper_id, title);
-        if explain {
+        if out.explain {
             let x = &r.explain;
             println!(
                 "      keyword rank {} score {} · semantic rank {} score {} · fused {:.5}",
@@ -468,6 +486,16 @@ pub async fn search(
                 x.fused_score
             );
         }
+    }
+    if out.json {
+        let doc = serde_json::json!({
+            "query": q,
+            "mode": format!("{mode:?}").to_lowercase(),
+            "degraded": resp.degraded,
+            "semantic_off": resp.degraded.then_some(semantic_off),
+            "results": rows,
+        });
+        println!("{doc}");
     }
     store.close().await;
     Ok(ExitCode::SUCCESS)
@@ -504,6 +532,10 @@ pub enum EvalSource {
         #[arg(long)]
         json: bool,
     },
+    /// The personal feed against arxiv-sanity-lite's tf-idf SVM and an
+    /// embedding centroid: authors as simulated readers, recall@50 and
+    /// nDCG@50 of their papers after a split date, and the time per reader.
+    Recs(crate::recs::RecsArgs),
 }
 
 /// `papers eval …`: nDCG@10, recall@100 and MRR@10 of one mode.
@@ -521,6 +553,7 @@ pub async fn eval(cfg: &Config, model: &Path, source: EvalSource) -> Result<Exit
             (load_beir(&dir, &qrels.to_string_lossy())?, mode, json)
         }
         EvalSource::Cacm { dir, mode, json } => (load_cacm(&dir)?, mode, json),
+        EvalSource::Recs(_) => bail!("`papers eval recs` runs in recs.rs"),
     };
     let mode = parse_mode(&mode)?;
     let keyword = KeywordIndex::in_memory()?;

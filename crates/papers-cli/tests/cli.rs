@@ -176,6 +176,56 @@ fn commands_beside_a_running_server_search_its_index_read_only() {
         ],
     );
     assert!(String::from_utf8_lossy(&out.stdout).contains(ATOM_FIRST_ID));
+    // The same search for scripts: one JSON document.
+    let out = papers(
+        dir.path(),
+        &[
+            "search",
+            ATOM_FIRST_TITLE,
+            "--mode",
+            "keyword",
+            "--limit",
+            "2",
+            "--json",
+        ],
+    );
+    assert!(out.status.success());
+    let doc: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(doc["mode"], "keyword");
+    assert_eq!(doc["query"], ATOM_FIRST_TITLE);
+    let results = doc["results"].as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    assert_eq!(results[0]["rank"], 1);
+    assert_eq!(results[0]["id"], ATOM_FIRST_ID);
+    assert!(!results[0]["title"].as_str().unwrap().is_empty());
+    assert!(results[0]["score"].as_f64().unwrap() >= results[1]["score"].as_f64().unwrap());
+    assert_eq!(results[0]["explain"]["keyword_rank"], 1);
+}
+
+#[test]
+fn every_error_exits_non_zero_with_one_line_of_reason() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("no-such-file.json");
+    let missing = missing.to_str().unwrap();
+    let cases: [&[&str]; 5] = [
+        &["search", "x", "--mode", "fuzzy"],
+        &["stats", "--no-such-flag"],
+        &["frobnicate"],
+        &["ingest", "hf-daily", missing],
+        &["restore", missing],
+    ];
+    for args in cases {
+        let out = papers(dir.path(), args);
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{args:?} succeeded");
+        let lines: Vec<&str> = err.lines().filter(|l| !l.trim().is_empty()).collect();
+        assert_eq!(lines.len(), 1, "{args:?}: {err}");
+        assert!(lines[0].starts_with("error:"), "{args:?}: {err}");
+    }
+    // Help is not an error.
+    let out = papers(dir.path(), &["search", "--help"]);
+    assert!(out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("--json"));
 }
 
 fn stats(data_dir: &Path) -> serde_json::Value {

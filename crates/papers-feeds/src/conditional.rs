@@ -16,9 +16,10 @@ const FORMAT_VERSION: &[u8] = b"papers-feeds/1";
 /// It hashes (SHA-256, 128 bits kept) every field the feed renders: the
 /// entries' ids and `updated` times, and also their titles, authors, abstracts,
 /// links, dates and categories, and the feed's own metadata; so any change that
-/// changes the bytes changes the tag, and equal tags mean equal feeds. The
-/// Atom and RSS forms of the same list share a tag; they live at different
-/// URLs.
+/// changes the bytes changes the tag, and equal tags mean equal feeds. Given
+/// each format its own `self_url` (as the web layer does), the Atom, RSS and
+/// JSON Feed forms of one list get different tags. The web layer adds the
+/// content coding to the tag of a compressed body (`"…-gzip"`, `"…-br"`).
 pub fn etag_for(entries: &[FeedEntry], meta: &FeedMeta) -> String {
     let mut h = Sha256::new();
     let mut field = |bytes: &[u8]| {

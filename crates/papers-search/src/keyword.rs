@@ -22,6 +22,7 @@ use tantivy::query::{
 use tantivy::schema::{
     DateOptions, Field, INDEXED, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions,
 };
+use tantivy::snippet::SnippetGenerator;
 use tantivy::tokenizer::{
     Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
 };
@@ -32,6 +33,7 @@ use tantivy::{
 
 use crate::SearchDoc;
 use crate::error::SearchError;
+use crate::highlight::{Highlighter, marking_nothing, whole_text};
 
 /// Title matches count this many times an abstract match.
 pub const DEFAULT_TITLE_BOOST: f32 = 2.0;
@@ -718,6 +720,33 @@ impl KeywordIndex {
                 .collect()
         };
         self.resolve(&searcher, addresses)
+    }
+
+    /// A highlighter for `query`'s words and phrases (its filters and
+    /// excluded words mark nothing) in titles and abstracts, analysed as
+    /// the index analyses them.
+    pub fn highlighter(&self, query: &str) -> Result<Highlighter, SearchError> {
+        let parsed = ParsedQuery::parse(query);
+        let words = ParsedQuery {
+            terms: parsed.terms,
+            phrases: parsed.phrases,
+            ..ParsedQuery::default()
+        };
+        let f = self.fields;
+        let generator = |field: Field| -> Result<SnippetGenerator, SearchError> {
+            Ok(match self.build_query(&words, None, None) {
+                Some((q, _)) => whole_text(SnippetGenerator::create(
+                    &self.reader.searcher(),
+                    q.as_ref(),
+                    field,
+                )?),
+                None => marking_nothing(self.text_analyzer.clone(), field),
+            })
+        };
+        Ok(Highlighter {
+            title: generator(f.title)?,
+            abstract_text: generator(f.abstract_text)?,
+        })
     }
 
     /// The ids of a segment's documents, read once per segment (a

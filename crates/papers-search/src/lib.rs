@@ -4,7 +4,9 @@
 //! `HashEmbedder` for tests behind the `test-util` feature), a vector index
 //! (a sign-bit prefilter, an int8 scan and f32 rescoring), hybrid fusion
 //! (reciprocal rank fusion or a convex combination, every result explaining
-//! its ranks), and relevance evaluation (nDCG@10,
+//! its ranks), the highlighting of a query's words in titles and abstracts
+//! ([`Highlighter`], tantivy's snippet generator over the whole text), and
+//! relevance evaluation (nDCG@10,
 //! recall@100, MRR@10 on BEIR and CACM collections). Everything it holds is
 //! derived state that can always be rebuilt from the store; it knows nothing
 //! of HTTP, SQL or the command line.
@@ -44,6 +46,7 @@ pub mod engine;
 pub mod error;
 pub mod eval;
 pub mod fusion;
+pub mod highlight;
 pub mod keyword;
 pub mod vector;
 
@@ -58,5 +61,6 @@ pub use engine::{SearchEngine, SearchMode, SearchRequest, SearchResponse, Search
 pub use error::SearchError;
 pub use eval::vector_recall_at_k;
 pub use fusion::{Explain, Fusion};
+pub use highlight::{Highlighter, Segment};
 pub use keyword::{Hit, KeywordIndex, KeywordQuery, ParsedQuery};
 pub use vector::{Int8ScanIndex, Prefilter, VectorIndex, VectorSet, exact_top_k};

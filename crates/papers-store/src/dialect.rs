@@ -138,6 +138,48 @@ impl Dialect {
             Dialect::Postgres => "seq",
         }
     }
+
+    /// How a transaction that reads a consistent snapshot of the whole
+    /// store begins (`papers store copy` reads its source in one). SQLite:
+    /// a deferred transaction's first read fixes its snapshot (WAL readers
+    /// never block the writer). PostgreSQL: REPEATABLE READ, whose snapshot
+    /// is taken at the first statement, read only.
+    pub fn begin_snapshot(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => "BEGIN",
+            Dialect::Postgres => "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
+        }
+    }
+
+    /// Every (table, column) of the schema, in table and column order.
+    pub fn schema_columns(self) -> &'static str {
+        match self {
+            Dialect::Sqlite => {
+                "SELECT m.name, c.name FROM sqlite_master m, pragma_table_info(m.name) c
+                 WHERE m.type = 'table' AND m.name NOT LIKE 'sqlite_%'
+                 ORDER BY m.name, c.cid"
+            }
+            Dialect::Postgres => {
+                "SELECT CAST(table_name AS TEXT), CAST(column_name AS TEXT)
+                 FROM information_schema.columns WHERE table_schema = current_schema()
+                 ORDER BY table_name, ordinal_position"
+            }
+        }
+    }
+
+    /// A statement that sets the identity sequence of `table.id` past the
+    /// largest id, so that rows added after ids were copied in explicitly do
+    /// not collide. SQLite needs none: an `INTEGER PRIMARY KEY` takes the
+    /// largest rowid plus one.
+    pub fn reset_identity(self, table: &str) -> Option<String> {
+        match self {
+            Dialect::Sqlite => None,
+            Dialect::Postgres => Some(format!(
+                "SELECT setval(pg_get_serial_sequence('{table}', 'id'), COALESCE(MAX(id), 1), \
+                 MAX(id) IS NOT NULL) FROM {table}"
+            )),
+        }
+    }
 }
 
 /// A list bound as one parameter: a JSON array (see [`Dialect::json_values`]).
@@ -174,6 +216,11 @@ macro_rules! embedded_migrations {
                 5,
                 "limits",
                 include_str!(concat!("../migrations/", $dir, "/0005_limits.sql")),
+            ),
+            (
+                6,
+                "copy",
+                include_str!(concat!("../migrations/", $dir, "/0006_copy.sql")),
             ),
         ]
     };

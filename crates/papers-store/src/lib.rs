@@ -8,6 +8,7 @@
 mod backup;
 mod catalog;
 mod community;
+mod copy;
 mod dialect;
 mod postgres;
 mod rows;
@@ -21,6 +22,7 @@ use papers_core::{ArxivId, Comment, DailyListing, IngestRecord, Paper, Role, Use
 
 pub use backup::{RestoreReport, restore};
 pub use community::Refusal;
+pub use copy::{CopyEvent, CopyOptions, CopyReport, DEFAULT_BATCH_ROWS, TableCheck, TableSummary};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use subscriptions::{DigestRecord, NewSubscription, SubscribeOutcome, Subscription};
@@ -38,6 +40,13 @@ pub enum StoreError {
     Io(String),
     #[error("corrupt row for {what}: {detail}")]
     Corrupt { what: String, detail: String },
+    /// `papers store copy` will not write into this target (it is not
+    /// empty, or holds another copy), or the schemas differ.
+    #[error("{0}")]
+    CopyRefused(String),
+    /// The copy was stopped between two batches; a rerun continues it.
+    #[error("the copy was stopped; run it again to continue where it stopped")]
+    CopyStopped,
 }
 
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;

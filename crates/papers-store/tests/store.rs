@@ -6,6 +6,8 @@
 
 #![allow(clippy::unwrap_used)] // tests may panic on broken fixtures
 
+mod every_row;
+
 use jiff::Timestamp;
 use jiff::civil::Date;
 use papers_core::{ArxivId, Author, DailyListing, IngestRecord, Paper, Submitter};
@@ -61,7 +63,14 @@ impl Fixture {
     async fn sibling(&self) -> String {
         match (&self.admin, &self._dir) {
             (Some(admin), _) => create_database(admin).await,
-            (None, Some(dir)) => format!("sqlite://{}", dir.path().join("sibling.db").display()),
+            (None, Some(dir)) => {
+                static NEXT: std::sync::atomic::AtomicU32 = std::sync::atomic::AtomicU32::new(0);
+                let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                format!(
+                    "sqlite://{}",
+                    dir.path().join(format!("sibling-{n}.db")).display()
+                )
+            }
             (None, None) => unreachable!("a fixture is on one backend"),
         }
     }
@@ -75,15 +84,10 @@ impl Fixture {
 
 /// Creates a new database on the cluster and answers its URL.
 async fn create_database(admin: &str) -> String {
-    use sqlx::{ConnectOptions, Executor};
-    let name = papers_testkit::scratch_database();
-    let opts: sqlx::postgres::PgConnectOptions = admin.parse().unwrap();
-    let mut conn = opts.connect().await.unwrap();
-    conn.execute(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+    let admin = admin.to_string();
+    tokio::task::spawn_blocking(move || papers_testkit::new_database(&admin))
         .await
-        .unwrap();
-    drop(conn);
-    papers_testkit::with_database(admin, &name)
+        .unwrap()
 }
 
 /// Runs each named check (`async fn NAME(f: Fixture)`) as two tests,
@@ -132,6 +136,9 @@ on_both_backends!(
     papers_between_filters_by_window_and_category,
     the_fingerprint_moves_with_new_papers,
     opening_twice_at_once_migrates_once,
+    a_copy_keeps_every_row_and_id,
+    an_interrupted_copy_resumes_where_it_stopped,
+    a_copy_refuses_a_target_that_is_not_its_own,
 );
 
 fn paper(id: &str, title: &str, upvotes: Option<i64>) -> Paper {
@@ -1376,4 +1383,168 @@ async fn counters_count_every_hit_in_their_window(f: Fixture) {
             .unwrap(),
         2
     );
+}
+
+fn copy_options(source: &str, batch_rows: u64) -> papers_store::CopyOptions {
+    papers_store::CopyOptions {
+        source: source.to_string(),
+        now: now(),
+        batch_rows,
+    }
+}
+
+/// Every kind of row moves to a new store on the same backend with its ids,
+/// the report compares every table, and the finished copy is not redone.
+async fn a_copy_keeps_every_row_and_id(f: Fixture) {
+    let filled = every_row::fill(&f.store, 12, now()).await;
+    let target = Store::open(&f.sibling().await).await.unwrap();
+    let mut events = Vec::new();
+    let report = f
+        .store
+        .copy_into(&target, &copy_options(&f.url, 5), |e| {
+            events.push(format!("{e:?}"));
+            std::ops::ControlFlow::Continue(())
+        })
+        .await
+        .unwrap();
+    assert!(report.matches(), "{report:#?}");
+    assert!(!report.resumed);
+    let total: u64 = report.tables.iter().map(|t| t.source.rows).sum();
+    assert_eq!(report.copied, total);
+    assert!(
+        report.tables.iter().all(|t| t.source.rows > 0),
+        "the fixture fills every table: {report:#?}"
+    );
+    assert!(events[0].starts_with("Started"), "{events:?}");
+    assert_eq!(
+        f.store.table_summaries().await.unwrap(),
+        target.table_summaries().await.unwrap()
+    );
+    every_row::check_filled(&target, &filled, now()).await;
+
+    let again = f
+        .store
+        .copy_into(&target, &copy_options(&f.url, 5), |_| {
+            std::ops::ControlFlow::Continue(())
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        again.to_string().contains("already holds a finished copy"),
+        "{again}"
+    );
+    target.close().await;
+}
+
+/// A copy stopped between two batches (as by an interruption) continues
+/// after the last batch it committed, and ends with the same store.
+async fn an_interrupted_copy_resumes_where_it_stopped(f: Fixture) {
+    every_row::fill(&f.store, 30, now()).await;
+    let url = f.sibling().await;
+    let target = Store::open(&url).await.unwrap();
+    let mut batches = 0;
+    let err = f
+        .store
+        .copy_into(&target, &copy_options(&f.url, 7), |e| {
+            if matches!(e, papers_store::CopyEvent::Copied { .. }) {
+                batches += 1;
+            }
+            if batches == 3 {
+                std::ops::ControlFlow::Break(())
+            } else {
+                std::ops::ControlFlow::Continue(())
+            }
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(err, papers_store::StoreError::CopyStopped),
+        "{err}"
+    );
+    target.close().await;
+
+    // Opened again, as a rerun of the command would.
+    let target = Store::open(&url).await.unwrap();
+    let mut started = None;
+    let report = f
+        .store
+        .copy_into(&target, &copy_options(&f.url, 7), |e| {
+            if let papers_store::CopyEvent::Started { total, already, .. } = e {
+                started = Some((total, already));
+            }
+            std::ops::ControlFlow::Continue(())
+        })
+        .await
+        .unwrap();
+    assert!(report.resumed);
+    assert!(report.matches(), "{report:#?}");
+    let (total, already) = started.unwrap();
+    assert_eq!(
+        already,
+        4 + 7 + 7,
+        "three batches were committed: the 4 users, then 7 papers twice"
+    );
+    assert_eq!(report.copied, total - already, "nothing is copied twice");
+    assert_eq!(
+        f.store.table_summaries().await.unwrap(),
+        target.table_summaries().await.unwrap()
+    );
+    target.close().await;
+}
+
+/// A target with rows of its own, or a copy of another store, is refused
+/// with one line that says why; nothing is written to it.
+async fn a_copy_refuses_a_target_that_is_not_its_own(f: Fixture) {
+    every_row::fill(&f.store, 6, now()).await;
+    let target = Store::open(&f.sibling().await).await.unwrap();
+    target
+        .upsert_batch(&[paper("2401.00001", "Mine", None).into()], now())
+        .await
+        .unwrap();
+    let before = target.table_summaries().await.unwrap();
+    let err = f
+        .store
+        .copy_into(&target, &copy_options(&f.url, 100), |_| {
+            std::ops::ControlFlow::Continue(())
+        })
+        .await
+        .unwrap_err();
+    let msg = err.to_string();
+    assert!(
+        matches!(err, papers_store::StoreError::CopyRefused(_)),
+        "{msg}"
+    );
+    assert_eq!(
+        msg,
+        "the target is not empty (1 papers); copy into a new, empty database"
+    );
+    assert_eq!(target.table_summaries().await.unwrap(), before);
+    target.close().await;
+
+    // An unfinished copy of one store is not continued from another.
+    let other = Store::open(&f.sibling().await).await.unwrap();
+    let err = f
+        .store
+        .copy_into(
+            &other,
+            &copy_options("sqlite:///somewhere/else.db", 5),
+            |_| std::ops::ControlFlow::Break(()),
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(err, papers_store::StoreError::CopyStopped));
+    let err = f
+        .store
+        .copy_into(&other, &copy_options(&f.url, 5), |_| {
+            std::ops::ControlFlow::Continue(())
+        })
+        .await
+        .unwrap_err();
+    assert!(
+        err.to_string().starts_with(
+            "the target holds an unfinished copy of another store (sqlite:///somewhere/else.db)"
+        ),
+        "{err}"
+    );
+    other.close().await;
 }

@@ -5,11 +5,15 @@
 //! passes, except under CI (`CI` set), where the test command provides both
 //! and a missing one is a failure. A dev-dependency only. The PostgreSQL
 //! test cluster's URL (`PAPERS_TEST_DATABASE_URL`) follows the same rule
-//! ([`postgres_url`]).
+//! ([`postgres_url`]). The suites that open a store take its URL from
+//! [`store_url`]: SQLite, or with `PAPERS_TEST_BACKEND=postgres` a new
+//! database on that cluster.
 
 mod pg;
+mod store;
 
 pub use pg::{DATABASE_URL_VAR, postgres_url, scratch_database, with_database};
+pub use store::{BACKEND_VAR, TestBackend, new_database, store_url, test_backend};
 
 use std::path::PathBuf;
 use std::process::{Command, Stdio};

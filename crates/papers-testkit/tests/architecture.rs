@@ -30,6 +30,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("papers-store", &["papers-core"]),
     ("papers-search", &["papers-core"]),
     ("papers-mail", &["papers-core"]),
+    ("papers-recs", &[]),
     (
         "papers-app",
         &[
@@ -38,6 +39,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "papers-store",
             "papers-search",
             "papers-mail",
+            "papers-recs",
         ],
     ),
     (
@@ -53,6 +55,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
             "papers-search",
             "papers-mail",
             "papers-feeds",
+            "papers-recs",
             "papers-app",
             "papers-web",
         ],

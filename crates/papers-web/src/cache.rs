@@ -1,9 +1,18 @@
-//! A small in-memory cache of rendered responses, keyed by request URI.
+//! A small in-memory cache of rendered responses, keyed by request URI, and
+//! the layer that sends every answer in the coding the client prefers.
 //!
 //! Day pages are read far more often than the feed changes, so a rendered page
 //! is served from memory for a short time (`cache_ttl`). Writes made through
 //! this process call [`ResponseCache::invalidate`], so they show at once; writes
 //! from another process (a CLI ingest) show within the TTL.
+//!
+//! A cached body keeps its gzip and brotli forms beside it ([`EncodedBody`]),
+//! each compressed once, the first time a client asks for it, and then served
+//! to every client that asks until the entry expires; [`deliver`] picks the
+//! form, sets the validators and answers `304`.
+
+mod delivery;
+mod encoding;
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -12,11 +21,26 @@ use std::time::{Duration, Instant};
 
 use axum::body::Bytes;
 use axum::http::HeaderMap;
+use axum::response::{IntoResponse, Response};
 
+pub(crate) use delivery::{Encoded, deliver};
+pub(crate) use encoding::{Effort, EncodedBody};
+
+/// A rendered answer: its headers and its body with the body's compressed
+/// forms.
 #[derive(Clone, Debug)]
 pub(crate) struct CachedResponse {
     pub headers: HeaderMap,
-    pub body: Bytes,
+    pub body: Arc<EncodedBody>,
+}
+
+impl CachedResponse {
+    /// The answer, with its [`EncodedBody`] attached for [`deliver`].
+    pub(crate) fn into_response(self) -> Response {
+        let mut resp = (self.headers, self.body.identity().clone()).into_response();
+        resp.extensions_mut().insert(Encoded(self.body));
+        resp
+    }
 }
 
 #[derive(Debug)]
@@ -96,10 +120,10 @@ impl ResponseCache {
         key: String,
         content_type: &'static str,
         build: F,
-    ) -> axum::response::Response
+    ) -> Response
     where
         B: Into<Bytes>,
-        E: axum::response::IntoResponse,
+        E: IntoResponse,
         F: Future<Output = Result<B, E>>,
     {
         self.respond_with(key, async {
@@ -115,47 +139,44 @@ impl ResponseCache {
     }
 
     /// Like [`ResponseCache::respond`], with the headers `build` sets.
-    pub(crate) async fn respond_with<B, E, F>(
-        &self,
-        key: String,
-        build: F,
-    ) -> axum::response::Response
+    pub(crate) async fn respond_with<B, E, F>(&self, key: String, build: F) -> Response
     where
         B: Into<Bytes>,
-        E: axum::response::IntoResponse,
+        E: IntoResponse,
         F: Future<Output = Result<(HeaderMap, B), E>>,
     {
-        use axum::response::IntoResponse;
-        let made = self
-            .get_or_build(key, async {
-                let (headers, body) = build.await?;
-                Ok::<_, E>(CachedResponse {
-                    headers,
-                    body: body.into(),
-                })
-            })
-            .await;
-        match made {
-            Ok(r) => (r.headers, r.body).into_response(),
+        match self.get_or_build(key, build).await {
+            Ok(r) => r.into_response(),
             Err(e) => e.into_response(),
         }
     }
 
     /// Serves `key` from the cache, or runs `build` and caches what it made.
     /// Errors are not cached.
-    pub(crate) async fn get_or_build<E, F>(
+    pub(crate) async fn get_or_build<B, E, F>(
         &self,
         key: String,
         build: F,
     ) -> Result<CachedResponse, E>
     where
-        F: Future<Output = Result<CachedResponse, E>>,
+        B: Into<Bytes>,
+        F: Future<Output = Result<(HeaderMap, B), E>>,
     {
         if let Some(hit) = self.get(&key) {
             return Ok(hit);
         }
         let generation = self.generation();
-        let made = build.await?;
+        let (headers, body) = build.await?;
+        // A body this cache will not keep is compressed for one answer.
+        let effort = if self.ttl.is_zero() {
+            Effort::Once
+        } else {
+            Effort::Kept
+        };
+        let made = CachedResponse {
+            headers,
+            body: Arc::new(EncodedBody::new(body.into(), effort)),
+        };
         self.put(key, generation, made.clone());
         Ok(made)
     }

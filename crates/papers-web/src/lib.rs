@@ -21,6 +21,7 @@ mod feeds;
 mod guard;
 mod hardening;
 mod limits;
+mod mcp;
 mod notify;
 mod papers;
 mod search;
@@ -70,10 +71,16 @@ pub fn router(state: AppState) -> Router {
         .merge(comments::routes())
         .merge(admin::routes())
         .merge(assets::routes())
+        .merge(mcp::routes(state.clone()))
         .fallback(assets::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             view::error_pages,
+        ))
+        // Every GET answer's coding (gzip, brotli), ETag and 304.
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
+            cache::deliver,
         ))
         .layer(axum::middleware::from_fn(hardening::security_headers))
         .layer(tower_http::trace::TraceLayer::new_for_http())

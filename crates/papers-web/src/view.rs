@@ -74,10 +74,48 @@ pub(crate) struct ItemView {
     pub(crate) date_iso: String,
     pub(crate) date_label: String,
     pub(crate) upvotes: i64,
-    pub(crate) num_comments: i64,
+    /// "2 comments": the visible comments written here; `None` when none.
+    pub(crate) comments_here: Option<String>,
+    /// Hugging Face's discussion, for papers that came from there.
+    pub(crate) hf: Option<HfDiscussion>,
     pub(crate) submitter: Option<String>,
     pub(crate) github_repo: Option<String>,
     pub(crate) github_stars: Option<i64>,
+}
+
+/// A paper's discussion on Hugging Face: the comment count imported with
+/// the paper (a baseline; comments made here are counted apart) and the
+/// page where those comments are read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct HfDiscussion {
+    pub(crate) comments: i64,
+    pub(crate) url: String,
+}
+
+impl HfDiscussion {
+    /// The discussion of a paper that came from Hugging Face (it has a
+    /// discussion id or imported comments); `None` for any other. The store
+    /// gives every paper a baseline, 0 for those that came from elsewhere.
+    pub(crate) fn of(p: &papers_core::Paper) -> Option<Self> {
+        let comments = p.num_comments.unwrap_or(0).max(0);
+        if p.discussion_id.is_none() && comments == 0 {
+            return None;
+        }
+        Some(HfDiscussion {
+            comments,
+            url: format!("https://huggingface.co/papers/{}", p.id.base()),
+        })
+    }
+
+    /// "1 comment on Hugging Face".
+    pub(crate) fn label(&self) -> String {
+        format!("{} on Hugging Face", comment_count(self.comments))
+    }
+}
+
+/// "1 comment", "2 comments".
+pub(crate) fn comment_count(n: i64) -> String {
+    format!("{n} comment{}", if n == 1 { "" } else { "s" })
 }
 
 /// What stays as it is in a query value: RFC 3986's unreserved bytes.
@@ -154,6 +192,8 @@ impl ItemView {
             .map(|t| t.to_zoned_datetime(jiff::tz::TimeZone::UTC).date())
             .or(lp.listing.as_ref().map(|l| l.day));
         let n = p.authors.len();
+        // `num_comments` is the imported baseline plus the comments made here.
+        let here = lp.num_comments - p.num_comments.unwrap_or(0);
         ItemView {
             id: p.id.base().to_string(),
             title: p.title.clone(),
@@ -166,7 +206,8 @@ impl ItemView {
                 .map(|d| format!("Published on {}", short_date(d)))
                 .unwrap_or_default(),
             upvotes: lp.upvotes,
-            num_comments: lp.num_comments,
+            comments_here: (here > 0).then(|| comment_count(here)),
+            hf: HfDiscussion::of(p),
             submitter: submitter_name(lp),
             github_repo: p.github_repo.as_deref().and_then(papers_core::http_url),
             github_stars: p.github_stars,
@@ -261,6 +302,98 @@ pub(crate) async fn error_pages(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use papers_core::{ArxivId, Paper};
+
+    /// One row of a list, as the lists print it.
+    #[derive(Template)]
+    #[template(path = "item.html")]
+    struct OneItem {
+        layout: Layout,
+        item: ItemView,
+    }
+
+    fn render_item(lp: &ListedPaper) -> String {
+        OneItem {
+            layout: Layout::around(Date::constant(2026, 8, 21)),
+            item: ItemView::from_listed(lp),
+        }
+        .render()
+        .unwrap()
+    }
+
+    /// The row's line of facts, tags dropped and spaces squeezed.
+    fn meta_line(lp: &ListedPaper) -> String {
+        let html = render_item(lp);
+        let meta = html.split("<p class=\"meta\">").nth(1).unwrap();
+        let meta = meta.split("</p>").next().unwrap();
+        let mut text = String::new();
+        let mut in_tag = false;
+        for c in meta.chars() {
+            match c {
+                '<' => in_tag = true,
+                '>' => in_tag = false,
+                c if !in_tag => text.push(c),
+                _ => {}
+            }
+        }
+        text.split_whitespace().collect::<Vec<_>>().join(" ")
+    }
+
+    fn listed(num_comments: Option<i64>, discussion: bool, here: i64) -> ListedPaper {
+        let mut p = Paper::new(
+            ArxivId::parse("2608.19880").unwrap(),
+            "A title",
+            "An abstract.",
+        );
+        p.authors = vec![papers_core::Author::named("Ada Lovelace")];
+        p.published_at = Some("2026-08-19T17:00:00Z".parse().unwrap());
+        p.num_comments = num_comments;
+        p.discussion_id = discussion.then(|| "6a87afc589e517cbfd75dbe0".to_string());
+        ListedPaper {
+            listing: None,
+            upvotes: 0,
+            num_comments: num_comments.unwrap_or(0) + here,
+            paper: p,
+        }
+    }
+
+    #[test]
+    fn comments_here_and_on_hugging_face_are_told_apart() {
+        let hf = r#"<a class="hf-comments" href="https://huggingface.co/papers/2608.19880">"#;
+        // Imported from Hugging Face with one comment there, none here.
+        let lp = listed(Some(1), true, 0);
+        assert_eq!(
+            meta_line(&lp),
+            "1 author · Published on Aug 19, 2026 · 1 comment on Hugging Face"
+        );
+        let html = render_item(&lp);
+        assert!(
+            html.contains(&format!("{hf}1 comment on Hugging Face</a>")),
+            "{html}"
+        );
+        // Two made here beside three on Hugging Face.
+        assert_eq!(
+            meta_line(&listed(Some(3), true, 2)),
+            "1 author · Published on Aug 19, 2026 · 2 comments · 3 comments on Hugging Face"
+        );
+        // From Hugging Face, no comments anywhere: nothing to say.
+        assert_eq!(
+            meta_line(&listed(Some(0), true, 0)),
+            "1 author · Published on Aug 19, 2026"
+        );
+        // Submitted here: comments made here only, and no word of Hugging Face.
+        assert_eq!(
+            meta_line(&listed(None, false, 1)),
+            "1 author · Published on Aug 19, 2026 · 1 comment"
+        );
+        assert_eq!(HfDiscussion::of(&listed(None, false, 1).paper), None);
+        assert_eq!(HfDiscussion::of(&listed(Some(0), false, 1).paper), None);
+        // A discussion id without a count is still Hugging Face's.
+        assert_eq!(
+            HfDiscussion::of(&listed(None, true, 0).paper).map(|d| d.label()),
+            Some("0 comments on Hugging Face".to_string())
+        );
+    }
 
     #[test]
     fn previews_cut_at_word_boundaries() {

@@ -1,10 +1,11 @@
 #![allow(clippy::unwrap_used)]
 //! papers-feeds' integration tests, one binary: Atom and RSS parsed back as XML,
-//! the conditional-request validators, and the same feeds checked by Python's
-//! feedparser (tests/check_feeds.py).
+//! the JSON Feed held to its spec, the conditional-request validators, and the
+//! same feeds checked by Python's feedparser (tests/check_feeds.py).
 
 mod conditional;
 mod feedparser;
+mod json;
 mod xml;
 
 use jiff::Timestamp;

@@ -239,3 +239,53 @@ fn real_abstracts_find_their_papers() {
     assert_eq!(ids(&index, "\"code-switch\" ASR")[0], "2506.14177");
     assert_eq!(ids(&index, "prompt injection cat:cs.CR")[0], "2506.23260");
 }
+
+/// The marks of a highlighter on a text: the highlighted pieces, and the
+/// segments joined back (which must be the text).
+fn marks(segments: &[papers_search::Segment]) -> (Vec<String>, String) {
+    let marked = segments
+        .iter()
+        .filter(|s| s.highlighted)
+        .map(|s| s.text.clone())
+        .collect();
+    (marked, segments.iter().map(|s| s.text.as_str()).collect())
+}
+
+#[test]
+fn the_highlighter_marks_query_words_as_the_index_analyses_them() {
+    let index = small_index();
+    let title = "Graph neural networks for molecules";
+    let abstract_text =
+        "Denoising diffusion generates images; graphs are not involved. Neural rendering too.";
+    // Stemmed like the index (`graphs` for `graph`), case-insensitive, every
+    // occurrence, in the whole text; stop words and filters mark nothing.
+    let h = index
+        .highlighter(r#"GRAPH neural -rendering author:Lovelace cat:cs.LG the"#)
+        .unwrap();
+    let (marked, joined) = marks(&h.title(title));
+    assert_eq!(marked, ["Graph", "neural"]);
+    assert_eq!(joined, title);
+    let (marked, joined) = marks(&h.summary(abstract_text));
+    assert_eq!(marked, ["graphs", "Neural"]);
+    assert_eq!(joined, abstract_text);
+    // A phrase marks its words.
+    let h = index.highlighter(r#""diffusion generates""#).unwrap();
+    assert_eq!(
+        marks(&h.summary(abstract_text)).0,
+        ["diffusion", "generates"]
+    );
+    // A word the index has never seen, or no words at all: one plain segment.
+    for q in ["zebra", "author:Hopper", "", "\"\""] {
+        let h = index.highlighter(q).unwrap();
+        let segments = h.title(title);
+        assert_eq!(segments.len(), 1, "{q:?}");
+        assert!(!segments[0].highlighted);
+        assert_eq!(segments[0].text, title);
+    }
+    // Markup in a text stays text, cut only around the words.
+    let h = index.highlighter("graph").unwrap();
+    let (marked, joined) = marks(&h.title("<b>graph</b> & <i>graphs</i>"));
+    assert_eq!(marked, ["graph", "graphs"]);
+    assert_eq!(joined, "<b>graph</b> & <i>graphs</i>");
+    assert!(h.summary("").is_empty());
+}

@@ -1,6 +1,8 @@
 //! `GET /api/daily_papers?date=|week=|month=&p=&limit=&sort=&submitter=`:
 //! one page of the feed in Hugging Face's item shape, with a
-//! `Link: <…&p=P+1>; rel="next"` header when more items remain.
+//! `Link: <…&p=P+1>; rel="next"` header when more items remain. Without a
+//! window it is the latest day, or, with `submitter`, that user's papers
+//! across every day, newest first.
 
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, HeaderValue, Uri, header};
@@ -153,8 +155,16 @@ async fn papers(
     state: &AppState,
     req: &DailyRequest,
 ) -> Result<(Vec<(ListedPaper, Option<TrendingScore>)>, u64), ApiError> {
+    let offset = req.page * req.limit;
+    // A submitter without a window: their papers across every day, newest
+    // first unless sorted otherwise (as Hugging Face answers).
+    let across_days = req.window.is_none() && req.submitter.is_some();
     let (from, to) = match req.window {
         Some(w) => w.bounds(),
+        None if across_days => {
+            let all = FeedRequest::all_days(None, 0, 0);
+            (all.from, all.to)
+        }
         None if req.sort == ApiSort::Trending => state.catalog.trending_days().await?,
         None => {
             let latest = state.catalog.latest_day().await?;
@@ -165,7 +175,7 @@ async fn papers(
         from,
         to,
         submitter: req.submitter.clone(),
-        offset: req.page * req.limit,
+        offset,
         limit: req.limit,
     };
     Ok(match req.sort {
@@ -178,10 +188,10 @@ async fn papers(
             )
         }
         ApiSort::Feed | ApiSort::PublishedAt => {
-            let order = if req.sort == ApiSort::PublishedAt {
-                FeedOrder::PublishedAt
-            } else {
-                FeedOrder::Upvotes
+            let order = match req.sort {
+                ApiSort::PublishedAt => FeedOrder::PublishedAt,
+                _ if across_days => FeedOrder::Newest,
+                _ => FeedOrder::Upvotes,
             };
             let page = state.catalog.feed(feed, order).await?;
             (

@@ -1,6 +1,8 @@
-//! Atom and RSS 2.0 for every list: a day, a week, a month, trending, an
-//! arXiv category (in `category`), and a search (in `search`). Feeds send
-//! `ETag` and `Last-Modified` and answer conditional requests with 304.
+//! Atom, RSS 2.0 and JSON Feed 1.1 for every list: a day, a week, a month,
+//! trending, an arXiv category (in `category`), and a search (in `search`).
+//! Feeds send `ETag` and `Last-Modified`; the response layer
+//! (`cache::deliver`) compresses them and answers conditional requests with
+//! 304.
 
 mod render;
 
@@ -8,7 +10,8 @@ use std::future::Future;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::{Path, State};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -17,9 +20,9 @@ use papers_app::{FeedOrder, FeedRequest};
 
 pub(crate) use render::{Format, render_feed};
 
-use crate::cache::CachedResponse;
 use crate::error::PageError;
 use crate::extract::Window;
+use crate::search::SearchParams;
 use crate::state::AppState;
 
 /// Papers a feed carries at most.
@@ -31,38 +34,46 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/papers/date/{date}/{file}", get(window))
         .route("/papers/week/{week}/{file}", get(window))
         .route("/papers/month/{month}/{file}", get(window))
+        .route("/papers/feed.json", get(search_json))
 }
 
-/// Serves a feed from the response cache, or builds and caches it; then
-/// answers conditional requests.
+/// Serves a feed from the response cache, or builds and caches it. The
+/// response layer answers conditional requests from its validators.
 pub(crate) async fn cached_feed<F>(
     state: &AppState,
     uri: &Uri,
-    req: &HeaderMap,
+    _req: &HeaderMap,
     build: F,
 ) -> Response
 where
     F: Future<Output = Result<(HeaderMap, Bytes), PageError>>,
 {
-    let made = state
-        .cache
-        .get_or_build(format!("feed:{uri}"), async {
-            let (headers, body) = build.await?;
-            Ok::<_, PageError>(CachedResponse { headers, body })
-        })
-        .await;
-    match made {
-        Ok(r) => render::conditional(req, r.headers, r.body),
-        Err(e) => e.into_response(),
-    }
+    state.cache.respond_with(format!("feed:{uri}"), build).await
 }
 
 /// The answer for an address that is no feed.
 pub(crate) fn not_found() -> Response {
     PageError::NotFound(
-        "There is no feed at this address. Feeds end in feed.atom or feed.rss.".into(),
+        "There is no feed at this address. Feeds end in feed.atom, feed.rss or feed.json.".into(),
     )
     .into_response()
+}
+
+/// `/papers/feed.json?q=…`, a search's JSON Feed. Its Atom and RSS siblings
+/// reach `search::feed` through the paper route (`/papers/{id}`); this
+/// fixed route takes precedence over it.
+async fn search_json(
+    State(state): State<AppState>,
+    uri: Uri,
+    headers: HeaderMap,
+    query: Result<Query<SearchParams>, QueryRejection>,
+) -> Response {
+    match query {
+        Ok(Query(params)) => {
+            crate::search::feed(&state, &uri, &headers, Format::Json.file(), params).await
+        }
+        Err(e) => e.into_response(),
+    }
 }
 
 /// The feed file named by the path's `{file}`.
@@ -70,7 +81,7 @@ fn format_of(params: &std::collections::HashMap<String, String>) -> Option<Forma
     params.get("file").and_then(|f| Format::from_file(f))
 }
 
-/// `/papers/{date,week,month}/{…}/feed.{atom,rss}`.
+/// `/papers/{date,week,month}/{…}/feed.{atom,rss,json}`.
 async fn window(
     State(state): State<AppState>,
     uri: Uri,
@@ -103,7 +114,7 @@ async fn window(
     .await
 }
 
-/// `/papers/trending/feed.{atom,rss}`.
+/// `/papers/trending/feed.{atom,rss,json}`.
 async fn trending(
     State(state): State<AppState>,
     uri: Uri,

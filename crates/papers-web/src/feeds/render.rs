@@ -1,12 +1,13 @@
-//! A list of papers as an Atom or RSS document, with its validators.
+//! A list of papers as an Atom, RSS or JSON Feed document, with its
+//! validators.
 
 use axum::body::Bytes;
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::http::{HeaderMap, HeaderValue, header};
 use jiff::Timestamp;
 use papers_app::ListedPaper;
 use papers_feeds::{
-    FeedEntry, FeedMeta, etag_for, etag_matches, http_date, last_modified, render_atom, render_rss,
+    FeedEntry, FeedMeta, JSON_FEED_MEDIA_TYPE, etag_for, http_date, last_modified, render_atom,
+    render_json_feed, render_rss,
 };
 
 use crate::state::AppState;
@@ -16,6 +17,7 @@ use crate::view::visible_authors;
 pub(crate) enum Format {
     Atom,
     Rss,
+    Json,
 }
 
 impl Format {
@@ -23,6 +25,7 @@ impl Format {
         match name {
             "feed.atom" => Some(Format::Atom),
             "feed.rss" => Some(Format::Rss),
+            "feed.json" => Some(Format::Json),
             _ => None,
         }
     }
@@ -31,6 +34,7 @@ impl Format {
         match self {
             Format::Atom => "application/atom+xml; charset=utf-8",
             Format::Rss => "application/rss+xml; charset=utf-8",
+            Format::Json => JSON_FEED_MEDIA_TYPE,
         }
     }
 
@@ -38,6 +42,7 @@ impl Format {
         match self {
             Format::Atom => "feed.atom",
             Format::Rss => "feed.rss",
+            Format::Json => "feed.json",
         }
     }
 }
@@ -96,6 +101,7 @@ pub(crate) fn render_feed(
     let body = match format {
         Format::Atom => render_atom(&meta, &entries),
         Format::Rss => render_rss(&meta, &entries),
+        Format::Json => render_json_feed(&meta, &entries),
     };
     let mut h = HeaderMap::new();
     h.insert(
@@ -113,34 +119,4 @@ pub(crate) fn render_feed(
         HeaderValue::from_static("public, max-age=300"),
     );
     (h, Bytes::from(body))
-}
-
-/// Answers 304 when the request's validators match, else the feed.
-pub(super) fn conditional(req: &HeaderMap, headers: HeaderMap, body: Bytes) -> Response {
-    let etag = headers
-        .get(header::ETAG)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let last_mod = headers
-        .get(header::LAST_MODIFIED)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let fresh = match req.get(header::IF_NONE_MATCH).and_then(|v| v.to_str().ok()) {
-        Some(inm) => etag_matches(inm, etag),
-        None => req
-            .get(header::IF_MODIFIED_SINCE)
-            .and_then(|v| v.to_str().ok())
-            .is_some_and(|ims| !last_mod.is_empty() && ims == last_mod),
-    };
-    if fresh {
-        let mut resp = StatusCode::NOT_MODIFIED.into_response();
-        for name in [header::ETAG, header::LAST_MODIFIED, header::CACHE_CONTROL] {
-            if let Some(v) = headers.get(&name) {
-                resp.headers_mut().insert(name, v.clone());
-            }
-        }
-        resp
-    } else {
-        (headers, body).into_response()
-    }
 }

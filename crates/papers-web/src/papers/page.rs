@@ -3,17 +3,21 @@
 use askama::Template;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::{HeaderMap, Uri};
+use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::response::{Html, IntoResponse, Response};
 use papers_app::ListedPaper;
 use papers_core::ArxivId;
 
-use crate::error::PageError;
+use super::markdown::paper_markdown;
+use super::{not_found, parse_paper_id};
+use crate::error::{ApiError, PageError};
 use crate::extract::{MaybeViewer, PaperId};
 use crate::search::{self, SearchParams};
 use crate::session::Viewer;
 use crate::state::AppState;
-use crate::view::{Layout, cached_html, day_of, render, submitter_name, visible_authors};
+use crate::view::{
+    HfDiscussion, Layout, cached_html, day_of, render, submitter_name, visible_authors,
+};
 
 #[derive(Debug)]
 struct PaperView {
@@ -37,6 +41,8 @@ struct PaperView {
     comments: Option<String>,
     ai_summary: Option<String>,
     keywords: Vec<String>,
+    /// Hugging Face's discussion, for papers that came from there.
+    hf: Option<HfDiscussion>,
 }
 
 impl PaperView {
@@ -68,6 +74,7 @@ impl PaperView {
             comments: p.comments.clone(),
             ai_summary: p.ai_summary.clone(),
             keywords: p.ai_keywords.clone().unwrap_or_default(),
+            hf: HfDiscussion::of(p),
         }
     }
 }
@@ -136,7 +143,8 @@ async fn paper_page(
 }
 
 /// `/papers/{id}` and `/papers/{archive}/{num}`; `/papers/feed.atom?q=` and
-/// `/papers/feed.rss?q=` are a search's feeds.
+/// `/papers/feed.rss?q=` are a search's feeds. `/papers/{id}.md`, or the
+/// page asked for with `Accept: text/markdown`, is the paper as Markdown.
 pub(super) async fn paper(
     State(state): State<AppState>,
     uri: Uri,
@@ -151,8 +159,67 @@ pub(super) async fn paper(
             Err(e) => e.into_response(),
         };
     }
-    cached_html(&state, &uri, who.is_some(), async {
-        paper_page(&state, &id, who.as_ref()).await
-    })
-    .await
+    if let Some(bare) = id.strip_suffix(".md") {
+        return markdown_page(&state, bare).await;
+    }
+    let mut resp = if wants_markdown(&headers) {
+        markdown_page(&state, &id).await
+    } else {
+        cached_html(&state, &uri, who.is_some(), async {
+            paper_page(&state, &id, who.as_ref()).await
+        })
+        .await
+    };
+    // The same address answers HTML or Markdown by `Accept`.
+    resp.headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept"));
+    resp
+}
+
+/// The paper as Markdown (`text/markdown`), cached for everyone; an
+/// unknown id answers 404, a malformed one 400, as the API does.
+async fn markdown_page(state: &AppState, raw: &str) -> Response {
+    let key = format!("md:{raw}");
+    let mut resp = state
+        .cache
+        .respond(key, "text/markdown; charset=utf-8", async {
+            let id = parse_paper_id(raw)?;
+            let lp = state
+                .catalog
+                .paper(&id)
+                .await?
+                .ok_or_else(|| not_found(id.base()))?;
+            let comments = state.community.comment_thread(id.base()).await?;
+            Ok::<_, ApiError>(paper_markdown(&lp, &comments, &state.config.base_url))
+        })
+        .await;
+    resp.headers_mut()
+        .insert(header::VARY, HeaderValue::from_static("Accept"));
+    resp
+}
+
+/// Whether `Accept` asks for Markdown: `text/markdown` with a quality
+/// above 0 and no lower than `text/html`'s (browsers never list it).
+fn wants_markdown(headers: &HeaderMap) -> bool {
+    let mut markdown = 0.0_f32;
+    let mut html = 0.0_f32;
+    for accept in headers.get_all(header::ACCEPT) {
+        let Ok(accept) = accept.to_str() else {
+            continue;
+        };
+        for range in accept.split(',') {
+            let mut parts = range.split(';');
+            let media = parts.next().unwrap_or("").trim().to_ascii_lowercase();
+            let q = parts
+                .filter_map(|p| p.trim().strip_prefix("q="))
+                .find_map(|q| q.trim().parse::<f32>().ok())
+                .unwrap_or(1.0);
+            match media.as_str() {
+                "text/markdown" => markdown = markdown.max(q),
+                "text/html" => html = html.max(q),
+                _ => {}
+            }
+        }
+    }
+    markdown > 0.0 && markdown >= html
 }

@@ -11,11 +11,14 @@ use super::{MAX_QUERY, SearchParams, finder, mode_name, parse_mode, similar_pape
 use crate::error::ApiError;
 use crate::extract::PaperId;
 use crate::guard::{IpQuota, Searching};
+use crate::papers;
 use crate::state::AppState;
-use crate::wire::{ExplainJson, daily_item_json, item_with};
+use crate::wire::{ExplainJson, daily_item_json, item_with, search_item_json};
 
 /// `GET /api/papers/search?q=&limit=&mode=&explain=`: a list of items shaped
-/// like the daily ones; with `explain=true` each tells how it ranked. Like
+/// like the daily ones, with the title and abstract cut where the query's
+/// words are (`highlightedTitle`, `highlightedSummary`, as Hugging Face
+/// answers); with `explain=true` each tells how it ranked. Like
 /// every read endpoint, an answer is kept for the response cache's TTL
 /// (2 s by default; writes through this server clear it).
 pub(super) async fn search(
@@ -67,26 +70,30 @@ async fn search_uncached(state: &AppState, params: &SearchParams) -> Result<Vec<
     let limit = parse_limit(params.limit.as_deref())?;
     let mode = parse_mode(params.mode.as_deref()).map_err(|m| ApiError::bad("invalid_mode", m))?;
     let explain = matches!(params.explain.as_deref(), Some("true" | "1"));
-    let mut req = SearchRequest::new(q).mode(mode).limit(limit);
+    let mut req = SearchRequest::new(q.clone()).mode(mode).limit(limit);
     (req.from, req.to) = params
         .days()
         .map_err(|m| ApiError::bad("invalid_date", m))?;
-    let found = finder(state)?.search(req).await?;
-    if !explain {
-        // The common case, serialised straight from the items.
-        let items: Vec<_> = found
-            .items
-            .iter()
-            .map(|(p, _)| daily_item_json(p))
-            .collect();
-        return serde_json::to_vec(&items).map_err(ApiError::internal);
-    }
+    let finder = finder(state)?;
+    let found = finder.search(req).await?;
+    let marks = finder
+        .highlight(&q, found.items.iter().map(|(p, _)| p))
+        .await?;
     let items = found
         .items
         .iter()
-        .map(|(p, r)| {
+        .zip(&marks)
+        .map(|((p, _), h)| search_item_json(daily_item_json(p), h));
+    if !explain {
+        // The common case, serialised straight from the items.
+        let items: Vec<_> = items.collect();
+        return serde_json::to_vec(&items).map_err(ApiError::internal);
+    }
+    let items = items
+        .zip(&found.items)
+        .map(|(item, (_, r))| {
             let x = ExplainJson::new(mode_name(mode), found.degraded, &r.explain);
-            item_with(daily_item_json(p), "explain", &x)
+            item_with(item, "explain", &x)
         })
         .collect::<Result<Vec<Value>, _>>()
         .map_err(ApiError::internal)?;
@@ -98,11 +105,12 @@ async fn search_uncached(state: &AppState, params: &SearchParams) -> Result<Vec<
 pub(super) async fn similar(
     State(state): State<AppState>,
     _: IpQuota<Searching>,
-    id: PaperId,
+    PaperId(raw): PaperId,
 ) -> Result<Json<Vec<Value>>, ApiError> {
-    let id = id.parse()?;
+    // 404 for any id-shaped string we do not hold, 400 for anything else.
+    let id = papers::parse_paper_id(&raw)?;
     if state.catalog.paper(&id).await?.is_none() {
-        return Err(ApiError::NotFound(format!("paper {} not found", id.base())));
+        return Err(papers::not_found(id.base()));
     }
     let items = similar_papers(&state, &id, 10)
         .await

@@ -5,8 +5,6 @@ use papers_app::Explain;
 use serde::Serialize;
 use serde_json::Value;
 
-use super::DailyItemJson;
-
 /// A refusal of the use cases: `{"code", "error", "link"?}`.
 #[derive(Debug, Serialize)]
 pub struct RefusalJson {
@@ -100,10 +98,15 @@ impl ExplainJson {
     }
 }
 
-/// A daily item with one more field (`explain`, `similarity`), written as
-/// a JSON object (keys in alphabetical order).
+/// `{}`: what Hugging Face answers when a write has nothing to report
+/// (`POST /api/papers/index`).
+#[derive(Debug, Serialize)]
+pub struct EmptyJson {}
+
+/// An item with one more field (`explain`, `similarity`), written as a
+/// JSON object (keys in alphabetical order).
 pub fn item_with(
-    item: DailyItemJson,
+    item: impl Serialize,
     key: &str,
     extra: &impl Serialize,
 ) -> Result<Value, serde_json::Error> {

@@ -7,8 +7,10 @@ use serde::Serialize;
 use serde_json::Value;
 
 mod answers;
+mod search;
 
 pub use answers::*;
+pub use search::*;
 
 /// `paper{…}`: the object `GET /api/papers/{id}` answers with, and the
 /// `paper` field of each daily item.
@@ -25,6 +27,10 @@ pub struct PaperJson {
     pub submitted_on_daily_by: Option<Value>,
     pub summary: String,
     pub upvotes: i64,
+    /// Not in Hugging Face's paper object, which `paper_info` reads it
+    /// from (its comment count is 0 there otherwise).
+    #[serde(rename = "numComments")]
+    pub num_comments: i64,
     #[serde(rename = "discussionId", skip_serializing_if = "Option::is_none")]
     pub discussion_id: Option<String>,
     #[serde(rename = "projectPage", skip_serializing_if = "Option::is_none")]
@@ -42,6 +48,15 @@ pub struct PaperJson {
     /// Not in Hugging Face's shape; extra fields are ignored by its clients.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub categories: Vec<String>,
+}
+
+/// `GET /api/papers/{id}?field=comments`: the paper with its discussion,
+/// each comment as `GET /api/papers/{id}/comments` writes it.
+#[derive(Debug, Serialize)]
+pub struct PaperWithCommentsJson {
+    #[serde(flatten)]
+    pub paper: PaperJson,
+    pub comments: Vec<papers_app::CommentView>,
 }
 
 /// One author, as Hugging Face writes it.
@@ -80,6 +95,20 @@ pub struct DailyItemJson {
     pub organization: Option<Value>,
     #[serde(rename = "isAuthorParticipating")]
     pub is_author_participating: bool,
+    /// The paper's own fields again at the top: Hugging Face's client
+    /// (`PaperInfo`) reads these only here, never under `paper`.
+    #[serde(rename = "discussionId", skip_serializing_if = "Option::is_none")]
+    pub discussion_id: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ai_summary: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub ai_keywords: Option<Vec<String>>,
+    #[serde(rename = "projectPage", skip_serializing_if = "Option::is_none")]
+    pub project_page: Option<String>,
+    #[serde(rename = "githubRepo", skip_serializing_if = "Option::is_none")]
+    pub github_repo: Option<String>,
+    #[serde(rename = "githubStars", skip_serializing_if = "Option::is_none")]
+    pub github_stars: Option<i64>,
     /// How the trending score was made (only with `sort=trending`; not in
     /// Hugging Face's shape, where the score is a black box).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -121,7 +150,8 @@ fn author_json(paper_id: &str, index: usize, a: &Author) -> AuthorJson {
 }
 
 /// The submitter's profile as stored (Hugging Face's item-level
-/// `submittedBy`), with `name` always present.
+/// `submittedBy`), with `name` and `fullname` always present (the `hf`
+/// command line shows the full name).
 fn submitter_json(l: Option<&DailyListing>) -> Option<Value> {
     l.and_then(|l| l.submitter.as_ref())
         .map(|s| match &s.profile {
@@ -129,6 +159,13 @@ fn submitter_json(l: Option<&DailyListing>) -> Option<Value> {
                 let mut map = map.clone();
                 map.entry("name")
                     .or_insert_with(|| Value::from(s.name.clone()));
+                let blank = map
+                    .get("fullname")
+                    .and_then(Value::as_str)
+                    .is_none_or(|f| f.trim().is_empty());
+                if blank {
+                    map.insert("fullname".into(), Value::from(s.name.clone()));
+                }
                 Value::Object(map)
             }
             _ => serde_json::json!({ "name": s.name, "fullname": s.name }),
@@ -168,6 +205,7 @@ pub fn paper_json(lp: &ListedPaper) -> PaperJson {
         submitted_on_daily_by: submitted_on_daily_by_json(listing),
         summary: p.abstract_text.clone(),
         upvotes: lp.upvotes,
+        num_comments: lp.num_comments,
         discussion_id: p.discussion_id.clone(),
         project_page: p.project_page.as_deref().and_then(papers_core::http_url),
         github_repo: p.github_repo.as_deref().and_then(papers_core::http_url),
@@ -198,6 +236,12 @@ pub fn daily_item_json(lp: &ListedPaper) -> DailyItemJson {
         is_author_participating: listing
             .and_then(|l| l.is_author_participating)
             .unwrap_or(false),
+        discussion_id: paper.discussion_id.clone(),
+        ai_summary: paper.ai_summary.clone(),
+        ai_keywords: paper.ai_keywords.clone(),
+        project_page: paper.project_page.clone(),
+        github_repo: paper.github_repo.clone(),
+        github_stars: paper.github_stars,
         trending: None,
         paper,
     }

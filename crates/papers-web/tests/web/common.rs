@@ -106,7 +106,10 @@ pub async fn site(records: Vec<IngestRecord>) -> Site {
 pub async fn site_with(records: Vec<IngestRecord>, opts: Options) -> Site {
     let _ = rustls::crypto::ring::default_provider().install_default();
     let dir = tempfile::tempdir().unwrap();
-    let store = Store::open_sqlite(&dir.path().join("p.db")).await.unwrap();
+    // SQLite, or PostgreSQL with PAPERS_TEST_BACKEND=postgres (papers-testkit).
+    let store = Store::open(&papers_testkit::store_url(&dir.path().join("p.db")))
+        .await
+        .unwrap();
     let now: Timestamp = NOW.parse().unwrap();
     store.upsert_batch(&records, now).await.unwrap();
     let clock = Arc::new(FixedClock::new(now));

@@ -6,6 +6,10 @@
 
 mod common;
 mod community;
+mod feeds_json;
+mod hf_api;
+mod hf_markdown;
+mod http_encoding;
 mod pages;
 mod search;
 mod security;

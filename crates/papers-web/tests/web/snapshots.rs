@@ -182,7 +182,9 @@ async fn feeds_look_as_they_did() {
         ("trending_rss", "/papers/trending/feed.rss"),
         ("category_atom", "/papers/category/cs.CL/feed.atom"),
         ("search_atom", "/papers/feed.atom?q=language"),
-        ("bad_file", "/papers/date/2026-08-21/feed.json"),
+        ("day_json", "/papers/date/2026-08-21/feed.json"),
+        ("search_json", "/papers/feed.json?q=language"),
+        ("bad_file", "/papers/date/2026-08-21/feed.xml"),
     ] {
         insta::assert_snapshot!(format!("feed_{name}"), get(&site, path).await);
     }
