@@ -38,7 +38,8 @@ URL="http://127.0.0.1:$PORT"
 serve() { # $1 = cache ttl ms
   PAPERS_RATE_LIMITS=off PAPERS_CACHE_TTL_MS="$1" "$BIN" --quiet --data-dir "$DATA" serve --bind "127.0.0.1:$PORT" --log warn &
   SERVER=$!
-  for _ in $(seq 100); do curl -fs "$URL/healthz" >/dev/null && break; sleep 0.1; done
+  for _ in $(seq 600); do curl -fs "$URL/healthz" >/dev/null && return; sleep 0.2; done
+  echo "the server did not come up" >&2; exit 1
 }
 stop() { kill "$SERVER"; wait "$SERVER" 2>/dev/null || true; }
 

@@ -628,7 +628,9 @@ mod tests {
     }
 
     async fn store_with(dir: &Path, n: u32) -> Store {
-        let store = Store::open_sqlite(&dir.join("p.db")).await.expect("store");
+        // SQLite, or PostgreSQL with PAPERS_TEST_BACKEND=postgres.
+        let url = papers_testkit::store_url(&dir.join("p.db"));
+        let store = Store::open(&url).await.expect("store");
         let records: Vec<IngestRecord> = (1..=n)
             .map(|i| record(i, &format!("Graph networks, part {i}")))
             .collect();

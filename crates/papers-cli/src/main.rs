@@ -9,6 +9,7 @@ mod ingest;
 mod recs;
 mod search;
 mod serve;
+mod store_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -155,6 +156,11 @@ enum Command {
         /// A file written by `papers backup`.
         #[arg(value_name = "SRC")]
         src: PathBuf,
+    },
+    /// Move the store to another database: `store copy --to URL`.
+    Store {
+        #[command(subcommand)]
+        action: store_cmd::StoreAction,
     },
     /// Print counts of what the store holds.
     Stats {
@@ -381,6 +387,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
             eprintln!("restored {} from {}", db.display(), src.display());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Store { action } => store_cmd::run(&ctx, action).await,
         Command::Stats { json } => {
             let store = papers_store::Store::open(&cfg.database_url()).await?;
             let s = store.stats().await?;

@@ -329,9 +329,14 @@ fn register_analyzers(index: &Index) {
     index.tokenizers().register(NAME_ANALYZER, names);
 }
 
+/// tantivy keeps dates as nanoseconds in an `i64` (years 1678 to 2262): a
+/// day beyond that is clamped to the nearest one it can hold, so a filter
+/// from the year 3000 finds nothing rather than overflowing.
 fn date_to_tantivy(date: Date) -> DateTime {
+    const MAX_SECS: i64 = i64::MAX / 1_000_000_000;
     let epoch = jiff::civil::date(1970, 1, 1);
-    DateTime::from_timestamp_secs(date.duration_since(epoch).as_secs())
+    let secs = date.duration_since(epoch).as_secs();
+    DateTime::from_timestamp_secs(secs.clamp(-MAX_SECS, MAX_SECS))
 }
 
 fn tantivy_to_date(value: DateTime) -> Option<Date> {
@@ -928,6 +933,14 @@ impl KeywordIndex {
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn dates_beyond_tantivys_range_are_clamped() {
+        let far = super::date_to_tantivy(jiff::civil::date(9999, 12, 31));
+        let past = super::date_to_tantivy(jiff::civil::date(-9999, 1, 1));
+        assert!(far > super::date_to_tantivy(jiff::civil::date(2262, 1, 1)));
+        assert!(past < super::date_to_tantivy(jiff::civil::date(1678, 1, 1)));
+    }
+
     use super::*;
 
     #[test]

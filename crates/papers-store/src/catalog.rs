@@ -10,7 +10,7 @@ use papers_core::{ArxivId, IngestRecord};
 use sqlx::Row;
 
 use crate::dialect::{Dialect, for_both_backends, json_list};
-use crate::rows::{self, ListingColumns, PaperColumns};
+use crate::rows::{self, ListingColumns, PaperColumns, nul_free, opt_nul_free};
 use crate::{
     ListedPaper, ListingQuery, ListingSort, Page, Result, Stats, UpsertStats, format_timestamp,
 };
@@ -166,7 +166,7 @@ for_both_backends! {
     pub async fn listings(&self, q: &ListingQuery) -> Result<Page<ListedPaper>> {
         let from = q.from.to_string();
         let to = q.to.to_string();
-        let submitter = q.submitter.as_deref();
+        let submitter = opt_nul_free(q.submitter.as_deref());
         let filter = format!(
             "FROM daily_listings l JOIN papers p ON p.id = l.paper_id
              WHERE l.day BETWEEN $1 AND $2 AND NOT p.hidden
@@ -177,15 +177,17 @@ for_both_backends! {
             sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {filter}")))
                 .bind(&from)
                 .bind(&to)
-                .bind(submitter)
+                .bind(submitter.as_deref())
                 .fetch_one(&self.pool)
                 .await?;
         let order = match q.sort {
+            // The paper id last: a total order, the same on both backends
+            // (ties are otherwise left to each engine's plan).
             ListingSort::Upvotes => {
-                "(p.upvotes_baseline + p.local_votes) DESC, l.day DESC, l.position ASC"
+                "(p.upvotes_baseline + p.local_votes) DESC, l.day DESC, l.position ASC, p.id ASC"
             }
             ListingSort::PublishedAt => {
-                "p.published_at DESC NULLS LAST, l.day DESC, l.position ASC"
+                "p.published_at DESC NULLS LAST, l.day DESC, l.position ASC, p.id ASC"
             }
         };
         let sql = format!(
@@ -197,7 +199,7 @@ for_both_backends! {
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(&from)
             .bind(&to)
-            .bind(submitter)
+            .bind(submitter.as_deref())
             .bind(limit)
             .bind(offset)
             .fetch_all(&self.pool)
@@ -229,7 +231,7 @@ for_both_backends! {
     pub async fn cursor(&self, name: &str) -> Result<Option<String>> {
         Ok(
             sqlx::query_scalar("SELECT value FROM harvest_cursors WHERE name = $1")
-                .bind(name)
+                .bind(nul_free(name))
                 .fetch_optional(&self.pool)
                 .await?,
         )
@@ -242,15 +244,15 @@ for_both_backends! {
                     "INSERT INTO harvest_cursors (name, value, updated_at) VALUES ($1, $2, $3)
                      ON CONFLICT (name) DO UPDATE SET value = excluded.value, updated_at = excluded.updated_at",
                 )
-                .bind(name)
-                .bind(v)
+                .bind(nul_free(name))
+                .bind(nul_free(v))
                 .bind(format_timestamp(now))
                 .execute(&self.pool)
                 .await?;
             }
             None => {
                 sqlx::query("DELETE FROM harvest_cursors WHERE name = $1")
-                    .bind(name)
+                    .bind(nul_free(name))
                     .execute(&self.pool)
                     .await?;
             }

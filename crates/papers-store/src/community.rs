@@ -7,7 +7,7 @@ use papers_core::{ArxivId, Comment, IngestRecord, Role, User};
 use sqlx::Row;
 
 use crate::dialect::for_both_backends;
-use crate::rows::{comment_from_row, user_from_row};
+use crate::rows::{comment_from_row, nul_free, user_from_row};
 use crate::{Result, format_timestamp};
 
 /// Why a community write did not happen (the user's fault, not ours).
@@ -38,9 +38,9 @@ for_both_backends! {
             "INSERT INTO users (username, email, password_hash, role, created_at)
              VALUES ($1, $2, $3, $4, $5) RETURNING id",
         )
-        .bind(username)
-        .bind(email)
-        .bind(password_hash)
+        .bind(nul_free(username))
+        .bind(nul_free(email))
+        .bind(nul_free(password_hash))
         .bind(role.as_str())
         .bind(format_timestamp(now))
         .fetch_one(&self.pool)
@@ -70,7 +70,7 @@ for_both_backends! {
             name = Self::DIALECT.ci_eq("u.username", "$1")
         );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(username)
+            .bind(nul_free(username))
             .fetch_optional(&self.pool)
             .await?;
         match row {
@@ -92,7 +92,7 @@ for_both_backends! {
     async fn user_from(&self, from: &str, value: &str) -> Result<Option<User>> {
         let sql = format!("SELECT {USER_COLS} FROM {from}");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(value)
+            .bind(nul_free(value))
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(user_from_row).transpose()
@@ -110,7 +110,7 @@ for_both_backends! {
         let now = format_timestamp(now);
         let mut tx = self.pool.begin_with(Self::DIALECT.begin_write()).await?;
         sqlx::query("UPDATE users SET password_hash = $1 WHERE id = $2")
-            .bind(password_hash)
+            .bind(nul_free(password_hash))
             .bind(user_id)
             .execute(&mut *tx)
             .await?;
@@ -155,8 +155,8 @@ for_both_backends! {
              WHERE mail_throttle.last_sent_at <= $4
              RETURNING TRUE",
         )
-        .bind(recipient.trim())
-        .bind(kind)
+        .bind(nul_free(recipient.trim()))
+        .bind(nul_free(kind))
         .bind(format_timestamp(now))
         .bind(cutoff)
         .fetch_optional(&self.pool)
@@ -182,7 +182,7 @@ for_both_backends! {
                                    ELSE rate_counters.window_start END
              RETURNING hits",
         )
-        .bind(key)
+        .bind(nul_free(key))
         .bind(format_timestamp(now))
         .bind(cutoff)
         .fetch_one(&self.pool)
@@ -236,9 +236,9 @@ for_both_backends! {
             "INSERT INTO sessions (id_hash, user_id, csrf_token, created_at, expires_at)
              VALUES ($1, $2, $3, $4, $5)",
         )
-        .bind(id_hash)
+        .bind(nul_free(id_hash))
         .bind(user_id)
-        .bind(csrf)
+        .bind(nul_free(csrf))
         .bind(format_timestamp(now))
         .bind(format_timestamp(expires))
         .execute(&self.pool)
@@ -258,7 +258,7 @@ for_both_backends! {
              WHERE s.id_hash = $1 AND s.expires_at > $2 AND NOT u.banned"
         );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(id_hash)
+            .bind(nul_free(id_hash))
             .bind(format_timestamp(now))
             .fetch_optional(&self.pool)
             .await?;
@@ -270,7 +270,7 @@ for_both_backends! {
 
     pub async fn delete_session(&self, id_hash: &str) -> Result<()> {
         sqlx::query("DELETE FROM sessions WHERE id_hash = $1")
-            .bind(id_hash)
+            .bind(nul_free(id_hash))
             .execute(&self.pool)
             .await?;
         Ok(())
@@ -288,8 +288,8 @@ for_both_backends! {
              VALUES ($1, $2, $3, $4) RETURNING id",
         )
         .bind(user_id)
-        .bind(name)
-        .bind(token_hash)
+        .bind(nul_free(name))
+        .bind(nul_free(token_hash))
         .bind(format_timestamp(now))
         .fetch_one(&self.pool)
         .await?)
@@ -449,7 +449,7 @@ for_both_backends! {
         .bind(paper.base())
         .bind(user_id)
         .bind(parent)
-        .bind(body)
+        .bind(nul_free(body))
         .bind(format_timestamp(now))
         .fetch_one(&mut *tx)
         .await?;
@@ -497,7 +497,7 @@ for_both_backends! {
             "UPDATE comments SET body = $1, edited_at = $2
              WHERE id = $3 AND user_id = $4 AND deleted_at IS NULL AND NOT hidden",
         )
-        .bind(body)
+        .bind(nul_free(body))
         .bind(format_timestamp(now))
         .bind(id)
         .bind(user_id)
@@ -644,7 +644,7 @@ for_both_backends! {
             "INSERT INTO password_resets (token_hash, user_id, created_at, expires_at)
              VALUES ($1, $2, $3, $4)",
         )
-        .bind(token_hash)
+        .bind(nul_free(token_hash))
         .bind(user_id)
         .bind(format_timestamp(now))
         .bind(format_timestamp(expires))
@@ -666,7 +666,7 @@ for_both_backends! {
              RETURNING user_id",
         )
         .bind(&now)
-        .bind(token_hash)
+        .bind(nul_free(token_hash))
         .fetch_optional(&self.pool)
         .await?)
     }

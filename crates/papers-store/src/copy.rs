@@ -672,8 +672,8 @@ fn check_schema(which: &str, columns: &[(String, String)]) -> Result<()> {
     let unknown: Vec<_> = found.difference(&known).collect();
     if !unknown.is_empty() {
         return Err(StoreError::CopyRefused(format!(
-            "the {which} has columns the copy does not know ({}); this `papers` is older than \
-             the store",
+            "the {which} has tables or columns the copy does not know ({}); was it made by a \
+             newer `papers`?",
             describe(unknown)
         )));
     }
@@ -732,8 +732,8 @@ impl Snapshot {
 
     fn conn(&mut self) -> Conn<'_> {
         match self {
-            Snapshot::Sqlite(tx) => Conn::Sqlite(&mut **tx),
-            Snapshot::Postgres(tx) => Conn::Postgres(&mut **tx),
+            Snapshot::Sqlite(tx) => Conn::Sqlite(tx),
+            Snapshot::Postgres(tx) => Conn::Postgres(tx),
         }
     }
 
@@ -762,8 +762,8 @@ impl Pooled {
 
     fn conn(&mut self) -> Conn<'_> {
         match self {
-            Pooled::Sqlite(c) => Conn::Sqlite(&mut **c),
-            Pooled::Postgres(c) => Conn::Postgres(&mut **c),
+            Pooled::Sqlite(c) => Conn::Sqlite(c),
+            Pooled::Postgres(c) => Conn::Postgres(c),
         }
     }
 }
@@ -815,8 +815,8 @@ impl Conn<'_> {
     /// The same connection, borrowed again for one call.
     fn again(&mut self) -> Conn<'_> {
         match self {
-            Conn::Sqlite(c) => Conn::Sqlite(&mut **c),
-            Conn::Postgres(c) => Conn::Postgres(&mut **c),
+            Conn::Sqlite(c) => Conn::Sqlite(c),
+            Conn::Postgres(c) => Conn::Postgres(c),
         }
     }
 }

@@ -3,7 +3,9 @@
 //! the product uses and its two implementations, picked by the URL scheme:
 //! SQLite (`sqlite://`, WAL mode, the embedded default) and PostgreSQL
 //! (`postgres://`, `postgresql://`), each with its own embedded migrations.
-//! All SQL in the product lives in this crate.
+//! All SQL in the product lives in this crate. [`Store::copy_into`] moves
+//! every row of one store into another, of either kind (`papers store
+//! copy`).
 
 mod backup;
 mod catalog;

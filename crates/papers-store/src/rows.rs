@@ -76,6 +76,20 @@ pub(crate) struct PaperColumns {
     pub has_hf_authors: bool,
 }
 
+/// Text as the store keeps it and looks it up: without U+0000, which
+/// PostgreSQL's `text` cannot hold (it refuses the whole statement) and
+/// SQLite's can. Both backends drop it, on the way in and in lookups, so a
+/// stray NUL from a source or a form is stored and found alike (JSON
+/// columns need nothing: serde_json writes it as `\u0000`).
+pub(crate) fn nul_free(s: &str) -> String {
+    s.replace('\0', "")
+}
+
+/// [`nul_free`] of an optional value.
+pub(crate) fn opt_nul_free(s: Option<&str>) -> Option<String> {
+    s.map(nul_free)
+}
+
 fn to_json<T: serde::Serialize>(v: &T) -> String {
     serde_json::to_string(v).unwrap_or_else(|_| "null".to_string())
 }
@@ -85,23 +99,23 @@ impl PaperColumns {
         PaperColumns {
             id: p.id.base().to_string(),
             version: p.id.version().map(i64::from),
-            title: p.title.clone(),
-            abstract_text: p.abstract_text.clone(),
+            title: nul_free(&p.title),
+            abstract_text: nul_free(&p.abstract_text),
             authors: to_json(&p.authors),
             author_count: p.authors.len() as i64,
             categories: to_json(&p.categories),
-            primary_category: p.categories.first().cloned(),
+            primary_category: opt_nul_free(p.categories.first().map(String::as_str)),
             published_at: p.published_at.map(format_timestamp),
             updated_at: p.updated_at.map(format_timestamp),
-            github_repo: p.github_repo.clone(),
+            github_repo: opt_nul_free(p.github_repo.as_deref()),
             github_stars: p.github_stars,
-            project_page: p.project_page.clone(),
-            ai_summary: p.ai_summary.clone(),
+            project_page: opt_nul_free(p.project_page.as_deref()),
+            ai_summary: opt_nul_free(p.ai_summary.as_deref()),
             ai_keywords: p.ai_keywords.as_ref().map(to_json),
-            doi: p.doi.clone(),
-            journal_ref: p.journal_ref.clone(),
-            arxiv_comments: p.comments.clone(),
-            discussion_id: p.discussion_id.clone(),
+            doi: opt_nul_free(p.doi.as_deref()),
+            journal_ref: opt_nul_free(p.journal_ref.as_deref()),
+            arxiv_comments: opt_nul_free(p.comments.as_deref()),
+            discussion_id: opt_nul_free(p.discussion_id.as_deref()),
             organization: p.organization.as_ref().map(to_json),
             upvotes: p.upvotes,
             num_comments: p.num_comments,
@@ -132,10 +146,10 @@ impl ListingColumns {
             position: l.position,
             submitted_at: l.submitted_at.map(format_timestamp),
             item_published_at: l.item_published_at.map(format_timestamp),
-            submitter_name: l.submitter.as_ref().map(|s| s.name.clone()),
+            submitter_name: l.submitter.as_ref().map(|s| nul_free(&s.name)),
             submitter: l.submitter.as_ref().map(|s| to_json(&s.profile)),
-            comment: l.comment.clone(),
-            thumbnail: l.thumbnail.clone(),
+            comment: opt_nul_free(l.comment.as_deref()),
+            thumbnail: opt_nul_free(l.thumbnail.as_deref()),
             is_author_participating: l.is_author_participating,
         }
     }

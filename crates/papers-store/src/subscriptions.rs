@@ -3,7 +3,7 @@
 //! subscription has already been sent.
 
 use crate::dialect::{for_both_backends, json_list};
-use crate::rows::Cols;
+use crate::rows::{Cols, nul_free, opt_nul_free};
 use crate::{ListedPaper, Result, StoreError, format_timestamp, rows};
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -113,6 +113,14 @@ for_both_backends! {
     /// unique `dedup_key`, and the loser goes round again and finds the
     /// winner's row.
     pub async fn subscribe(&self, n: &NewSubscription, now: Timestamp) -> Result<SubscribeOutcome> {
+        // Stored and compared without NULs, as every text (`rows::nul_free`).
+        let n = &NewSubscription {
+            email: nul_free(&n.email),
+            query: opt_nul_free(n.query.as_deref()),
+            confirm_token_hash: nul_free(&n.confirm_token_hash),
+            manage_token: nul_free(&n.manage_token),
+            ..n.clone()
+        };
         let key = dedup_key(n);
         let cats = (!n.categories.is_empty()).then(|| json_list(&n.categories));
         loop {
@@ -201,7 +209,7 @@ for_both_backends! {
              RETURNING id",
         )
         .bind(&now)
-        .bind(token_hash)
+        .bind(nul_free(token_hash))
         .fetch_optional(&self.pool)
         .await?;
         match id {
@@ -223,7 +231,7 @@ for_both_backends! {
     pub async fn subscription_by_manage_token(&self, token: &str) -> Result<Option<Subscription>> {
         let sql = format!("SELECT {SUB_COLS} FROM subscriptions WHERE manage_token = $1");
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(token)
+            .bind(nul_free(token))
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(sub_from_row).transpose()
@@ -236,7 +244,7 @@ for_both_backends! {
             email = Self::DIALECT.ci_eq("email", "$1")
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(email)
+            .bind(nul_free(email))
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(sub_from_row).collect()
@@ -268,7 +276,7 @@ for_both_backends! {
         );
         let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(cadence.as_str())
-            .bind(period)
+            .bind(nul_free(period))
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(sub_from_row).collect()
@@ -285,7 +293,8 @@ for_both_backends! {
         }
         let sql = format!(
             "SELECT paper_id FROM subscription_papers
-             WHERE subscription_id = $1 AND paper_id IN (SELECT k.value FROM {papers})",
+             WHERE subscription_id = $1 AND paper_id IN (SELECT k.value FROM {papers})
+             ORDER BY paper_id",
             papers = Self::DIALECT.json_values("$2", "k")
         );
         Ok(sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
@@ -311,7 +320,7 @@ for_both_backends! {
              RETURNING TRUE",
         )
         .bind(subscription_id)
-        .bind(period)
+        .bind(nul_free(period))
         .bind(format_timestamp(now))
         .fetch_optional(&self.pool)
         .await?;
@@ -338,11 +347,11 @@ for_both_backends! {
                 updated_at = EXCLUDED.updated_at",
         )
         .bind(subscription_id)
-        .bind(period)
-        .bind(status)
+        .bind(nul_free(period))
+        .bind(nul_free(status))
         .bind(attempts)
         .bind(papers.len() as i64)
-        .bind(error)
+        .bind(opt_nul_free(error))
         .bind(format_timestamp(now))
         .execute(&mut *tx)
         .await?;
@@ -357,7 +366,7 @@ for_both_backends! {
             );
             sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(subscription_id)
-                .bind(period)
+                .bind(nul_free(period))
                 .bind(json_list(papers))
                 .execute(&mut *tx)
                 .await?;
@@ -382,7 +391,7 @@ for_both_backends! {
             "DELETE FROM digest_sends WHERE subscription_id = $1 AND period = $2 AND status = 'sending'",
         )
         .bind(subscription_id)
-        .bind(period)
+        .bind(nul_free(period))
         .execute(&self.pool)
         .await?;
         Ok(())

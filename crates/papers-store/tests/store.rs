@@ -139,6 +139,7 @@ on_both_backends!(
     a_copy_keeps_every_row_and_id,
     an_interrupted_copy_resumes_where_it_stopped,
     a_copy_refuses_a_target_that_is_not_its_own,
+    nul_characters_are_dropped_alike,
 );
 
 fn paper(id: &str, title: &str, upvotes: Option<i64>) -> Paper {
@@ -1547,4 +1548,136 @@ async fn a_copy_refuses_a_target_that_is_not_its_own(f: Fixture) {
         "{err}"
     );
     other.close().await;
+}
+
+/// A NUL character (a `\u0000` in a source's JSON, `%00` in a form or a
+/// link) is dropped alike on both backends: PostgreSQL's text cannot hold
+/// it (it refused the whole statement, so one such record failed an ingest
+/// batch and a sign-in with it was a server error), and a lookup with one
+/// finds what the same text without it finds.
+async fn nul_characters_are_dropped_alike(f: Fixture) {
+    let store = f.store.clone();
+    let mut p = paper("2608.00001", "Graph\0 networks", None);
+    p.abstract_text = "An\0 abstract".into();
+    p.doi = Some("10.1000/\0x".into());
+    let mut rec = listed(p, "2026-08-21", 0, Some("ali\0ce"));
+    rec.listing.as_mut().unwrap().comment = Some("no\0te".into());
+    store.upsert_batch(&[rec], now()).await.unwrap();
+    let id = ArxivId::parse("2608.00001").unwrap();
+    let got = store.paper(&id).await.unwrap().unwrap();
+    assert_eq!(got.paper.title, "Graph networks");
+    assert_eq!(got.paper.abstract_text, "An abstract");
+    assert_eq!(got.paper.doi.as_deref(), Some("10.1000/x"));
+    let listing = got.listing.unwrap();
+    assert_eq!(listing.submitter.unwrap().name, "alice");
+    assert_eq!(listing.comment.as_deref(), Some("note"));
+    let mut q = day_query("2026-08-21");
+    q.submitter = Some("ALI\0CE".into());
+    assert_eq!(store.listings(&q).await.unwrap().total, 1);
+
+    let user = store
+        .create_user(
+            "ada\0",
+            "ada@exa\0mple.org",
+            "hash",
+            papers_core::Role::User,
+            now(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        (user.username.as_str(), user.email.as_str()),
+        ("ada", "ada@example.org")
+    );
+    assert!(store.user_credentials("a\0da").await.unwrap().is_some());
+    assert!(
+        store
+            .user_by_email("ADA@example.org\0")
+            .await
+            .unwrap()
+            .is_some()
+    );
+    assert!(store.token_user("\0").await.unwrap().is_none());
+    assert!(store.session_user("\0", now()).await.unwrap().is_none());
+    let comment = store
+        .add_comment(&id, user.id, None, "hi\0 there", now())
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(
+        store.comment(comment).await.unwrap().unwrap().body,
+        "hi there"
+    );
+    let gap = jiff::SignedDuration::from_hours(1);
+    assert!(
+        store
+            .claim_mail_slot("a\0@b.co", "confirm", now(), gap)
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .claim_mail_slot("a@b.co", "confirm", now(), gap)
+            .await
+            .unwrap()
+    );
+    let window = jiff::SignedDuration::from_mins(15);
+    assert_eq!(
+        store
+            .hit_counter("signin:a\0", now(), window)
+            .await
+            .unwrap(),
+        1
+    );
+    assert_eq!(
+        store.hit_counter("signin:a", now(), window).await.unwrap(),
+        2
+    );
+    store
+        .set_cursor("oai\0", Some("tok\0en"), now())
+        .await
+        .unwrap();
+    assert_eq!(store.cursor("oai").await.unwrap().as_deref(), Some("token"));
+    assert!(
+        store
+            .subscription_by_manage_token("x\0y")
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let sub = papers_store::NewSubscription {
+        email: "r\0@example.org".into(),
+        cadence: papers_core::Cadence::Daily,
+        query: Some("graph\0".into()),
+        categories: vec![],
+        user_id: None,
+        confirm_token_hash: "c\0".into(),
+        confirm_expires_at: now(),
+        manage_token: "m\0".into(),
+    };
+    let papers_store::SubscribeOutcome::Created(created) =
+        store.subscribe(&sub, now()).await.unwrap()
+    else {
+        panic!("a new subscription");
+    };
+    assert_eq!(created.email, "r@example.org");
+    assert_eq!(created.query.as_deref(), Some("graph"));
+    assert_eq!(
+        store
+            .subscription_by_manage_token("m")
+            .await
+            .unwrap()
+            .unwrap()
+            .id,
+        created.id
+    );
+    assert_eq!(
+        store
+            .subscriptions_of("r@example.org\0")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
 }

@@ -7,8 +7,8 @@
 //! The testkit depends on no database library (the architecture test keeps
 //! `sqlx` in papers-store): a database is created with `psql`, which comes
 //! with the cluster's PostgreSQL. Databases of test processes that have
-//! ended are dropped the first time a process creates one, so a cluster
-//! kept between runs does not fill up.
+//! ended are dropped (in the background) the first time a process creates
+//! one, so a cluster kept between runs does not fill up.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -63,18 +63,26 @@ pub fn store_url(sqlite_file: &Path) -> String {
 /// and answers its URL.
 pub fn new_database(admin: &str) -> String {
     static SWEEP: Once = Once::new();
-    SWEEP.call_once(|| drop_databases_of_ended_processes(admin));
+    SWEEP.call_once(|| {
+        // In the background: each DROP DATABASE waits for a checkpoint
+        // (about a second on a busy machine), and tests need not wait.
+        let admin = admin.to_string();
+        std::thread::spawn(move || drop_databases_of_ended_processes(&admin));
+    });
     let name = scratch_database();
     psql(admin, &[&format!("CREATE DATABASE {name}")]);
     with_database(admin, &name)
 }
 
 /// Drops the scratch databases (`t_<pid>_…`) whose test process is gone.
+/// Best effort: a failure leaves them to the next sweep.
 fn drop_databases_of_ended_processes(admin: &str) {
-    let list = psql(
+    let Ok(list) = try_psql(
         admin,
         &["SELECT datname FROM pg_database WHERE datname LIKE 't\\_%'"],
-    );
+    ) else {
+        return;
+    };
     let stale: Vec<&str> = list
         .lines()
         .map(str::trim)
@@ -92,7 +100,7 @@ fn drop_databases_of_ended_processes(admin: &str) {
         .map(|name| format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
         .collect();
     let drops: Vec<&str> = drops.iter().map(String::as_str).collect();
-    psql(admin, &drops);
+    let _ = try_psql(admin, &drops);
 }
 
 /// The test process that made a scratch database `t_<pid>_<clock>_<n>`.
@@ -108,6 +116,10 @@ fn scratch_pid(name: &str) -> Option<u32> {
 /// Runs each statement (its own transaction) with `psql` against `url` and
 /// answers what it printed (unaligned, tuples only). A failure is a panic.
 fn psql(url: &str, statements: &[&str]) -> String {
+    try_psql(url, statements).unwrap_or_else(|e| panic!("{e}"))
+}
+
+fn try_psql(url: &str, statements: &[&str]) -> Result<String, String> {
     let mut cmd = Command::new(psql_program());
     cmd.args(["-X", "-q", "-A", "-t", "-v", "ON_ERROR_STOP=1", "-d", url]);
     for s in statements {
@@ -115,13 +127,14 @@ fn psql(url: &str, statements: &[&str]) -> String {
     }
     let out = cmd
         .output()
-        .unwrap_or_else(|e| panic!("cannot run psql ({e}): install PostgreSQL's client"));
-    assert!(
-        out.status.success(),
-        "psql {statements:?} failed: {}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8_lossy(&out.stdout).into_owned()
+        .map_err(|e| format!("cannot run psql ({e}): install PostgreSQL's client"))?;
+    if !out.status.success() {
+        return Err(format!(
+            "psql {statements:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// `psql` of the cluster's PostgreSQL (`PG_BIN`, as `scripts/pg-cluster.sh`

@@ -75,7 +75,7 @@ static SERVED: LazyLock<Vec<Asset>> = LazyLock::new(|| {
                 name,
                 hashed: format!("{stem}.{}.{ext}", hash.get(..HASH_LEN).unwrap_or(&hash)),
                 content_type,
-                body: Arc::new(EncodedBody::new(text.into(), Effort::Kept)),
+                body: Arc::new(EncodedBody::new(text.into(), Effort::Static)),
             }
         })
         .collect()

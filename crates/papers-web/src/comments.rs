@@ -16,6 +16,11 @@ use crate::guard::{ApiUser, HeavyReading, IpQuota, JsonBody, SignedInForm, csrf_
 use crate::state::AppState;
 use crate::wire::CreatedJson;
 
+/// This resource's operations in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(api_comments, api_add_comment))]
+pub(crate) struct ApiDoc;
+
 pub(crate) fn routes() -> Router<AppState> {
     let r = Router::new()
         .route("/comment", post(comment))
@@ -110,29 +115,79 @@ async fn act<const ACTION: u8>(
 }
 
 /// `GET /api/papers/{id}/comments`: the thread, oldest first.
+#[utoipa::path(
+    get,
+    path = "/api/papers/{id}/comments",
+    tag = "community",
+    operation_id = "listComments",
+    summary = "A paper's discussion, oldest first",
+    params(crate::extract::PaperId),
+    responses(
+        (status = 200, description = "The comments (deleted ones keep their place as `[deleted]`)", body = [Object]),
+        (status = 400, description = "The body or a parameter is malformed", body = crate::wire::RefusalJson),
+        (status = 404, description = "No such paper or comment", body = crate::wire::RefusalJson),
+        (status = 429, description = "Over a rate limit or quota; see `Retry-After`", body = crate::wire::RefusalJson),
+    )
+)]
 async fn api_comments(
     State(state): State<AppState>,
     _: IpQuota<HeavyReading>,
     id: PaperId,
 ) -> Result<Json<Vec<CommentView>>, ApiError> {
-    let pid = id.parse()?;
+    // 404 for any id-shaped string we do not hold, 400 for anything else.
+    let pid = crate::papers::parse_paper_id(&id.0)?;
     if state.catalog.paper(&pid).await?.is_none() {
-        return Err(ApiError::NotFound(format!(
-            "paper {} not found",
-            pid.base()
-        )));
+        return Err(crate::papers::not_found(pid.base()));
     }
     Ok(Json(state.community.comment_thread(&id.0).await?))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub(crate) struct CommentBody {
+    /// Markdown, at most 10,000 characters.
+    #[schema(pattern = r"\S", max_length = 10000)]
     body: String,
-    #[serde(default)]
+    /// The comment this one answers.
+    #[serde(default, deserialize_with = "whole_number")]
     parent: Option<i64>,
 }
 
+/// An optional whole number, also when JSON writes it as `12.0` (JSON
+/// Schema's `integer` allows that spelling).
+fn whole_number<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    let Some(n) = Option::<serde_json::Number>::deserialize(d)? else {
+        return Ok(None);
+    };
+    if let Some(i) = n.as_i64() {
+        return Ok(Some(i));
+    }
+    match n.as_f64() {
+        Some(f) if f.fract() == 0.0 && f.abs() < 9.0e15 => Ok(Some(f as i64)),
+        _ => Err(serde::de::Error::custom(format!(
+            "expected a whole number, got {n}"
+        ))),
+    }
+}
+
 /// `POST /api/papers/{id}/comments` → 201 with the comment's id.
+#[utoipa::path(
+    post,
+    path = "/api/papers/{id}/comments",
+    tag = "community",
+    operation_id = "addComment",
+    summary = "Comment on a paper, or answer a comment",
+    params(crate::extract::PaperId),
+    request_body = CommentBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "Written", body = crate::wire::CreatedJson),
+        (status = 400, description = "The body or a parameter is malformed", body = crate::wire::RefusalJson),
+        (status = 401, description = "No valid token", body = crate::wire::RefusalJson),
+        (status = 403, description = "Refused (banned, hidden, not yours)", body = crate::wire::RefusalJson),
+        (status = 404, description = "No such paper or comment", body = crate::wire::RefusalJson),
+        (status = 429, description = "Over a rate limit or quota; see `Retry-After`", body = crate::wire::RefusalJson),
+    )
+)]
 async fn api_add_comment(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,

@@ -10,7 +10,7 @@ use axum::extract::{FromRequestParts, Path, Query};
 use axum::http::request::Parts;
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
-use papers_core::{ArxivId, DateWindow};
+use papers_core::DateWindow;
 use serde::Deserialize;
 
 use crate::error::{ApiError, PageError};
@@ -43,15 +43,18 @@ async fn path_params(
 /// A paper's id as the path gives it: new-style `{id}` (`2410.12345`) or
 /// old-style `{archive}/{num}` (`hep-th/9901001`, two segments), not yet
 /// parsed (pages and the API word a bad id differently).
-#[derive(Debug)]
-pub(crate) struct PaperId(pub String);
-
-impl PaperId {
-    /// The id, or 400 `invalid_id`.
-    pub(crate) fn parse(&self) -> Result<ArxivId, ApiError> {
-        ArxivId::parse(&self.0).map_err(|e| ApiError::bad("invalid_id", e.to_string()))
-    }
-}
+#[derive(Debug, utoipa::IntoParams)]
+#[into_params(names("id"), parameter_in = Path)]
+pub(crate) struct PaperId(
+    /// An arXiv id: new style (`2407.21783`, a version suffix and an
+    /// `arXiv:` prefix allowed) or old style (`hep-th/9901001`). An id we do
+    /// not hold is a 404.
+    #[param(
+        pattern = r"^([aA][rR][xX][iI][vV]:)?((1[5-9]|[2-8][0-9])(0[1-9]|1[0-2])\.[0-9]{5}|(0[0-9]|1[0-4]|9[0-9])(0[1-9]|1[0-2])\.[0-9]{4}|[a-zA-Z-]+(\.[a-zA-Z]{1,2})?/[0-9]{2}(0[1-9]|1[0-2])[0-9]{3})([vV][1-9][0-9]{0,3})?$",
+        example = "2407.21783"
+    )]
+    pub String,
+);
 
 impl FromRequestParts<AppState> for PaperId {
     type Rejection = Response;
@@ -133,5 +136,22 @@ impl FromRequestParts<AppState> for Paging {
                         .into_response()
                 }),
         }
+    }
+}
+
+/// The query string of a JSON endpoint: like axum's `Query`, but a string
+/// that does not parse (a parameter given twice, say) is a JSON 400 in the
+/// API's error shape, not a plain-text one.
+#[derive(Debug, Clone)]
+pub(crate) struct ApiQuery<T>(pub T);
+
+impl<T: serde::de::DeserializeOwned + Send> FromRequestParts<AppState> for ApiQuery<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|Query(t)| ApiQuery(t))
+            .map_err(|e| ApiError::bad("invalid_query_string", e.body_text()))
     }
 }

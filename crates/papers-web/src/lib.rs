@@ -23,6 +23,7 @@ mod hardening;
 mod limits;
 mod mcp;
 mod notify;
+mod openapi;
 mod papers;
 mod search;
 mod session;
@@ -72,6 +73,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::routes())
         .merge(assets::routes())
         .merge(mcp::routes(state.clone()))
+        .merge(openapi::routes())
         .fallback(assets::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),

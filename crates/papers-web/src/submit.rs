@@ -18,6 +18,11 @@ use crate::state::AppState;
 use crate::view::{Layout, render};
 use crate::wire::SubmittedJson;
 
+/// This resource's operations in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(api_submit))]
+pub(crate) struct ApiDoc;
+
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/submit", get(form).post(submit))
@@ -117,13 +122,34 @@ fn submitted(state: &AppState) {
     }
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub(crate) struct SubmitBody {
+    /// An arXiv id (an abs or pdf URL works too).
+    #[schema(pattern = r"^([aA][rR][xX][iI][vV]:)?((1[5-9]|[2-8][0-9])(0[1-9]|1[0-2])\.[0-9]{5}|(0[0-9]|1[0-4]|9[0-9])(0[1-9]|1[0-2])\.[0-9]{4}|[a-zA-Z-]+(\.[a-zA-Z]{1,2})?/[0-9]{2}(0[1-9]|1[0-2])[0-9]{3})([vV][1-9][0-9]{0,3})?$")]
     id: String,
+    /// Why it is worth reading.
     #[serde(default)]
     comment: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/papers/submit",
+    tag = "community",
+    operation_id = "submitPaper",
+    summary = "Put a paper on today's daily list",
+    request_body = SubmitBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 201, description = "On the list", body = crate::wire::SubmittedJson),
+        (status = 400, description = "The body or a parameter is malformed", body = crate::wire::RefusalJson),
+        (status = 401, description = "No valid token", body = crate::wire::RefusalJson),
+        (status = 403, description = "Refused (banned, hidden, not yours)", body = crate::wire::RefusalJson),
+        (status = 404, description = "No such paper or comment", body = crate::wire::RefusalJson),
+        (status = 409, description = "Conflicts with what exists", body = crate::wire::RefusalJson),
+        (status = 429, description = "Over a rate limit or quota; see `Retry-After`", body = crate::wire::RefusalJson),
+    )
+)]
 async fn api_submit(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,

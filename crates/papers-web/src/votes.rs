@@ -16,6 +16,11 @@ use crate::guard::{ApiUser, SignedInForm, csrf_form};
 use crate::state::AppState;
 use crate::wire::{UpvotesJson, VoteJson};
 
+/// This resource's operations in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(api_vote))]
+pub(crate) struct ApiDoc;
+
 pub(crate) fn routes() -> Router<AppState> {
     let r = Router::new().route("/vote", post(vote));
     at_paper(r, "/api/papers", "/upvote", post(api_vote).delete(api_vote))
@@ -73,6 +78,23 @@ async fn vote(
     })
 }
 
+#[utoipa::path(
+    method(post, delete),
+    path = "/api/papers/{id}/upvote",
+    tag = "community",
+    operation_id = "vote",
+    summary = "Upvote a paper (POST) or take the vote back (DELETE)",
+    params(crate::extract::PaperId),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The paper's upvotes now", body = crate::wire::UpvotesJson),
+        (status = 400, description = "The body or a parameter is malformed", body = crate::wire::RefusalJson),
+        (status = 401, description = "No valid token", body = crate::wire::RefusalJson),
+        (status = 403, description = "Refused (banned, hidden, not yours)", body = crate::wire::RefusalJson),
+        (status = 404, description = "No such paper or comment", body = crate::wire::RefusalJson),
+        (status = 429, description = "Over a rate limit or quota; see `Retry-After`", body = crate::wire::RefusalJson),
+    )
+)]
 async fn api_vote(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,

@@ -35,7 +35,7 @@ fn paper(n: usize) -> Paper {
         format!("Abstract {n}\nwith a second line"),
     );
     p.authors = vec![Author::named("Ada Lovelace"), Author::named("Alan Turing")];
-    if n % 2 == 0 {
+    if n.is_multiple_of(2) {
         p.authors[0].hf_id = Some(format!("hf{n}"));
         p.github_repo = Some(format!("https://github.com/example/{n}"));
         p.github_stars = Some(n as i64 * 7);
@@ -44,10 +44,17 @@ fn paper(n: usize) -> Paper {
         p.upvotes = Some(n as i64);
         p.num_comments = Some(1);
     }
-    p.categories = vec![if n % 3 == 0 { "cs.CL" } else { "cs.LG" }.into()];
+    p.categories = vec![
+        if n.is_multiple_of(3) {
+            "cs.CL"
+        } else {
+            "cs.LG"
+        }
+        .into(),
+    ];
     p.published_at = Some(at("2026-08-18T17:00:00Z"));
-    p.updated_at = (n % 4 == 0).then(|| at("2026-08-20T09:30:00.250Z"));
-    p.doi = (n % 5 == 0).then(|| format!("10.1000/{n}"));
+    p.updated_at = n.is_multiple_of(4).then(|| at("2026-08-20T09:30:00.250Z"));
+    p.doi = n.is_multiple_of(5).then(|| format!("10.1000/{n}"));
     p
 }
 
@@ -66,7 +73,7 @@ fn record(n: usize, day: &str) -> IngestRecord {
             }),
             comment: None,
             thumbnail: Some(format!("https://example.org/{n}.png")),
-            is_author_participating: (n % 3 != 0).then_some(n % 2 == 0),
+            is_author_participating: (!n.is_multiple_of(3)).then_some(n.is_multiple_of(2)),
         }),
         paper: p,
     }
@@ -81,7 +88,7 @@ pub async fn fill(store: &Store, papers: usize, now: Timestamp) -> Filled {
     assert!(papers >= 6);
     let records: Vec<IngestRecord> = (1..=papers)
         .map(|n| {
-            let day = if n % 2 == 0 {
+            let day = if n.is_multiple_of(2) {
                 "2026-08-20"
             } else {
                 "2026-08-21"
@@ -262,7 +269,7 @@ pub async fn fill(store: &Store, papers: usize, now: Timestamp) -> Filled {
             subscription_id = sub.id;
         }
     }
-    let sent = vec!["2608.00001".to_string(), "2608.00002".to_string()];
+    let sent = ["2608.00001".to_string(), "2608.00002".to_string()];
     assert!(
         store
             .claim_digest(subscription_id, "daily:2026-08-20", now)

@@ -11,21 +11,44 @@ use crate::guard::{IpQuota, JsonBody, SigningIn};
 use crate::state::AppState;
 use crate::wire::{SignedUpJson, TokenJson};
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub(super) struct SignUpBody {
+    /// 2 to 39 letters, digits, `-` and `_`, starting with a letter or digit.
+    #[schema(pattern = "^[A-Za-z0-9][A-Za-z0-9_-]{1,38}$")]
     username: String,
+    #[schema(pattern = r"^[A-Za-z0-9%+_-]+(\.[A-Za-z0-9%+_-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$", max_length = 254)]
     email: String,
+    /// At least 10 characters.
+    #[schema(min_length = 10, max_length = 256)]
     password: String,
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub(super) struct TokenBody {
+    #[schema(min_length = 1, max_length = 39)]
     username: String,
+    #[schema(min_length = 1, max_length = 256)]
     password: String,
+    /// A name to tell tokens apart in settings (default `api`).
     #[serde(default)]
+    #[schema(max_length = 100)]
     name: Option<String>,
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/auth/signup",
+    tag = "accounts",
+    operation_id = "signUp",
+    summary = "Create an account",
+    request_body = SignUpBody,
+    responses(
+        (status = 201, description = "Created", body = crate::wire::SignedUpJson),
+        (status = 400, description = "The body or a parameter is malformed", body = crate::wire::RefusalJson),
+        (status = 409, description = "Conflicts with what exists", body = crate::wire::RefusalJson),
+        (status = 429, description = "Over a rate limit or quota; see `Retry-After`", body = crate::wire::RefusalJson),
+    )
+)]
 pub(super) async fn sign_up(
     State(state): State<AppState>,
     _: IpQuota<SigningIn>,
@@ -44,6 +67,21 @@ pub(super) async fn sign_up(
     ))
 }
 
+#[utoipa::path(
+    post,
+    path = "/api/auth/token",
+    tag = "accounts",
+    operation_id = "createToken",
+    summary = "Trade a username and password for an API token",
+    request_body = TokenBody,
+    responses(
+        (status = 200, description = "The token (shown once)", body = crate::wire::TokenJson),
+        (status = 400, description = "The body or a parameter is malformed", body = crate::wire::RefusalJson),
+        (status = 401, description = "No valid token", body = crate::wire::RefusalJson),
+        (status = 403, description = "Refused (banned, hidden, not yours)", body = crate::wire::RefusalJson),
+        (status = 429, description = "Over a rate limit or quota; see `Retry-After`", body = crate::wire::RefusalJson),
+    )
+)]
 pub(super) async fn token(
     State(state): State<AppState>,
     _: IpQuota<SigningIn>,

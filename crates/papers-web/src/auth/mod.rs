@@ -13,6 +13,11 @@ use axum::routing::{get, post};
 
 use crate::state::AppState;
 
+/// This resource's operations in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(api::sign_up, api::token))]
+pub(crate) struct ApiDoc;
+
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route(

@@ -4,7 +4,7 @@
 //! window it is the latest day, or, with `submitter`, that user's papers
 //! across every day, newest first.
 
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Uri, header};
 use axum::response::Response;
 use papers_app::ListedPaper;
@@ -13,18 +13,37 @@ use papers_core::{DateWindow, TrendingScore};
 use serde::Deserialize;
 
 use crate::error::ApiError;
+use crate::extract::ApiQuery;
 use crate::state::AppState;
 use crate::wire::daily_item_json;
 
 /// Query parameters of `GET /api/daily_papers`, all as sent; validated below.
-#[derive(Debug, Default, Deserialize)]
+/// Give at most one of `date`, `week` and `month`.
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct DailyParams {
+    /// One day of the feed (default: the latest day with papers).
+    #[param(value_type = Option<String>, format = Date, example = "2026-08-21")]
     date: Option<String>,
+    /// An ISO week.
+    #[param(pattern = r"^[0-9]{4}-W[0-9]{2}$", example = "2026-W34")]
     week: Option<String>,
+    /// A month.
+    #[param(pattern = r"^[0-9]{4}-[0-9]{2}$", example = "2026-08")]
     month: Option<String>,
+    /// The page, from 0.
+    #[param(value_type = Option<u32>, minimum = 0, maximum = 100000)]
     p: Option<String>,
+    /// Items per page (default 50).
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     limit: Option<String>,
+    /// `publishedAt` (newest arXiv date first) or `trending` (upvotes with a
+    /// time decay, each item with its score); default: most upvoted first.
+    #[param(value_type = Option<String>, pattern = "^(publishedAt|trending)?$")]
     sort: Option<String>,
+    /// Only papers this Hugging Face user put on the feed; without a
+    /// window, across every day, newest first.
+    #[param(max_length = 100)]
     submitter: Option<String>,
 }
 
@@ -135,10 +154,24 @@ fn parse_daily(params: &DailyParams) -> Result<DailyRequest, ApiError> {
     })
 }
 
+#[utoipa::path(
+    get,
+    path = "/api/daily_papers",
+    tag = "papers",
+    operation_id = "listDailyPapers",
+    summary = "The daily feed: a day, week or month of papers",
+    params(DailyParams),
+    responses(
+        (status = 200, description = "One page of items; `Link: <…>; rel=\"next\"` when more remain", body = [crate::wire::DailyItemJson],
+            headers(("Link" = String, description = "The next page"), ("ETag" = String))),
+        (status = 304, description = "Not modified since the `If-None-Match` ETag"),
+        (status = 400, description = "A parameter is malformed", body = crate::wire::ErrorJson),
+    )
+)]
 pub(crate) async fn daily_papers(
     State(state): State<AppState>,
     uri: Uri,
-    Query(params): Query<DailyParams>,
+    ApiQuery(params): ApiQuery<DailyParams>,
 ) -> Response {
     state
         .cache

@@ -21,6 +21,11 @@ use crate::view::{ItemView, Layout, cached_html, render, short_date};
 
 const PAGE_SIZE: u64 = 30;
 
+/// This resource's operations in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(api::daily_papers))]
+pub(crate) struct ApiDoc;
+
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/", get(home))

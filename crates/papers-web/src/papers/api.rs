@@ -2,14 +2,14 @@
 //! and `POST /api/papers/index`.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 
 use super::{not_found, parse_paper_id};
 use crate::error::ApiError;
-use crate::extract::PaperId;
+use crate::extract::{ApiQuery, PaperId};
 use crate::guard::{ApiUser, JsonBody};
 use crate::state::AppState;
 use crate::view::encode_query;
@@ -18,18 +18,34 @@ use crate::wire::{EmptyJson, PaperWithCommentsJson, paper_json};
 /// The longest cursor: a paper id, with room to spare.
 const MAX_CURSOR: usize = 64;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct PaperParams {
+    /// `comments`: the paper's discussion too (empty: the paper alone).
     #[serde(default)]
+    #[param(pattern = "^(comments)?$")]
     field: Option<String>,
 }
 
 /// `GET /api/papers/{id}`: the paper in Hugging Face's shape; with
 /// `?field=comments`, its discussion too.
+#[utoipa::path(
+    get,
+    path = "/api/papers/{id}",
+    tag = "papers",
+    operation_id = "getPaper",
+    summary = "One paper",
+    params(crate::extract::PaperId, PaperParams),
+    responses(
+        (status = 200, description = "The paper (with `comments` when asked)", body = crate::wire::PaperWithCommentsJson),
+        (status = 400, description = "A parameter is malformed", body = crate::wire::RefusalJson),
+        (status = 404, description = "No such paper here", body = crate::wire::RefusalJson),
+    )
+)]
 pub(super) async fn paper(
     State(state): State<AppState>,
     PaperId(raw): PaperId,
-    Query(params): Query<PaperParams>,
+    ApiQuery(params): ApiQuery<PaperParams>,
 ) -> Result<Response, ApiError> {
     let with_comments = match params.field.as_deref().map(str::trim) {
         None | Some("") => false,
@@ -46,28 +62,48 @@ pub(super) async fn paper(
         return Err(not_found(id.base()));
     };
     let paper = paper_json(&lp);
-    if !with_comments {
-        return Ok(Json(paper).into_response());
-    }
-    let comments = state.community.comment_thread(id.base()).await?;
+    let comments = if with_comments {
+        Some(state.community.comment_thread(id.base()).await?)
+    } else {
+        None
+    };
     Ok(Json(PaperWithCommentsJson { paper, comments }).into_response())
 }
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct ListParams {
+    /// Where the previous page ended (from its `Link` header).
     #[serde(default)]
+    #[param(max_length = 64)]
     cursor: Option<String>,
+    /// Papers per page (default 50).
     #[serde(default)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 100)]
     limit: Option<String>,
 }
 
 /// `GET /api/papers?cursor=&limit=`: every paper, `limit` (1–100, 50 by
 /// default) at a time, in a stable order (by id), with
 /// `Link: <…?cursor=LAST&limit=L>; rel="next"` while more may follow.
+#[utoipa::path(
+    get,
+    path = "/api/papers",
+    tag = "papers",
+    operation_id = "listPapers",
+    summary = "Every paper, in a stable order",
+    params(ListParams),
+    responses(
+        (status = 200, description = "One page; `Link: <…>; rel=\"next\"` while more may follow", body = [crate::wire::PaperJson],
+            headers(("Link" = String, description = "The next page"))),
+        (status = 304, description = "Not modified since the `If-None-Match` ETag"),
+        (status = 400, description = "A parameter is malformed", body = crate::wire::RefusalJson),
+    )
+)]
 pub(super) async fn list(
     State(state): State<AppState>,
     uri: Uri,
-    Query(params): Query<ListParams>,
+    ApiQuery(params): ApiQuery<ListParams>,
 ) -> Response {
     state
         .cache
@@ -124,15 +160,35 @@ async fn list_uncached(
     Ok((headers, body))
 }
 
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub(crate) struct IndexBody {
+    /// The arXiv id.
     #[serde(rename = "arxivId")]
+    #[schema(pattern = r"^([aA][rR][xX][iI][vV]:)?((1[5-9]|[2-8][0-9])(0[1-9]|1[0-2])\.[0-9]{5}|(0[0-9]|1[0-4]|9[0-9])(0[1-9]|1[0-2])\.[0-9]{4}|[a-zA-Z-]+(\.[a-zA-Z]{1,2})?/[0-9]{2}(0[1-9]|1[0-2])[0-9]{3})([vV][1-9][0-9]{0,3})?$")]
     arxiv_id: String,
 }
 
 /// `POST /api/papers/index {"arxivId"}` (Bearer token): gives any arXiv
 /// paper a page, without putting it on the daily list. 201 `{}` when it was
 /// fetched, 200 `{}` when it was here already.
+#[utoipa::path(
+    post,
+    path = "/api/papers/index",
+    tag = "community",
+    operation_id = "indexPaper",
+    summary = "Give any arXiv paper a page (not on the daily list)",
+    request_body = IndexBody,
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "The paper was here already", body = crate::wire::EmptyJson),
+        (status = 201, description = "Fetched from arXiv", body = crate::wire::EmptyJson),
+        (status = 400, description = "A parameter is malformed", body = crate::wire::RefusalJson),
+        (status = 401, description = "No valid token", body = crate::wire::RefusalJson),
+        (status = 403, description = "Refused (banned, hidden paper)", body = crate::wire::RefusalJson),
+        (status = 404, description = "arXiv has no such paper", body = crate::wire::RefusalJson),
+        (status = 429, description = "Over the daily fetch quota", body = crate::wire::RefusalJson),
+    )
+)]
 pub(super) async fn index(
     State(state): State<AppState>,
     ApiUser(user): ApiUser,

@@ -19,6 +19,11 @@ use crate::error::ApiError;
 use crate::extract::at_paper;
 use crate::state::AppState;
 
+/// This resource's operations in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(api::paper, api::list, api::index))]
+pub(crate) struct ApiDoc;
+
 pub(crate) fn routes() -> Router<AppState> {
     let r = Router::new()
         .route("/api/papers", get(api::list))

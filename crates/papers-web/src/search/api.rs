@@ -1,19 +1,20 @@
 //! `GET /api/papers/search` and `GET /api/papers/{id}/similar`.
 
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::Uri;
 use axum::response::Response;
 use papers_app::SearchRequest;
-use serde_json::Value;
 
 use super::{MAX_QUERY, SearchParams, finder, mode_name, parse_mode, similar_papers};
 use crate::error::ApiError;
-use crate::extract::PaperId;
+use crate::extract::{ApiQuery, PaperId};
 use crate::guard::{IpQuota, Searching};
 use crate::papers;
 use crate::state::AppState;
-use crate::wire::{ExplainJson, daily_item_json, item_with, search_item_json};
+use crate::wire::{
+    ExplainJson, SearchItemJson, SimilarItemJson, daily_item_json, search_item_json,
+};
 
 /// `GET /api/papers/search?q=&limit=&mode=&explain=`: a list of items shaped
 /// like the daily ones, with the title and abstract cut where the query's
@@ -21,11 +22,25 @@ use crate::wire::{ExplainJson, daily_item_json, item_with, search_item_json};
 /// answers); with `explain=true` each tells how it ranked. Like
 /// every read endpoint, an answer is kept for the response cache's TTL
 /// (2 s by default; writes through this server clear it).
+#[utoipa::path(
+    get,
+    path = "/api/papers/search",
+    tag = "search",
+    operation_id = "searchPapers",
+    summary = "Hybrid search: by meaning and by words",
+    params(SearchParams),
+    responses(
+        (status = 200, description = "Items, best first, with the query's words marked", body = [crate::wire::SearchItemJson]),
+        (status = 304, description = "Not modified since the `If-None-Match` ETag"),
+        (status = 400, description = "A parameter is malformed", body = crate::wire::RefusalJson),
+        (status = 429, description = "Over the per-IP search limit; see `Retry-After`", body = crate::wire::RefusalJson),
+    )
+)]
 pub(super) async fn search(
     State(state): State<AppState>,
     _: IpQuota<Searching>,
     uri: Uri,
-    Query(params): Query<SearchParams>,
+    ApiQuery(params): ApiQuery<SearchParams>,
 ) -> Response {
     state
         .cache
@@ -67,9 +82,27 @@ async fn search_uncached(state: &AppState, params: &SearchParams) -> Result<Vec<
             "`q` has at most 250 characters",
         ));
     }
+    // The search page sends empty dates from its form; the API says them.
+    for (name, v) in [("from", &params.from), ("to", &params.to)] {
+        if v.as_deref().is_some_and(|d| d.trim().is_empty()) {
+            return Err(ApiError::bad(
+                "invalid_date",
+                format!("`{name}` is a day, YYYY-MM-DD, when given"),
+            ));
+        }
+    }
     let limit = parse_limit(params.limit.as_deref())?;
     let mode = parse_mode(params.mode.as_deref()).map_err(|m| ApiError::bad("invalid_mode", m))?;
-    let explain = matches!(params.explain.as_deref(), Some("true" | "1"));
+    let explain = match params.explain.as_deref() {
+        None | Some("false" | "0") => false,
+        Some("true" | "1") => true,
+        Some(other) => {
+            return Err(ApiError::bad(
+                "invalid_explain",
+                format!("`explain` is true or false, got {other:?}"),
+            ));
+        }
+    };
     let mut req = SearchRequest::new(q.clone()).mode(mode).limit(limit);
     (req.from, req.to) = params
         .days()
@@ -79,34 +112,46 @@ async fn search_uncached(state: &AppState, params: &SearchParams) -> Result<Vec<
     let marks = finder
         .highlight(&q, found.items.iter().map(|(p, _)| p))
         .await?;
-    let items = found
+    let items: Vec<SearchItemJson> = found
         .items
         .iter()
         .zip(&marks)
-        .map(|((p, _), h)| search_item_json(daily_item_json(p), h));
-    if !explain {
-        // The common case, serialised straight from the items.
-        let items: Vec<_> = items.collect();
-        return serde_json::to_vec(&items).map_err(ApiError::internal);
-    }
-    let items = items
-        .zip(&found.items)
-        .map(|(item, (_, r))| {
-            let x = ExplainJson::new(mode_name(mode), found.degraded, &r.explain);
-            item_with(item, "explain", &x)
+        .map(|((p, r), h)| {
+            let mut item = search_item_json(daily_item_json(p), h);
+            if explain {
+                item.explain = Some(ExplainJson::new(
+                    mode_name(mode),
+                    found.degraded,
+                    &r.explain,
+                ));
+            }
+            item
         })
-        .collect::<Result<Vec<Value>, _>>()
-        .map_err(ApiError::internal)?;
+        .collect();
     serde_json::to_vec(&items).map_err(ApiError::internal)
 }
 
 /// `GET /api/papers/{id}/similar`: the ten papers nearest by meaning, each
 /// with its `similarity`.
+#[utoipa::path(
+    get,
+    path = "/api/papers/{id}/similar",
+    tag = "search",
+    operation_id = "similarPapers",
+    summary = "The ten papers nearest by meaning",
+    params(crate::extract::PaperId),
+    responses(
+        (status = 200, description = "Items, most similar first", body = [crate::wire::SimilarItemJson]),
+        (status = 400, description = "A parameter is malformed", body = crate::wire::RefusalJson),
+        (status = 404, description = "No such paper here", body = crate::wire::RefusalJson),
+        (status = 429, description = "Over the per-IP search limit; see `Retry-After`", body = crate::wire::RefusalJson),
+    )
+)]
 pub(super) async fn similar(
     State(state): State<AppState>,
     _: IpQuota<Searching>,
     PaperId(raw): PaperId,
-) -> Result<Json<Vec<Value>>, ApiError> {
+) -> Result<Json<Vec<SimilarItemJson>>, ApiError> {
     // 404 for any id-shaped string we do not hold, 400 for anything else.
     let id = papers::parse_paper_id(&raw)?;
     if state.catalog.paper(&id).await?.is_none() {
@@ -115,8 +160,10 @@ pub(super) async fn similar(
     let items = similar_papers(&state, &id, 10)
         .await
         .iter()
-        .map(|(p, score)| item_with(daily_item_json(p), "similarity", score))
-        .collect::<Result<Vec<Value>, _>>()
-        .map_err(ApiError::internal)?;
+        .map(|(p, score)| SimilarItemJson {
+            item: daily_item_json(p),
+            similarity: *score,
+        })
+        .collect();
     Ok(Json(items))
 }

@@ -20,6 +20,11 @@ use crate::feeds::{Format, cached_feed, render_feed};
 use crate::state::AppState;
 use crate::view::encode_query;
 
+/// This resource's operations in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(api::search, api::similar))]
+pub(crate) struct ApiDoc;
+
 pub(crate) fn routes() -> Router<AppState> {
     let r = Router::new()
         .route("/papers", get(page::page))
@@ -30,21 +35,37 @@ pub(crate) fn routes() -> Router<AppState> {
 /// The longest query, in characters.
 const MAX_QUERY: usize = 250;
 
-#[derive(Debug, Default, Deserialize)]
+#[derive(Debug, Default, Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
 pub(crate) struct SearchParams {
+    /// The query: words, `"a phrase"`, `-excluded`, or a description of the
+    /// idea.
     #[serde(default)]
+    #[param(required = true, min_length = 1, max_length = 250, pattern = r"\S")]
     q: Option<String>,
+    /// `hybrid` (default), `semantic` or `keyword`.
     #[serde(default)]
+    #[param(pattern = "^(hybrid|semantic|keyword)?$")]
     mode: Option<String>,
+    /// Published on or after this day.
     #[serde(default)]
+    #[param(value_type = Option<String>, format = Date)]
     from: Option<String>,
+    /// Published on or before this day.
     #[serde(default)]
+    #[param(value_type = Option<String>, format = Date)]
     to: Option<String>,
+    /// The page, from 0 (the search page only).
     #[serde(default)]
+    #[param(ignore)]
     p: Option<String>,
+    /// Results (default 50).
     #[serde(default)]
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 120)]
     limit: Option<String>,
+    /// `true`: say how each result ranked.
     #[serde(default)]
+    #[param(value_type = Option<bool>)]
     explain: Option<String>,
 }
 

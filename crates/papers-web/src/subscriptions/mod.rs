@@ -12,6 +12,11 @@ use papers_app::Subscription;
 
 use crate::state::AppState;
 
+/// This resource's operations in the OpenAPI document.
+#[derive(utoipa::OpenApi)]
+#[openapi(paths(api::subscribe))]
+pub(crate) struct ApiDoc;
+
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route(

@@ -3,10 +3,9 @@
 
 use papers_app::Explain;
 use serde::Serialize;
-use serde_json::Value;
 
 /// A refusal of the use cases: `{"code", "error", "link"?}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct RefusalJson {
     pub code: &'static str,
     pub error: String,
@@ -15,34 +14,34 @@ pub struct RefusalJson {
 }
 
 /// `POST /api/auth/signup` → 201.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SignedUpJson {
     pub id: i64,
     pub username: String,
 }
 
 /// `POST /api/auth/token`: the token, shown once.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct TokenJson {
     pub id: i64,
     pub token: String,
 }
 
 /// A vote through the API: the paper's new total.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct UpvotesJson {
     pub upvotes: i64,
 }
 
 /// A vote from a page's script: the new total and the viewer's vote.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct VoteJson {
     pub upvotes: i64,
     pub voted: bool,
 }
 
 /// `POST /api/papers/submit` → 201.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SubmittedJson {
     pub id: String,
     #[serde(rename = "submittedOnDailyAt")]
@@ -52,22 +51,23 @@ pub struct SubmittedJson {
 }
 
 /// A comment was written: its id.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct CreatedJson {
     pub id: i64,
 }
 
 /// `POST /api/subscriptions` → 202.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SubscribedJson {
     #[serde(rename = "confirmationSent")]
     pub confirmation_sent: bool,
     pub id: i64,
+    #[schema(value_type = String)]
     pub status: papers_core::SubscriptionStatus,
 }
 
 /// How a search result ranked (`explain=true`).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ExplainJson {
     #[serde(rename = "degradedToKeyword")]
     pub degraded_to_keyword: bool,
@@ -100,17 +100,6 @@ impl ExplainJson {
 
 /// `{}`: what Hugging Face answers when a write has nothing to report
 /// (`POST /api/papers/index`).
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EmptyJson {}
 
-/// An item with one more field (`explain`, `similarity`), written as a
-/// JSON object (keys in alphabetical order).
-pub fn item_with(
-    item: impl Serialize,
-    key: &str,
-    extra: &impl Serialize,
-) -> Result<Value, serde_json::Error> {
-    let mut v = serde_json::to_value(item)?;
-    v[key] = serde_json::to_value(extra)?;
-    Ok(v)
-}

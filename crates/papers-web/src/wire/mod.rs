@@ -14,7 +14,7 @@ pub use search::*;
 
 /// `paper{…}`: the object `GET /api/papers/{id}` answers with, and the
 /// `paper` field of each daily item.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PaperJson {
     pub id: String,
     pub authors: Vec<AuthorJson>,
@@ -24,6 +24,7 @@ pub struct PaperJson {
     pub submitted_on_daily_at: Option<String>,
     pub title: String,
     #[serde(rename = "submittedOnDailyBy", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     pub submitted_on_daily_by: Option<Value>,
     pub summary: String,
     pub upvotes: i64,
@@ -44,6 +45,7 @@ pub struct PaperJson {
     #[serde(rename = "githubStars", skip_serializing_if = "Option::is_none")]
     pub github_stars: Option<i64>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     pub organization: Option<Value>,
     /// Not in Hugging Face's shape; extra fields are ignored by its clients.
     #[serde(skip_serializing_if = "Vec::is_empty")]
@@ -52,21 +54,25 @@ pub struct PaperJson {
 
 /// `GET /api/papers/{id}?field=comments`: the paper with its discussion,
 /// each comment as `GET /api/papers/{id}/comments` writes it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct PaperWithCommentsJson {
     #[serde(flatten)]
     pub paper: PaperJson,
-    pub comments: Vec<papers_app::CommentView>,
+    /// Only with `?field=comments`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Vec<Object>>)]
+    pub comments: Option<Vec<papers_app::CommentView>>,
 }
 
 /// One author, as Hugging Face writes it.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct AuthorJson {
     #[serde(rename = "_id")]
     pub id: String,
     pub name: String,
     pub hidden: bool,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     pub user: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub status: Option<String>,
@@ -78,7 +84,7 @@ pub struct AuthorJson {
 }
 
 /// One item of `GET /api/daily_papers` and `GET /api/papers/search`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct DailyItemJson {
     pub paper: PaperJson,
     #[serde(rename = "publishedAt", skip_serializing_if = "Option::is_none")]
@@ -90,8 +96,10 @@ pub struct DailyItemJson {
     #[serde(rename = "numComments")]
     pub num_comments: i64,
     #[serde(rename = "submittedBy", skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     pub submitted_by: Option<Value>,
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     pub organization: Option<Value>,
     #[serde(rename = "isAuthorParticipating")]
     pub is_author_participating: bool,
@@ -112,11 +120,12 @@ pub struct DailyItemJson {
     /// How the trending score was made (only with `sort=trending`; not in
     /// Hugging Face's shape, where the score is a black box).
     #[serde(skip_serializing_if = "Option::is_none")]
+    #[schema(value_type = Option<Object>)]
     pub trending: Option<papers_core::TrendingScore>,
 }
 
 /// A JSON error body: `{"error": "...", "code": "..."}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorJson<'a> {
     pub error: &'a str,
     pub code: &'a str,

@@ -10,7 +10,7 @@ use serde::Serialize;
 use super::DailyItemJson;
 
 /// One segment: `{"type": "text" | "highlight", "text": …}`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SegmentJson {
     #[serde(rename = "type")]
     pub kind: &'static str,
@@ -27,7 +27,7 @@ impl From<&Segment> for SegmentJson {
 }
 
 /// One item of `GET /api/papers/search`.
-#[derive(Debug, Serialize)]
+#[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct SearchItemJson {
     #[serde(flatten)]
     pub item: DailyItemJson,
@@ -35,6 +35,18 @@ pub struct SearchItemJson {
     pub highlighted_title: Vec<SegmentJson>,
     #[serde(rename = "highlightedSummary")]
     pub highlighted_summary: Vec<SegmentJson>,
+    /// How it ranked (only with `explain=true`; not in Hugging Face's shape).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub explain: Option<super::ExplainJson>,
+}
+
+/// One item of `GET /api/papers/{id}/similar`: a daily item and its
+/// cosine similarity to the paper.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct SimilarItemJson {
+    #[serde(flatten)]
+    pub item: DailyItemJson,
+    pub similarity: f32,
 }
 
 /// A search item from a daily item and where the query's words are.
@@ -43,5 +55,6 @@ pub fn search_item_json(item: DailyItemJson, h: &Highlights) -> SearchItemJson {
         item,
         highlighted_title: h.title.iter().map(SegmentJson::from).collect(),
         highlighted_summary: h.summary.iter().map(SegmentJson::from).collect(),
+        explain: None,
     }
 }

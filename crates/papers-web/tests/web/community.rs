@@ -276,7 +276,7 @@ async fn comments_thread_edit_delete_and_count() {
             Some(serde_json::json!({"body": "x", "parent": 9999})),
         )
         .await;
-    assert_eq!(r.status, 400, "the parent must be on this paper");
+    assert_eq!(r.status, 404, "the parent must be a comment on this paper");
 
     let r = site.api("GET", path, None, None).await;
     let thread = r.json();

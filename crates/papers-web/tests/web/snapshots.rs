@@ -223,6 +223,9 @@ async fn json_reads_look_as_they_did() {
         ("similar_old_style", "/api/papers/hep-th/9901001/similar"),
         ("similar_missing", "/api/papers/2608.99999/similar"),
         ("comments_none", "/api/papers/2608.00002/comments"),
+        // The OpenAPI document, pinned: a change to the API's contract
+        // shows up here.
+        ("openapi", "/api/openapi.json"),
     ] {
         insta::assert_snapshot!(format!("api_{name}"), get(&site, path).await);
     }
