@@ -80,6 +80,19 @@ impl Community {
     }
 }
 
+/// Every listing of a request's window and submitter (its paging is
+/// applied by the caller, after ordering).
+fn whole_window(req: &FeedRequest) -> ListingQuery {
+    ListingQuery {
+        from: req.from,
+        to: req.to,
+        submitter: req.submitter.clone(),
+        sort: ListingSort::Upvotes,
+        offset: 0,
+        limit: u64::MAX,
+    }
+}
+
 /// The catalogue's read side. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Catalog {
@@ -148,14 +161,7 @@ impl Catalog {
     /// by arXiv date only, so the window is read whole and ordered here:
     /// meant for one submitter's papers, not for every listing there is.
     async fn newest(&self, req: FeedRequest) -> AppResult<Page<ListedPaper>> {
-        let q = ListingQuery {
-            from: req.from,
-            to: req.to,
-            submitter: req.submitter,
-            sort: ListingSort::Upvotes,
-            offset: 0,
-            limit: u64::MAX,
-        };
+        let q = whole_window(&req);
         let mut all = self.store.listings(&q).await?;
         let key = |p: &ListedPaper| {
             p.listing
@@ -197,14 +203,7 @@ impl Catalog {
     /// One page of the feed ranked by the trending score (each with its
     /// breakdown), with the total that matched.
     pub async fn trending(&self, req: FeedRequest) -> AppResult<Page<TrendingItem>> {
-        let q = ListingQuery {
-            from: req.from,
-            to: req.to,
-            submitter: req.submitter,
-            sort: ListingSort::Upvotes,
-            offset: 0,
-            limit: u64::MAX,
-        };
+        let q = whole_window(&req);
         let all = self.store.listings(&q).await?;
         let items = rank_trending(&self.trending, all.items, self.clock.now())
             .into_iter()

@@ -57,7 +57,9 @@ pub(crate) fn document() -> &'static Document {
         let bearer = SecurityScheme::Http(
             HttpBuilder::new()
                 .scheme(HttpAuthScheme::Bearer)
-                .description(Some("A token from `POST /api/auth/token` or the settings page"))
+                .description(Some(
+                    "A token from `POST /api/auth/token` or the settings page",
+                ))
                 .build(),
         );
         doc.components

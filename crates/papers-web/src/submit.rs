@@ -125,7 +125,9 @@ fn submitted(state: &AppState) {
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub(crate) struct SubmitBody {
     /// An arXiv id (an abs or pdf URL works too).
-    #[schema(pattern = r"^([aA][rR][xX][iI][vV]:)?((1[5-9]|[2-8][0-9])(0[1-9]|1[0-2])\.[0-9]{5}|(0[0-9]|1[0-4]|9[0-9])(0[1-9]|1[0-2])\.[0-9]{4}|[a-zA-Z-]+(\.[a-zA-Z]{1,2})?/[0-9]{2}(0[1-9]|1[0-2])[0-9]{3})([vV][1-9][0-9]{0,3})?$")]
+    #[schema(
+        pattern = r"^([aA][rR][xX][iI][vV]:)?((1[5-9]|[2-8][0-9])(0[1-9]|1[0-2])\.[0-9]{5}|(0[0-9]|1[0-4]|9[0-9])(0[1-9]|1[0-2])\.[0-9]{4}|[a-zA-Z-]+(\.[a-zA-Z]{1,2})?/[0-9]{2}(0[1-9]|1[0-2])[0-9]{3})([vV][1-9][0-9]{0,3})?$"
+    )]
     id: String,
     /// Why it is worth reading.
     #[serde(default)]

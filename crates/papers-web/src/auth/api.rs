@@ -16,7 +16,10 @@ pub(super) struct SignUpBody {
     /// 2 to 39 letters, digits, `-` and `_`, starting with a letter or digit.
     #[schema(pattern = "^[A-Za-z0-9][A-Za-z0-9_-]{1,38}$")]
     username: String,
-    #[schema(pattern = r"^[A-Za-z0-9%+_-]+(\.[A-Za-z0-9%+_-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$", max_length = 254)]
+    #[schema(
+        pattern = r"^[A-Za-z0-9%+_-]+(\.[A-Za-z0-9%+_-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$",
+        max_length = 254
+    )]
     email: String,
     /// At least 10 characters.
     #[schema(min_length = 10, max_length = 256)]

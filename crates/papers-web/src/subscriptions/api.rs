@@ -33,7 +33,10 @@ impl utoipa::ToSchema for Category {}
 #[derive(Debug, Deserialize, utoipa::ToSchema)]
 pub(super) struct SubscribeBody {
     /// Where the digest goes (a confirmation mail goes there first).
-    #[schema(pattern = r"^[A-Za-z0-9%+_-]+(\.[A-Za-z0-9%+_-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$", max_length = 254)]
+    #[schema(
+        pattern = r"^[A-Za-z0-9%+_-]+(\.[A-Za-z0-9%+_-]+)*@[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$",
+        max_length = 254
+    )]
     email: String,
     /// `daily` (default) or `weekly`.
     #[serde(default)]

@@ -102,4 +102,3 @@ impl ExplainJson {
 /// (`POST /api/papers/index`).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EmptyJson {}
-
