@@ -46,6 +46,12 @@ step "cargo test"
 # test-hooks: the crash-resume fault injection, which release builds lack.
 cargo test --workspace --features papers-cli/test-hooks
 
+step "cargo test on PostgreSQL (the suites that open a store: papers-web, papers-app's search tests)"
+# The same tests again, each store a new database on the cluster above
+# (papers-testkit's store_url); papers-store already ran on both backends.
+PAPERS_TEST_BACKEND=postgres cargo test --workspace --features papers-cli/test-hooks --test web
+PAPERS_TEST_BACKEND=postgres cargo test --workspace --features papers-cli/test-hooks --lib -- search::tests::
+
 step "client compatibility test (huggingface_hub)"
 
 PAPERS_BIN="$PWD/$TARGET/debug/papers"
