@@ -48,26 +48,33 @@ def server():
     data_dir = tempfile.mkdtemp(prefix="papers-compat-")
     files = [str(FIXTURES / f"{d}.json") for d in DAYS + QUIRK_DAYS]
     subprocess.run([BIN, "--data-dir", data_dir, "--quiet", "ingest", "hf-daily", *files], check=True)
+    proc, endpoint = serve(data_dir)
+    yield endpoint
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def serve(data_dir, env=None):
+    """Starts `papers serve` on a free loopback port over `data_dir` and
+    waits until it answers: (the process, its address)."""
     port = free_port()
     proc = subprocess.Popen(
         [BIN, "--data-dir", data_dir, "--quiet", "serve", "--bind", f"127.0.0.1:{port}"],
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
+        env=env,
     )
     endpoint = f"http://127.0.0.1:{port}"
     deadline = time.time() + 30
     while True:
         try:
             urllib.request.urlopen(endpoint + "/healthz", timeout=1)
-            break
+            return proc, endpoint
         except OSError:
             if time.time() > deadline or proc.poll() is not None:
                 proc.kill()
                 raise RuntimeError("papers serve did not come up")
             time.sleep(0.1)
-    yield endpoint
-    proc.terminate()
-    proc.wait(timeout=10)
 
 
 def load_day(day):

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from test_hf_client import BIN, FIXTURES, ROOT, free_port
+from test_hf_client import BIN, FIXTURES, ROOT, serve
 
 NO_SUCH_ID = ROOT / "tests" / "data" / "arxiv_atom" / "id_0000.0000_s0_m100_8b51d9633a68.xml"
 MAX_EXAMPLES = int(os.environ.get("PAPERS_SCHEMATHESIS_EXAMPLES", "30"))
@@ -53,30 +53,13 @@ def fuzz_server():
         input=b"correct horse battery\n",
         check=True,
     )
-    port = free_port()
     env = dict(
         os.environ,
         PAPERS_RATE_LIMITS="off",
         PAPERS_ARXIV_API_BASE=f"http://127.0.0.1:{arxiv.server_address[1]}",
         PAPERS_FETCH_MODEL="off",
     )
-    proc = subprocess.Popen(
-        [BIN, "--data-dir", data_dir, "--quiet", "serve", "--bind", f"127.0.0.1:{port}"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        env=env,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.time() + 30
-    while True:
-        try:
-            urllib.request.urlopen(endpoint + "/healthz", timeout=1)
-            break
-        except OSError:
-            if time.time() > deadline or proc.poll() is not None:
-                proc.kill()
-                raise RuntimeError("papers serve did not come up")
-            time.sleep(0.1)
+    proc, endpoint = serve(data_dir, env)
     yield endpoint
     proc.terminate()
     proc.wait(timeout=10)

@@ -93,6 +93,16 @@ fn whole_window(req: &FeedRequest) -> ListingQuery {
     }
 }
 
+/// The request's page of items already in order.
+fn page_of<T>(items: Vec<T>, req: &FeedRequest, total: u64) -> Page<T> {
+    let items = items
+        .into_iter()
+        .skip(usize::try_from(req.offset).unwrap_or(usize::MAX))
+        .take(usize::try_from(req.limit).unwrap_or(usize::MAX))
+        .collect();
+    Page { items, total }
+}
+
 /// The catalogue's read side. Cheap to clone.
 #[derive(Clone, Debug)]
 pub struct Catalog {
@@ -173,16 +183,7 @@ impl Catalog {
                 .cmp(&key(a))
                 .then_with(|| a.paper.id.cmp(&b.paper.id))
         });
-        let items = all
-            .items
-            .into_iter()
-            .skip(usize::try_from(req.offset).unwrap_or(usize::MAX))
-            .take(usize::try_from(req.limit).unwrap_or(usize::MAX))
-            .collect();
-        Ok(Page {
-            items,
-            total: all.total,
-        })
+        Ok(page_of(all.items, &req, all.total))
     }
 
     /// Every visible paper in a stable order (by id), `limit` at a time,
@@ -205,15 +206,8 @@ impl Catalog {
     pub async fn trending(&self, req: FeedRequest) -> AppResult<Page<TrendingItem>> {
         let q = whole_window(&req);
         let all = self.store.listings(&q).await?;
-        let items = rank_trending(&self.trending, all.items, self.clock.now())
-            .into_iter()
-            .skip(usize::try_from(req.offset).unwrap_or(usize::MAX))
-            .take(usize::try_from(req.limit).unwrap_or(usize::MAX))
-            .collect();
-        Ok(Page {
-            items,
-            total: all.total,
-        })
+        let ranked = rank_trending(&self.trending, all.items, self.clock.now());
+        Ok(page_of(ranked, &req, all.total))
     }
 
     /// One paper with its latest listing; `None` when unknown or hidden.
