@@ -9,6 +9,7 @@ mod auth;
 mod comments;
 mod community;
 mod finder;
+mod jobs;
 mod markdown;
 mod papers;
 mod search;
@@ -24,12 +25,13 @@ pub use auth::{NewSession, hash_password, random_token, sha256_hex, verify_passw
 pub use comments::CommentView;
 pub use community::{Indexed, Submission, TrendingItem, rank_trending};
 pub use finder::{Finder, Found, Highlights};
+pub use jobs::{Every, Job, JobFn, JobOutcome, Readiness, Scheduler, SchedulerConfig};
 pub use markdown::render_markdown;
 pub use papers::{Catalog, FeedOrder, FeedRequest, PapersPage};
 pub use search::{SearchService, SyncReport, index_dir, load_embedder, search_doc};
 // What the web layer needs of the layers below: papers-app is its one door.
 pub use papers_search::{Explain, SearchMode, SearchRequest, SearchResult, Segment};
-pub use papers_store::{ListedPaper, Subscription, format_timestamp};
+pub use papers_store::{JobRecord, ListedPaper, Subscription, format_timestamp};
 pub use subscriptions::{
     DIGEST_SIZE, DigestReport, MailContext, Period, SavedSearch, SubscribeResult, default_period,
     default_retry, is_known_category,

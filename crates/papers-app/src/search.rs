@@ -1,9 +1,13 @@
 //! Search as the product uses it: the engine from `papers-search` kept in
-//! step with the store. The indexes are derived state: `reindex` rebuilds
-//! them, `sync` repairs any difference with the store (at start, and in the
-//! server by [`SearchService::run_upkeep`]), ingest updates them
-//! incrementally, and vectors are embedded by a resumable backfill and kept
-//! in the store per model.
+//! step with the store. The indexes are derived state, one set per node:
+//! `reindex` rebuilds them, `sync` repairs any difference with the store (at
+//! start, and every ten minutes in the server), and in between
+//! [`SearchService::catch_up`] applies the store's change feed — every
+//! paper, hide and vector written by any node or command since the last
+//! change applied — within seconds (the server polls it every two seconds,
+//! and on PostgreSQL a notification wakes it at once). Vectors are embedded
+//! by a backfill that every node shares through claimed batches, and kept in
+//! the store per model.
 //!
 //! Every touch of the tantivy index (reads of all ids, adds, deletes,
 //! commits, reloads) runs on Tokio's blocking pool, never on a worker, and
@@ -36,10 +40,16 @@ const COMMIT_EVERY: u64 = 25_000;
 /// Papers embedded per batch of the upkeep's backfill; cancellation is
 /// checked between batches (one takes a second or two on a CPU).
 const BACKFILL_BATCH: u64 = 32;
-/// How often the upkeep compares the indexes with the store.
-const UPKEEP_PERIOD: Duration = Duration::from_secs(60);
-/// Every this many periods the comparison is a full one.
-const FULL_SYNC_EVERY: u64 = 10;
+/// How often the upkeep looks at the change feed when nothing wakes it.
+const POLL_PERIOD: Duration = Duration::from_secs(2);
+/// How often the upkeep compares the indexes with the store in full (a
+/// repair: the change feed keeps them in step).
+const FULL_SYNC_PERIOD: Duration = Duration::from_secs(600);
+/// Changes read from the feed at a time.
+const CHANGES_PAGE: u64 = 2_000;
+/// How long a node's claim on a batch of papers to embed lasts: a node that
+/// dies leaves its batch to the others after this.
+const EMBED_CLAIM: jiff::SignedDuration = jiff::SignedDuration::from_secs(300);
 
 /// The search document of a stored paper.
 pub fn search_doc(lp: &ListedPaper) -> SearchDoc {
@@ -126,6 +136,12 @@ pub struct SearchService {
     synced: std::sync::Mutex<Option<(u64, i64)>>,
     /// Wakes [`SearchService::run_upkeep`] before its next period.
     wake: tokio::sync::Notify,
+    /// The number of the last change of the store's change feed applied to
+    /// the indexes (`-1` before the first sync).
+    applied: std::sync::atomic::AtomicI64,
+    /// This node's name in the store (embedding claims).
+    node: String,
+    clock: Arc<dyn papers_core::Clock>,
 }
 
 impl std::fmt::Debug for SearchService {
@@ -197,6 +213,9 @@ impl SearchService {
             read_only: std::sync::atomic::AtomicBool::new(read_only),
             synced: std::sync::Mutex::new(None),
             wake: tokio::sync::Notify::new(),
+            applied: std::sync::atomic::AtomicI64::new(-1),
+            node: "local".into(),
+            clock: Arc::new(papers_core::SystemClock),
         };
         let mut report = if read_only {
             // A running server owns the index and repairs it every minute;
@@ -216,8 +235,109 @@ impl SearchService {
         Ok((service, report))
     }
 
+    /// Names this node (its embedding claims in a store shared by several)
+    /// and gives it the clock claims are dated by.
+    pub fn with_node(
+        mut self,
+        node: impl Into<String>,
+        clock: Arc<dyn papers_core::Clock>,
+    ) -> Self {
+        self.node = node.into();
+        self.clock = clock;
+        self
+    }
+
     pub fn engine(&self) -> &SearchEngine {
         &self.engine
+    }
+
+    /// The number of the last change applied, and the store's newest: equal
+    /// when the indexes are caught up (`/readyz`).
+    pub async fn lag(&self, store: &Store) -> AppResult<(i64, i64)> {
+        let (_, newest) = store.change_horizon().await?;
+        Ok((
+            self.applied.load(std::sync::atomic::Ordering::Acquire),
+            newest,
+        ))
+    }
+
+    /// Applies the store's change feed since the last change applied: new
+    /// and changed papers are indexed, hidden ones removed, and vectors
+    /// stored by any node loaded. When the feed no longer reaches back that
+    /// far (pruned), the indexes are compared with the store in full.
+    /// Answers how many changes were applied.
+    pub async fn catch_up(&self, store: &Store) -> AppResult<u64> {
+        use std::sync::atomic::Ordering;
+        if self.read_only() {
+            return Ok(0);
+        }
+        let (oldest, newest) = store.change_horizon().await?;
+        let mut cursor = self.applied.load(Ordering::Acquire);
+        if newest <= cursor {
+            return Ok(0);
+        }
+        if cursor < 0 || cursor < oldest - 1 {
+            self.sync(store).await?;
+            return Ok(0);
+        }
+        let mut applied = 0;
+        loop {
+            let changes = store.changes_after(cursor, CHANGES_PAGE).await?;
+            let Some(last) = changes.last().map(|c| c.seq) else {
+                break;
+            };
+            let mut papers = std::collections::BTreeSet::new();
+            let mut vectors = std::collections::BTreeSet::new();
+            let model = self.embedder.as_ref().map(|e| e.model_id().to_string());
+            for c in &changes {
+                match c.kind {
+                    papers_store::ChangeKind::Paper => {
+                        papers.insert(c.paper_id.clone());
+                    }
+                    papers_store::ChangeKind::Vector => {
+                        if c.model_id.is_some() && c.model_id == model {
+                            vectors.insert(c.paper_id.clone());
+                        }
+                    }
+                }
+            }
+            let ids: Vec<String> = papers.into_iter().collect();
+            let found = store.papers_for_index(&ids).await?;
+            let mut docs = Vec::new();
+            let mut gone: HashSet<String> = ids.iter().cloned().collect();
+            for (p, hidden) in &found {
+                if !hidden {
+                    gone.remove(p.paper.id.base());
+                    docs.push(search_doc(p));
+                    // Shown again after a hide: its vector comes back too.
+                    vectors.insert(p.paper.id.base().to_string());
+                }
+            }
+            let gone: Vec<String> = gone.into_iter().collect();
+            self.blocking(move |e| {
+                if !gone.is_empty() {
+                    e.stage_removals(&gone)?;
+                }
+                e.stage_docs(&docs)?;
+                e.commit()
+            })
+            .await?;
+            if let Some(e) = &self.embedder {
+                let ids: Vec<String> = vectors.into_iter().collect();
+                let mut set = VectorSet::new(e.model_id(), e.dim());
+                for (id, v) in store.vectors_of(e.model_id(), &ids).await? {
+                    set.push(id, &v).map_err(err)?;
+                }
+                if !set.is_empty() {
+                    self.blocking(move |engine| engine.upsert_vectors(&set))
+                        .await?;
+                }
+            }
+            applied += changes.len() as u64;
+            cursor = last;
+            self.applied.store(cursor, Ordering::Release);
+        }
+        Ok(applied)
     }
 
     pub fn embedder(&self) -> Option<&Arc<dyn Embedder>> {
@@ -241,22 +361,29 @@ impl SearchService {
     /// cancelled (between two batches of work: at most a batch of
     /// embeddings or a chunk of indexing runs on after it).
     ///
-    /// It embeds the papers that lack vectors (a resumable backfill: a
-    /// fresh corpus takes hours on a CPU, so it goes in batches between the
-    /// other duties), every minute repairs differences with the store
-    /// (papers ingested by another process, hidden ones, vectors stored by
-    /// another process; a cheap look each minute, a full comparison every
-    /// ten, which also catches a hide and an unhide that leave the
-    /// fingerprint as it was), and does the same at once when
-    /// [`SearchService::refresh_soon`] asks.
+    /// Every two seconds, or at once when [`SearchService::refresh_soon`]
+    /// asks (a submission here, a notification from another node), it
+    /// applies the store's change feed ([`SearchService::catch_up`]); every
+    /// ten minutes it compares the indexes with the store in full; and in
+    /// between it embeds the papers that lack vectors, in batches claimed in
+    /// the store, so that every node shares the backfill (a fresh corpus
+    /// takes hours on one CPU).
     pub async fn run_upkeep(self: Arc<Self>, store: Store, cancel: CancellationToken) {
-        let mut next_sync = Instant::now() + UPKEEP_PERIOD;
-        let mut periods = 0u64;
+        let mut next_full = Instant::now() + FULL_SYNC_PERIOD;
         let mut backlog = self.embedder.is_some();
         let (mut embedded, mut started) = (0u64, Instant::now());
         loop {
             if cancel.is_cancelled() {
                 break;
+            }
+            if let Err(e) = self.catch_up(&store).await {
+                tracing::error!(error = %e, "applying the store's changes to the search index failed");
+            }
+            if Instant::now() >= next_full {
+                next_full = Instant::now() + FULL_SYNC_PERIOD;
+                if let Err(e) = self.sync_until(&store, &cancel).await {
+                    tracing::error!(error = %e, "search index sync failed");
+                }
             }
             if backlog {
                 match self.embed_missing(&store, BACKFILL_BATCH).await {
@@ -276,32 +403,18 @@ impl SearchService {
                     );
                     embedded = 0;
                 }
-                if backlog && Instant::now() < next_sync {
+                if backlog {
                     continue;
                 }
             }
-            let woken = tokio::select! {
+            tokio::select! {
                 biased;
                 () = cancel.cancelled() => break,
-                () = tokio::time::sleep_until(next_sync.into()) => false,
-                () = self.wake.notified() => true,
-            };
-            if !woken {
-                periods += 1;
-                next_sync = Instant::now() + UPKEEP_PERIOD;
-            }
-            let synced = if !woken && periods.is_multiple_of(FULL_SYNC_EVERY) {
-                self.sync_until(&store, &cancel).await.map(Some)
-            } else {
-                self.sync_if_changed_until(&store, &cancel).await
-            };
-            if let Err(e) = synced {
-                tracing::error!(error = %e, "search index sync failed");
+                () = tokio::time::sleep(POLL_PERIOD) => {}
+                () = self.wake.notified() => {}
             }
             // New papers may lack vectors (none: one cheap query).
-            if !backlog {
-                started = Instant::now();
-            }
+            started = Instant::now();
             backlog = self.embedder.is_some();
         }
         tracing::debug!("search upkeep stopped");
@@ -393,6 +506,9 @@ impl SearchService {
     /// cancelled (what was indexed is committed; the next sync completes it).
     async fn sync_until(&self, store: &Store, cancel: &CancellationToken) -> AppResult<SyncReport> {
         self.writable().await?;
+        // Changes made while this compares are applied after it (again, at
+        // worst: applying one twice changes nothing).
+        let (_, newest) = store.change_horizon().await?;
         let print = store.papers_fingerprint().await?;
         self.load_new_vectors(store).await?;
         let want: HashSet<String> = store.visible_paper_ids().await?.into_iter().collect();
@@ -427,6 +543,10 @@ impl SearchService {
             self.blocking(SearchEngine::commit).await?;
         }
         report.index_docs = self.engine.keyword().num_docs();
+        if !cancel.is_cancelled() {
+            self.applied
+                .fetch_max(newest, std::sync::atomic::Ordering::AcqRel);
+        }
         // Cut short: not in step yet, so the next look compares again.
         *self
             .synced
@@ -550,14 +670,22 @@ impl SearchService {
         .await
     }
 
-    /// Embeds up to `limit` papers that lack vectors for the model, stores
-    /// the vectors, and adds them to the live index. Answers how many.
+    /// Embeds up to `limit` papers that lack vectors for the model and that
+    /// no other node has claimed, stores the vectors, and adds them to the
+    /// live index. Answers how many.
     pub async fn embed_missing(&self, store: &Store, limit: u64) -> AppResult<u64> {
         let Some(embedder) = &self.embedder else {
             return Ok(0);
         };
+        let now = self.clock.now();
         let todo = store
-            .papers_without_vectors(embedder.model_id(), limit)
+            .claim_papers_to_embed(
+                embedder.model_id(),
+                &self.node,
+                now,
+                now + EMBED_CLAIM,
+                limit,
+            )
             .await?;
         if todo.is_empty() {
             return Ok(0);

@@ -22,6 +22,7 @@ pub struct Config {
     pub community: CommunityConfig,
     pub mail: MailConfig,
     pub digest: DigestConfig,
+    pub schedule: ScheduleConfig,
     pub search: SearchConfig,
     /// Fault injection for the crash-resume tests; only in builds with the
     /// `test-hooks` feature (never in a release binary).
@@ -106,6 +107,43 @@ pub struct DigestConfig {
     pub concurrency: Option<usize>,
 }
 
+/// The jobs the server runs itself (`[schedule]`): each on one node at a
+/// time, through a lease in the store. Times are `HH:MM` (daily),
+/// `weekdays HH:MM` (America/New_York) or `every 30m` / `every 6h`; an
+/// unset job does not run.
+#[derive(Clone, Debug, Deserialize, PartialEq)]
+#[serde(deny_unknown_fields, default)]
+pub struct ScheduleConfig {
+    /// Harvest Hugging Face's daily list (today and the two days before).
+    pub harvest_hf: Option<String>,
+    /// Harvest arXiv over OAI-PMH (the sets below, changes since yesterday).
+    pub harvest_arxiv: Option<String>,
+    /// The OAI-PMH sets the site follows, e.g. `["cs"]`.
+    pub arxiv_sets: Vec<String>,
+    /// Purge expired sessions and reset links, prune the change feed.
+    pub housekeeping: Option<String>,
+    /// Seconds a job's lease lasts unless renewed (takeover time of a dead node).
+    pub lease_seconds: u64,
+    /// Seconds between two looks for due jobs.
+    pub tick_seconds: u64,
+    /// This node's name in the store (default: host name and process id).
+    pub node: Option<String>,
+}
+
+impl Default for ScheduleConfig {
+    fn default() -> Self {
+        ScheduleConfig {
+            harvest_hf: None,
+            harvest_arxiv: None,
+            arxiv_sets: Vec::new(),
+            housekeeping: Some("every 1h".into()),
+            lease_seconds: 30,
+            tick_seconds: 5,
+            node: None,
+        }
+    }
+}
+
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct ServerConfig {
@@ -166,6 +204,7 @@ impl Default for Config {
             community: CommunityConfig::default(),
             mail: MailConfig::default(),
             digest: DigestConfig::default(),
+            schedule: ScheduleConfig::default(),
             search: SearchConfig::default(),
             test_hooks: TestHooks::default(),
         }
@@ -351,6 +390,23 @@ impl Config {
         if let Some(s) = &self.digest.schedule {
             self.digest_time()
                 .with_context(|| format!("digest.schedule {s:?} is not HH:MM"))?;
+        }
+        for (name, every) in [
+            ("harvest_hf", &self.schedule.harvest_hf),
+            ("harvest_arxiv", &self.schedule.harvest_arxiv),
+            ("housekeeping", &self.schedule.housekeeping),
+        ] {
+            if let Some(s) = every
+                && papers_app::Every::parse(s).is_none()
+            {
+                bail!("schedule.{name} {s:?}: use HH:MM, weekdays HH:MM, or every N(s|m|h|d)");
+            }
+        }
+        if self.schedule.harvest_arxiv.is_some() && self.schedule.arxiv_sets.is_empty() {
+            bail!("schedule.harvest_arxiv needs schedule.arxiv_sets, e.g. [\"cs\"]");
+        }
+        if self.schedule.lease_seconds < 3 || self.schedule.tick_seconds == 0 {
+            bail!("schedule.lease_seconds must be at least 3 and schedule.tick_seconds at least 1");
         }
         if let Some(url) = &self.mail.smtp_url {
             papers_mail::MailerConfig::from_url(url)

@@ -1,4 +1,5 @@
-//! `papers digest send`, and the server's optional digest schedule.
+//! `papers digest send`: one run of the digests by hand (the server runs them as
+//! its `digests` job, see `jobs.rs`).
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -7,12 +8,10 @@ use std::time::Duration;
 use anyhow::Result;
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
-use jiff::civil::{Date, Time, Weekday};
-use jiff::tz::TimeZone;
-use papers_app::{Community, DigestReport, MailContext, Period, default_period};
-use papers_core::{Cadence, Clock, today_in_new_york};
+use jiff::civil::Date;
+use papers_app::{DigestReport, Period, default_period};
+use papers_core::{Cadence, today_in_new_york};
 use papers_store::Store;
-use tokio_util::sync::CancellationToken;
 
 use crate::Ctx;
 use crate::parse_date;
@@ -117,79 +116,4 @@ pub async fn run(ctx: &Ctx, action: DigestAction) -> Result<ExitCode> {
     } else {
         ExitCode::SUCCESS
     })
-}
-
-/// What the server's digest schedule needs.
-pub struct Schedule {
-    pub community: Community,
-    pub mail: MailContext,
-    pub search: Arc<dyn papers_app::SavedSearch>,
-    pub clock: Arc<dyn Clock>,
-    /// The time of day, America/New_York.
-    pub at: Time,
-    pub concurrency: usize,
-}
-
-/// Sends digests every day at `at` (America/New_York): daily ones on
-/// weekdays, weekly ones (for the week before) on Mondays. Returns when
-/// `cancel` fires; a run in progress is finished first.
-pub async fn schedule(s: Schedule, cancel: CancellationToken) {
-    let Schedule {
-        community,
-        mail,
-        search,
-        clock,
-        at,
-        concurrency,
-    } = s;
-    let tz = TimeZone::get("America/New_York").unwrap_or(TimeZone::UTC);
-    loop {
-        let now = clock.now().to_zoned_datetime(tz.clone());
-        let mut next = now.date().to_datetime(at);
-        if next <= now.datetime() {
-            next = next.saturating_add(jiff::ToSpan::day(1));
-        }
-        let wait = next
-            .to_zoned_datetime(tz.clone())
-            .map(|z| z.timestamp().duration_since(now.timestamp()))
-            .ok()
-            .and_then(|d| d.try_into().ok())
-            .unwrap_or(Duration::from_secs(3600));
-        tokio::select! {
-            () = tokio::time::sleep(wait) => {}
-            () = cancel.cancelled() => return,
-        }
-        let day = next.date();
-        let noop = Arc::new(|_: &DigestReport| {});
-        if !matches!(day.weekday(), Weekday::Saturday | Weekday::Sunday) {
-            match community
-                .send_digests(
-                    &mail,
-                    Period::Daily(day),
-                    Some(search.clone()),
-                    concurrency,
-                    noop.clone(),
-                )
-                .await
-            {
-                Ok(r) => tracing::info!(?r, "daily digests sent"),
-                Err(e) => tracing::error!(error = %e, "daily digests failed"),
-            }
-        }
-        if day.weekday() == Weekday::Monday {
-            match community
-                .send_digests(
-                    &mail,
-                    default_period(Cadence::Weekly, day),
-                    Some(search.clone()),
-                    concurrency,
-                    noop,
-                )
-                .await
-            {
-                Ok(r) => tracing::info!(?r, "weekly digests sent"),
-                Err(e) => tracing::error!(error = %e, "weekly digests failed"),
-            }
-        }
-    }
 }

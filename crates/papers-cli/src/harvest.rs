@@ -102,13 +102,60 @@ fn split_events(
     Ok(records)
 }
 
+/// What a harvest wrote: records stored, records rejected (logged).
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Harvested {
+    pub stored: u64,
+    pub rejected: u64,
+}
+
 pub async fn run(ctx: &Ctx, source: HarvestSource, embed_max: u64) -> Result<ExitCode> {
-    let (cfg, progress, clock) = (&ctx.cfg, ctx.progress, ctx.clock.as_ref());
+    let (cfg, progress) = (&ctx.cfg, ctx.progress);
     let store = Store::open(&cfg.database_url()).await?;
     let mut rejects = RejectLog::new(&cfg.data_dir, ctx.clock.clone());
-    let mut rejected = 0u64;
-    let mut stored = 0u64;
-    let result = match source {
+    let mut done = Harvested::default();
+    let result = harvest(
+        cfg,
+        &store,
+        ctx.clock.as_ref(),
+        source,
+        progress,
+        &mut rejects,
+        &mut done,
+    )
+    .await;
+    let Harvested { stored, rejected } = done;
+    let rejects_file = rejects.finish()?;
+    if stored > 0 {
+        crate::search::after_ingest(cfg, &store, &ctx.model_dir, embed_max, progress).await;
+    }
+    let stats = store.stats().await?;
+    store.close().await;
+    eprintln!(
+        "harvested {stored} records, rejected {rejected}; store now holds {} papers on {} listing days",
+        stats.papers, stats.listing_days
+    );
+    result?;
+    if let Some(path) = rejects_file {
+        eprintln!("rejected records were saved to {}", path.display());
+        return Ok(ExitCode::from(2));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Harvests `source` into the store (the command, and the server's
+/// scheduled harvests), counting into `done` as it goes.
+pub async fn harvest(
+    cfg: &Config,
+    store: &Store,
+    clock: &dyn papers_core::Clock,
+    source: HarvestSource,
+    progress: bool,
+    rejects: &mut RejectLog,
+    done: &mut Harvested,
+) -> Result<()> {
+    let Harvested { stored, rejected } = done;
+    match source {
         HarvestSource::Hf { from, to } => {
             let to = to.unwrap_or(from);
             anyhow::ensure!(to >= from, "--to {to} is before --from {from}");
@@ -125,9 +172,9 @@ pub async fn run(ctx: &Ctx, source: HarvestSource, embed_max: u64) -> Result<Exi
                 pb.set_message(day.to_string());
                 match client.fetch_day(day).await {
                     Ok(events) => {
-                        let records = split_events(events, &mut rejects, &pb, &mut rejected)?;
+                        let records = split_events(events, rejects, &pb, rejected)?;
                         store.upsert_batch(&records, clock.now()).await?;
-                        stored += records.len() as u64;
+                        *stored += records.len() as u64;
                     }
                     Err(e) => {
                         outcome = Err(anyhow::Error::new(e).context(format!("harvesting {day}")));
@@ -176,13 +223,13 @@ pub async fn run(ctx: &Ctx, source: HarvestSource, embed_max: u64) -> Result<Exi
                     match r {
                         Ok(rec) => records.push(rec),
                         Err(rej) => {
-                            rejected += 1;
+                            *rejected += 1;
                             rejects.record(&rej, &pb)?;
                         }
                     }
                 }
                 store.upsert_batch(&records, clock.now()).await?;
-                stored += records.len() as u64;
+                *stored += records.len() as u64;
                 pb.inc(records.len() as u64);
                 if let Some(total) = page.complete_list_size {
                     pb.set_message(format!("page {pages}, {total} in all"));
@@ -199,21 +246,5 @@ pub async fn run(ctx: &Ctx, source: HarvestSource, embed_max: u64) -> Result<Exi
             pb.finish_and_clear();
             outcome
         }
-    };
-    let rejects_file = rejects.finish()?;
-    if stored > 0 {
-        crate::search::after_ingest(cfg, &store, &ctx.model_dir, embed_max, progress).await;
     }
-    let stats = store.stats().await?;
-    store.close().await;
-    eprintln!(
-        "harvested {stored} records, rejected {rejected}; store now holds {} papers on {} listing days",
-        stats.papers, stats.listing_days
-    );
-    result?;
-    if let Some(path) = rejects_file {
-        eprintln!("rejected records were saved to {}", path.display());
-        return Ok(ExitCode::from(2));
-    }
-    Ok(ExitCode::SUCCESS)
 }

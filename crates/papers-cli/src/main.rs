@@ -6,6 +6,7 @@ mod config;
 mod digest;
 mod harvest;
 mod ingest;
+mod jobs;
 mod recs;
 mod search;
 mod serve;
@@ -162,6 +163,15 @@ enum Command {
         #[command(subcommand)]
         action: store_cmd::StoreAction,
     },
+    /// List the server's scheduled jobs: schedule, last run and outcome,
+    /// next run, and the node running one now (`jobs run NAME`: make it due now).
+    Jobs {
+        /// One JSON document instead of a table.
+        #[arg(long)]
+        json: bool,
+        #[command(subcommand)]
+        action: Option<jobs::JobsAction>,
+    },
     /// Print counts of what the store holds.
     Stats {
         /// One JSON object instead of text.
@@ -314,6 +324,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         } => ingest::run(&ctx, &format, paths, batch_size.max(1), embed_max).await,
         Command::Harvest { source, embed_max } => harvest::run(&ctx, source, embed_max).await,
         Command::Digest { action } => digest::run(&ctx, action).await,
+        Command::Jobs { json, action } => jobs::run(&ctx, json, action).await,
         Command::Embed { batch } => search::embed(cfg, dir, batch, progress).await,
         Command::Reindex { verify } => search::reindex(cfg, verify, progress).await,
         Command::Search {

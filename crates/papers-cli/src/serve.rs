@@ -57,19 +57,55 @@ async fn load_demo(ctx: &Ctx, store: &Store) -> Result<()> {
     Ok(())
 }
 
-/// Hourly: expired sessions and password reset links are deleted.
-async fn housekeeping(community: papers_app::Community, cancel: CancellationToken) {
-    loop {
-        match community.purge_expired().await {
-            Ok((0, 0)) => {}
-            Ok((sessions, resets)) => {
-                tracing::info!(sessions, resets, "purged expired sessions and reset links");
-            }
-            Err(e) => tracing::warn!(error = %e, "purging expired sessions failed"),
+/// This node's name in the store: `[schedule] node`, or the host name and
+/// the process id.
+fn node_name(cfg: &crate::config::Config) -> String {
+    cfg.schedule.node.clone().unwrap_or_else(|| {
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_string())
+            .ok()
+            .filter(|h| !h.is_empty())
+            .unwrap_or_else(|| "node".into());
+        format!("{host}:{}", std::process::id())
+    })
+}
+
+/// Other nodes' writes, as PostgreSQL notifies them: new papers wake the
+/// search upkeep (searchable here within a second), and any write empties
+/// this node's response cache (a vote on another node shows here at once).
+/// On SQLite there is one node: nothing to listen to.
+async fn follow_other_nodes(
+    store: Store,
+    service: Arc<papers_app::SearchService>,
+    cache: papers_web::ResponseCache,
+    cancel: CancellationToken,
+) {
+    let mut listener = match store.listen().await {
+        Ok(Some(l)) => l,
+        Ok(None) => return,
+        Err(e) => {
+            tracing::warn!(error = %e, "could not listen to the store's change feed; polling it only");
+            return;
         }
-        tokio::select! {
-            () = tokio::time::sleep(Duration::from_secs(3600)) => {}
+    };
+    loop {
+        let notice = tokio::select! {
             () = cancel.cancelled() => return,
+            n = listener.next() => n,
+        };
+        match notice {
+            Ok(papers_store::Notice::Community) => cache.invalidate(),
+            Ok(papers_store::Notice::Catalog | papers_store::Notice::Reconnected) => {
+                cache.invalidate();
+                service.refresh_soon();
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "the store's change feed connection failed; trying again");
+                tokio::select! {
+                    () = cancel.cancelled() => return,
+                    () = tokio::time::sleep(Duration::from_secs(1)) => {}
+                }
+            }
         }
     }
 }
@@ -132,29 +168,51 @@ pub async fn run(ctx: &Ctx, demo: bool) -> Result<ExitCode> {
         tokio::task::spawn_blocking(move || crate::search::embedder(&dir, obtain, candle_only))
             .await
             .unwrap_or_else(|e| Err(e.to_string()));
-    let service = Arc::new(crate::search::open(cfg, &store, model).await?);
+    let node = node_name(cfg);
+    let service = Arc::new(
+        crate::search::open(cfg, &store, model)
+            .await?
+            .with_node(node.clone(), ctx.clock.clone()),
+    );
     let state = state.with_search(service.clone());
     let service_for_digests: Arc<dyn papers_app::SavedSearch> = service.clone();
     let cancel = CancellationToken::new();
     let tasks = TaskTracker::new();
+    tasks.spawn(follow_other_nodes(
+        store.clone(),
+        service.clone(),
+        state.cache.clone(),
+        cancel.clone(),
+    ));
     tasks.spawn(crate::search::maintain(
         store.clone(),
         service,
         cancel.clone(),
     ));
-    if let Some(at) = cfg.digest_time()? {
-        let schedule = crate::digest::Schedule {
-            community: state.community.clone(),
-            mail: state.mail.clone(),
-            search: service_for_digests,
-            clock: ctx.clock.clone(),
-            at,
-            concurrency: cfg.digest.concurrency.unwrap_or(16),
-        };
-        tasks.spawn(crate::digest::schedule(schedule, cancel.clone()));
-        tracing::info!(%at, "digests are scheduled (America/New_York)");
+    let job_ctx = crate::jobs::JobContext {
+        cfg: cfg.clone(),
+        store: store.clone(),
+        clock: ctx.clock.clone(),
+        community: state.community.clone(),
+        mail: state.mail.clone(),
+        search: Some(service_for_digests),
+    };
+    let scheduler = papers_app::Scheduler::new(
+        store.clone(),
+        ctx.clock.clone(),
+        papers_app::SchedulerConfig {
+            node: node.clone(),
+            lease: jiff::SignedDuration::from_secs(
+                i64::try_from(cfg.schedule.lease_seconds).unwrap_or(30),
+            ),
+            tick: Duration::from_secs(cfg.schedule.tick_seconds),
+        },
+        crate::jobs::jobs(&job_ctx)?,
+    );
+    for job in scheduler.jobs() {
+        tracing::info!(job = %job.name, every = %job.every, "job scheduled");
     }
-    tasks.spawn(housekeeping(state.community.clone(), cancel.clone()));
+    tasks.spawn(scheduler.run(cancel.clone()));
     tasks.close();
     // The port opens only now, with the search index open and its writer
     // held: whoever can connect finds the site whole (load balancers, a

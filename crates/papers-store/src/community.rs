@@ -570,12 +570,19 @@ for_both_backends! {
         Ok(Ok(()))
     }
 
+    /// Hiding is a change of the change feed: the batch lock comes before
+    /// the row's (as in an ingest batch, so the two never deadlock).
     pub async fn set_paper_hidden(&self, paper: &ArxivId, hidden: bool) -> Result<bool> {
+        let mut tx = self.pool.begin_with(Self::DIALECT.begin_write()).await?;
+        if let Some(lock) = Self::DIALECT.batch_lock() {
+            sqlx::query(lock).execute(&mut *tx).await?;
+        }
         let done = sqlx::query("UPDATE papers SET hidden = $1 WHERE id = $2")
             .bind(hidden)
             .bind(paper.base())
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?;
+        tx.commit().await?;
         Ok(done.rows_affected() > 0)
     }
 

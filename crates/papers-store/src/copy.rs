@@ -242,9 +242,17 @@ const TABLES: &[Table] = &[
     },
 ];
 
-/// Tables that are not the site's data: the migrations' own, and the
-/// copy's bookkeeping.
-const NOT_COPIED: &[&str] = &["_sqlx_migrations", "store_copy", "store_copy_progress"];
+/// Not copied: the copy's own bookkeeping, and the state of the nodes
+/// (the change feed the target's triggers write afresh as rows arrive, job
+/// leases and embedding claims, which start empty on a new site).
+const NOT_COPIED: &[&str] = &[
+    "_sqlx_migrations",
+    "store_copy",
+    "store_copy_progress",
+    "changes",
+    "jobs",
+    "embed_claims",
+];
 
 /// Columns the database fills itself: PostgreSQL's insertion order.
 const GENERATED: &[(&str, &str)] = &[("papers", "seq")];

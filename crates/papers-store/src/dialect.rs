@@ -222,6 +222,11 @@ macro_rules! embedded_migrations {
                 "copy",
                 include_str!(concat!("../migrations/", $dir, "/0006_copy.sql")),
             ),
+            (
+                7,
+                "nodes",
+                include_str!(concat!("../migrations/", $dir, "/0007_nodes.sql")),
+            ),
         ]
     };
 }

@@ -12,6 +12,7 @@ mod catalog;
 mod community;
 mod copy;
 mod dialect;
+mod nodes;
 mod postgres;
 mod rows;
 mod search_data;
@@ -25,6 +26,7 @@ use papers_core::{ArxivId, Comment, DailyListing, IngestRecord, Paper, Role, Use
 pub use backup::{RestoreReport, restore};
 pub use community::Refusal;
 pub use copy::{CopyEvent, CopyOptions, CopyReport, DEFAULT_BATCH_ROWS, TableCheck, TableSummary};
+pub use nodes::{CHANGES_CHANNEL, Change, ChangeKind, ChangeListener, JobRecord, Notice};
 pub use postgres::PgStore;
 pub use sqlite::SqliteStore;
 pub use subscriptions::{DigestRecord, NewSubscription, SubscribeOutcome, Subscription};
@@ -328,6 +330,32 @@ dispatch! {
     fn release_digest(&self, subscription_id: i64, period: &str) -> Result<()>;
     /// Papers listed or published in a window, optionally in some categories.
     fn papers_between(&self, from: Date, to: Date, categories: &[String], limit: u64) -> Result<Vec<ListedPaper>>;
+    /// The oldest and newest numbers of the change feed (0, 0 when empty).
+    fn change_horizon(&self) -> Result<(i64, i64)>;
+    /// Up to `limit` changes numbered after `after`, in commit order.
+    fn changes_after(&self, after: i64, limit: u64) -> Result<Vec<Change>>;
+    /// Keeps the newest `keep` changes; answers how many were deleted.
+    fn prune_changes(&self, keep: u64) -> Result<u64>;
+    /// Papers by id with their hidden flag (applying changes to an index).
+    fn papers_for_index(&self, ids: &[String]) -> Result<Vec<(ListedPaper, bool)>>;
+    /// Stored vectors of a model for those of `ids` that are visible.
+    fn vectors_of(&self, model_id: &str, ids: &[String]) -> Result<Vec<(String, Vec<f32>)>>;
+    /// Adds a job, or brings its due time forward to `next_run`.
+    fn schedule_job(&self, name: &str, every: &str, next_run: Timestamp) -> Result<()>;
+    /// Takes a due job's lease: true for exactly one node at a time.
+    fn take_due_job(&self, name: &str, holder: &str, now: Timestamp, until: Timestamp) -> Result<bool>;
+    /// Extends a held lease; false when another node took the job over.
+    fn renew_job_lease(&self, name: &str, holder: &str, until: Timestamp) -> Result<bool>;
+    /// Records a run's end, gives the lease back and sets the next due time.
+    fn finish_job(&self, name: &str, holder: &str, now: Timestamp, ok: bool, message: &str, next_run: Timestamp) -> Result<bool>;
+    /// Makes a job due now; false when there is no such job.
+    fn run_job_soon(&self, name: &str, now: Timestamp) -> Result<bool>;
+    /// Every job with its lease and last run.
+    fn jobs(&self) -> Result<Vec<JobRecord>>;
+    /// Claims a batch of papers to embed, disjoint from other nodes' claims.
+    fn claim_papers_to_embed(&self, model_id: &str, holder: &str, now: Timestamp, until: Timestamp, limit: u64) -> Result<Vec<ListedPaper>>;
+    /// Answers when the database answers (`/readyz`).
+    fn ping(&self) -> Result<()>;
 }
 
 /// Formats a timestamp the way the store and the HF API write it:

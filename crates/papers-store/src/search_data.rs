@@ -104,8 +104,23 @@ for_both_backends! {
     }
 
     /// Stores vectors for `model_id`, in one transaction.
+    /// Each vector is a change of the change feed, so the write takes the
+    /// batch lock first (see `migrations/postgres/0007_nodes.sql`); the
+    /// embedding claims of the papers are cleared.
     pub async fn put_vectors(&self, model_id: &str, vectors: &[(String, Vec<f32>)]) -> Result<()> {
         let mut tx = self.pool.begin_with(Self::DIALECT.begin_write()).await?;
+        if let Some(lock) = Self::DIALECT.batch_lock() {
+            sqlx::query(lock).execute(&mut *tx).await?;
+        }
+        let ids: Vec<&str> = vectors.iter().map(|(id, _)| id.as_str()).collect();
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM embed_claims WHERE model_id = $1 AND paper_id IN (SELECT k.value FROM {ids})",
+            ids = Self::DIALECT.json_values("$2", "k")
+        )))
+        .bind(model_id)
+        .bind(json_list(&ids))
+        .execute(&mut *tx)
+        .await?;
         for (id, v) in vectors {
             sqlx::query(
                 "INSERT INTO paper_vectors (paper_id, model_id, dim, vector) VALUES ($1, $2, $3, $4)
@@ -149,6 +164,11 @@ for_both_backends! {
                 ))
             })
             .collect()
+    }
+
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(&self.pool).await?;
+        Ok(())
     }
 
     /// Model ids that have vectors, with their counts.

@@ -7,6 +7,13 @@
 #![allow(clippy::unwrap_used)] // tests may panic on broken fixtures
 
 mod every_row;
+mod nodes;
+
+use nodes::{
+    a_due_job_is_taken_by_one_node_until_its_lease_lapses,
+    a_reader_of_the_change_feed_misses_nothing, embedding_claims_are_disjoint,
+    the_change_feed_records_what_indexes_need,
+};
 
 use jiff::Timestamp;
 use jiff::civil::Date;
@@ -140,6 +147,10 @@ on_both_backends!(
     an_interrupted_copy_resumes_where_it_stopped,
     a_copy_refuses_a_target_that_is_not_its_own,
     nul_characters_are_dropped_alike,
+    the_change_feed_records_what_indexes_need,
+    a_reader_of_the_change_feed_misses_nothing,
+    a_due_job_is_taken_by_one_node_until_its_lease_lapses,
+    embedding_claims_are_disjoint,
 );
 
 fn paper(id: &str, title: &str, upvotes: Option<i64>) -> Paper {

@@ -1,21 +1,47 @@
-//! Moderation by admins: hiding a paper and banning a user (hiding a
-//! comment is with the comments).
+//! Admins: moderation (hiding a paper, banning a user; hiding a comment is
+//! with the comments) and the scheduled jobs page.
 
+use askama::Template;
 use axum::Router;
 use axum::extract::State;
 use axum::response::{IntoResponse, Redirect, Response};
-use axum::routing::post;
+use axum::routing::{get, post};
+use papers_app::JobRecord;
 use serde::Deserialize;
 
 use crate::auth::IdForm;
 use crate::error::PageError;
-use crate::guard::{SignedInForm, csrf_form};
+use crate::guard::{SignedIn, SignedInForm, csrf_form};
 use crate::state::AppState;
+use crate::view::{Layout, private, render};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/hide-paper", post(hide_paper))
         .route("/admin/ban", post(ban))
+        .route("/admin/jobs", get(jobs))
+}
+
+#[derive(Template)]
+#[template(path = "admin_jobs.html")]
+struct JobsPage {
+    layout: Layout,
+    jobs: Vec<JobRecord>,
+}
+
+/// The scheduled jobs: last run, outcome, next run, the node running one.
+async fn jobs(
+    State(state): State<AppState>,
+    SignedIn(who): SignedIn,
+) -> Result<Response, PageError> {
+    if !who.user.is_admin() {
+        return Err(PageError::NotFound("no such page".into()));
+    }
+    let jobs = state.catalog.jobs().await?;
+    Ok(private(render(&JobsPage {
+        layout: Layout::load(&state, Some(&who)).await?,
+        jobs,
+    })))
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -20,6 +20,7 @@ mod extract;
 mod feeds;
 mod guard;
 mod hardening;
+mod health;
 mod limits;
 mod mcp;
 mod notify;
@@ -71,6 +72,7 @@ pub fn router(state: AppState) -> Router {
         .merge(votes::routes())
         .merge(comments::routes())
         .merge(admin::routes())
+        .merge(health::routes())
         .merge(assets::routes())
         .merge(mcp::routes(state.clone()))
         .merge(openapi::routes())

@@ -15,7 +15,7 @@ use crate::error::{ApiError, PageError, fault_status};
 use crate::guard::{ApiUser, JsonBody, SignedIn, SignedInForm, csrf_form};
 use crate::session::Viewer;
 use crate::state::AppState;
-use crate::view::{Layout, render};
+use crate::view::{Layout, private, private_with, render};
 use crate::wire::SubmittedJson;
 
 /// This resource's operations in the OpenAPI document.
@@ -75,7 +75,7 @@ async fn form(
     SignedIn(who): SignedIn,
 ) -> Result<Response, PageError> {
     let page = submit_page(&state, &who, SubmitForm::default(), None).await?;
-    Ok(render(&page).into_response())
+    Ok(private(render(&page)))
 }
 
 async fn submit(
@@ -111,7 +111,7 @@ async fn submit(
         e => return Err(e.into()),
     };
     let page = submit_page(&state, &who, f, Some(refusal)).await?;
-    Ok((status, render(&page)).into_response())
+    Ok(private_with(status, render(&page)))
 }
 
 /// After a submission: pages show it at once, search soon.

@@ -15,6 +15,7 @@ use papers_app::ListedPaper;
 use papers_core::{DateWindow, today_in_new_york};
 
 use crate::error::{ErrorMessage, PageError};
+use crate::feeds::Format;
 use crate::session::Viewer;
 use crate::state::AppState;
 
@@ -30,8 +31,12 @@ pub(crate) struct Layout {
     pub is_admin: bool,
     /// The token every form on the page carries.
     pub csrf: String,
-    /// The list's path, whose `/feed.atom` and `/feed.rss` are its feeds.
+    /// The list's path, whose `/feed.atom`, `/feed.rss` and `/feed.json`
+    /// are its feeds.
     pub feed_path: Option<String>,
+    /// What follows each feed's file name: empty, or a query such as
+    /// `?q=diffusion` for a search's feeds (`/papers/feed.atom?q=diffusion`).
+    pub feed_query: String,
 }
 
 impl Layout {
@@ -43,6 +48,7 @@ impl Layout {
             is_admin: false,
             csrf: String::new(),
             feed_path: None,
+            feed_query: String::new(),
         }
     }
 
@@ -56,10 +62,30 @@ impl Layout {
         l
     }
 
+    /// The list's feeds, `{path}/feed.atom{query}` and its siblings; `None`
+    /// for a page without feeds.
+    pub(crate) fn feeds(&self) -> Option<FeedLinks> {
+        let path = self.feed_path.as_deref()?;
+        let url = |f: Format| format!("{path}/{}{}", f.file(), self.feed_query);
+        Some(FeedLinks {
+            atom: url(Format::Atom),
+            rss: url(Format::Rss),
+            json: url(Format::Json),
+        })
+    }
+
     /// The layout around the feed's latest day.
     pub(crate) async fn load(state: &AppState, who: Option<&Viewer>) -> Result<Self, PageError> {
         Ok(Layout::for_viewer(state.catalog.latest_day().await?, who))
     }
+}
+
+/// The addresses of a list's three feeds.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct FeedLinks {
+    pub atom: String,
+    pub rss: String,
+    pub json: String,
 }
 
 /// One row of a list, ready to print.
@@ -239,7 +265,12 @@ pub(crate) fn render(t: &impl Template) -> Html<String> {
 
 /// A page for one viewer: never stored by caches.
 pub(crate) fn private(html: Html<String>) -> Response {
-    ([(header::CACHE_CONTROL, "private, no-store")], html).into_response()
+    private_with(axum::http::StatusCode::OK, html)
+}
+
+/// [`private`] with a status other than 200 (a refused form, shown again).
+pub(crate) fn private_with(status: axum::http::StatusCode, html: Html<String>) -> Response {
+    (status, [(header::CACHE_CONTROL, "private, no-store")], html).into_response()
 }
 
 /// A page answered to a form: never stored.

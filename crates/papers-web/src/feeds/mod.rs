@@ -10,8 +10,7 @@ use std::future::Future;
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -22,7 +21,6 @@ pub(crate) use render::{Format, render_feed};
 
 use crate::error::PageError;
 use crate::extract::Window;
-use crate::search::SearchParams;
 use crate::state::AppState;
 
 /// Papers a feed carries at most.
@@ -34,7 +32,6 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/papers/date/{date}/{file}", get(window))
         .route("/papers/week/{week}/{file}", get(window))
         .route("/papers/month/{month}/{file}", get(window))
-        .route("/papers/feed.json", get(search_json))
 }
 
 /// Serves a feed from the response cache, or builds and caches it. The
@@ -57,23 +54,6 @@ pub(crate) fn not_found() -> Response {
         "There is no feed at this address. Feeds end in feed.atom, feed.rss or feed.json.".into(),
     )
     .into_response()
-}
-
-/// `/papers/feed.json?q=…`, a search's JSON Feed. Its Atom and RSS siblings
-/// reach `search::feed` through the paper route (`/papers/{id}`); this
-/// fixed route takes precedence over it.
-async fn search_json(
-    State(state): State<AppState>,
-    uri: Uri,
-    headers: HeaderMap,
-    query: Result<Query<SearchParams>, QueryRejection>,
-) -> Response {
-    match query {
-        Ok(Query(params)) => {
-            crate::search::feed(&state, &uri, &headers, Format::Json.file(), params).await
-        }
-        Err(e) => e.into_response(),
-    }
 }
 
 /// The feed file named by the path's `{file}`.

@@ -5,9 +5,11 @@ mod api;
 mod page;
 
 use axum::Router;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Query, State};
 use axum::http::{HeaderMap, Uri};
 use axum::response::{IntoResponse, Response};
-use axum::routing::get;
+use axum::routing::{MethodRouter, get};
 use papers_app::ListedPaper;
 use papers_app::{AppError, Finder};
 use papers_app::{SearchMode, SearchRequest};
@@ -28,6 +30,9 @@ pub(crate) struct ApiDoc;
 pub(crate) fn routes() -> Router<AppState> {
     let r = Router::new()
         .route("/papers", get(page::page))
+        .route("/papers/feed.atom", feed_route(Format::Atom))
+        .route("/papers/feed.rss", feed_route(Format::Rss))
+        .route("/papers/feed.json", feed_route(Format::Json))
         .route("/api/papers/search", get(api::search));
     at_paper(r, "/api/papers", "/similar", get(api::similar))
 }
@@ -135,7 +140,40 @@ pub(crate) async fn similar_papers(
     })
 }
 
-/// `/papers/feed.atom?q=…` and `/papers/feed.rss?q=…`.
+/// `?q=…`, with `&from=…` and `&to=…` when set: what follows a search
+/// feed's file name.
+pub(super) fn feed_query(
+    q: &str,
+    from: Option<jiff::civil::Date>,
+    to: Option<jiff::civil::Date>,
+) -> String {
+    let mut query = format!("?q={}", encode_query(q));
+    for (name, day) in [("from", from), ("to", to)] {
+        if let Some(d) = day {
+            query.push_str(&format!("&{name}={d}"));
+        }
+    }
+    query
+}
+
+/// `/papers/feed.atom?q=…`, `/papers/feed.rss?q=…` and
+/// `/papers/feed.json?q=…`: the search's feed in `format`. These fixed
+/// routes take precedence over the paper route (`/papers/{id}`).
+fn feed_route(format: Format) -> MethodRouter<AppState> {
+    get(
+        move |State(state): State<AppState>,
+              uri: Uri,
+              headers: HeaderMap,
+              query: Result<Query<SearchParams>, QueryRejection>| async move {
+            match query {
+                Ok(Query(params)) => feed_in(&state, &uri, &headers, format, params).await,
+                Err(e) => e.into_response(),
+            }
+        },
+    )
+}
+
+/// A search's feed, by the file name `feed.atom`, `feed.rss` or `feed.json`.
 pub(crate) async fn feed(
     state: &AppState,
     uri: &Uri,
@@ -143,9 +181,20 @@ pub(crate) async fn feed(
     file: &str,
     params: SearchParams,
 ) -> Response {
-    let Some(format) = Format::from_file(file) else {
-        return PageError::NotFound("Feeds end in feed.atom or feed.rss.".into()).into_response();
-    };
+    match Format::from_file(file) {
+        Some(format) => feed_in(state, uri, headers, format, params).await,
+        None => crate::feeds::not_found(),
+    }
+}
+
+/// A search's feed in `format`: its 50 best results; a 400 without `q`.
+async fn feed_in(
+    state: &AppState,
+    uri: &Uri,
+    headers: &HeaderMap,
+    format: Format,
+    params: SearchParams,
+) -> Response {
     let q = params.query();
     if q.is_empty() || q.chars().count() > MAX_QUERY {
         return PageError::BadRequest("A search feed needs `q` (at most 250 characters).".into())
@@ -153,12 +202,14 @@ pub(crate) async fn feed(
     }
     cached_feed(state, uri, headers, async {
         let finder = finder(state)?;
+        let (from, to) = params.days().map_err(PageError::BadRequest)?;
         let mut req = SearchRequest::new(q.clone()).limit(50);
-        (req.from, req.to) = params.days().map_err(PageError::BadRequest)?;
+        (req.from, req.to) = (from, to);
         let found = finder.search(req).await?;
         let papers: Vec<ListedPaper> = found.items.into_iter().map(|(p, _)| p).collect();
-        let html = format!("/papers?q={}", encode_query(&q));
-        let feed_path = format!("/papers/{}?q={}", format.file(), encode_query(&q));
+        let query = feed_query(&q, from, to);
+        let html = format!("/papers{query}");
+        let feed_path = format!("/papers/{}{query}", format.file());
         Ok(render_feed(
             state,
             format,

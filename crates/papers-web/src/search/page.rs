@@ -5,7 +5,7 @@ use axum::extract::{Query, State};
 use axum::response::Html;
 use papers_app::{SearchMode, SearchRequest};
 
-use super::{MAX_QUERY, SearchParams, finder, mode_name, parse_mode};
+use super::{MAX_QUERY, SearchParams, feed_query, finder, mode_name, parse_mode};
 use crate::error::PageError;
 use crate::extract::MaybeViewer;
 use crate::guard::{PageQuota, Searching};
@@ -91,7 +91,9 @@ pub(super) async fn page(
         day(to)
     );
     if !q.is_empty() {
-        layout.feed_path = Some(format!("/papers/feed.atom?q={}", encode_query(&q)));
+        // `/papers/feed.atom?q=…` and its siblings, with the page's days.
+        layout.feed_path = Some("/papers".into());
+        layout.feed_query = feed_query(&q, from, to);
     }
     Ok(render(&SearchPage {
         layout,

@@ -413,6 +413,10 @@ async fn pages_sign_up_in_vote_submit_and_out() {
         r.body.contains("already on the daily list")
             && r.body.contains("href=\"/papers/2104.12255\"")
     );
+    assert_eq!(
+        r.headers["cache-control"], "private, no-store",
+        "the refused form is one user's page"
+    );
 
     let r = b
         .post(

@@ -273,3 +273,126 @@ async fn other_feed_names_are_still_unknown() {
     let (status, _, _) = site.get("/papers/feed.json").await;
     assert_eq!(status, 400, "a search feed needs q");
 }
+
+/// HTML's escapes of `&` undone (askama writes `&#38;`).
+fn unescape_amp(s: &str) -> String {
+    s.replace("&#38;", "&").replace("&amp;", "&")
+}
+
+/// The `<link rel="alternate">` tags in a page's head: (type, title, href),
+/// with `&` unescaped.
+fn alternates(html: &str) -> Vec<(String, String, String)> {
+    let head = &html[..html.find("</head>").expect("a head")];
+    head.split("<link ")
+        .skip(1)
+        .filter_map(|tag| {
+            let tag = format!(" {}", &tag[..tag.find('>').expect("a closed tag")]);
+            let attr = |name: &str| {
+                let marker = format!(" {name}=\"");
+                let rest = &tag[tag.find(&marker)? + marker.len()..];
+                Some(unescape_amp(
+                    &rest[..rest.find('"').expect("a quoted value")],
+                ))
+            };
+            (attr("rel")? == "alternate").then(|| {
+                (
+                    attr("type").expect("a type"),
+                    attr("title").expect("a title"),
+                    attr("href").expect("an href"),
+                )
+            })
+        })
+        .collect()
+}
+
+/// The three feed links a list's page carries, each at `{path}/feed.*{query}`.
+fn feed_links(path: &str, query: &str) -> Vec<(String, String, String)> {
+    [
+        ("application/atom+xml", "Atom feed", "feed.atom"),
+        ("application/rss+xml", "RSS feed", "feed.rss"),
+        ("application/feed+json", "JSON Feed", "feed.json"),
+    ]
+    .into_iter()
+    .map(|(t, title, file)| (t.into(), title.into(), format!("{path}/{file}{query}")))
+    .collect()
+}
+
+#[tokio::test]
+async fn pages_link_all_three_feeds_and_each_link_answers() {
+    let site = searchable().await;
+    for (page, path, query) in [
+        ("/papers/date/2026-08-21", "/papers/date/2026-08-21", ""),
+        ("/papers/week/2026-W34", "/papers/week/2026-W34", ""),
+        ("/papers/trending", "/papers/trending", ""),
+        ("/papers/category/cs.CL", "/papers/category/cs.CL", ""),
+        // A search's feeds carry its query (and its days), after the file.
+        ("/papers?q=language", "/papers", "?q=language"),
+        (
+            "/papers?q=language%20models&mode=keyword",
+            "/papers",
+            "?q=language%20models",
+        ),
+        (
+            "/papers?q=language&from=2026-08-01&to=2026-08-31",
+            "/papers",
+            "?q=language&from=2026-08-01&to=2026-08-31",
+        ),
+    ] {
+        let (status, html, _) = site.get(page).await;
+        assert_eq!(status, 200, "{page}");
+        let links = alternates(&html);
+        assert_eq!(links, feed_links(path, query), "{page}");
+        for (kind, _, href) in &links {
+            let (status, body, headers) = site.get(href).await;
+            assert_eq!(status, 200, "{href}: {body}");
+            let content_type = headers["content-type"].to_str().unwrap();
+            assert!(
+                content_type.starts_with(kind.as_str()),
+                "{href}: {content_type}"
+            );
+            if kind == "application/feed+json" {
+                let feed: Value = serde_json::from_str(&body).unwrap();
+                check_json_feed(&feed);
+                assert_eq!(feed["feed_url"], format!("{}{href}", site.base));
+            }
+        }
+        // The page's own links to its feeds, beside its count.
+        let body = unescape_amp(&html[html.find("</head>").unwrap()..]);
+        for (_, _, href) in &links {
+            let shown = format!("href=\"{href}\"");
+            assert!(body.contains(&shown), "{page}: {shown}");
+        }
+    }
+    // No search, no feed.
+    let (_, html, _) = site.get("/papers").await;
+    assert_eq!(alternates(&html), Vec::new());
+    let (_, html, _) = site.get("/papers/2608.00001").await;
+    assert_eq!(alternates(&html), Vec::new());
+}
+
+#[tokio::test]
+async fn search_feeds_answer_in_every_format_from_one_route() {
+    let site = searchable().await;
+    for (file, kind) in [
+        ("feed.atom", "application/atom+xml"),
+        ("feed.rss", "application/rss+xml"),
+        ("feed.json", "application/feed+json"),
+    ] {
+        let (status, body, headers) = site.get(&format!("/papers/{file}?q=diffusion")).await;
+        assert_eq!(status, 200, "{file}: {body}");
+        assert!(headers["content-type"].to_str().unwrap().starts_with(kind));
+        assert!(
+            body.contains("Diffusion models for image synthesis"),
+            "{file}"
+        );
+        // Without a query there is no search to follow.
+        for bad in ["", "?q=", "?q=%20", "?from=2026-08-01"] {
+            let (status, _, _) = site.get(&format!("/papers/{file}{bad}")).await;
+            assert_eq!(status, 400, "{file}{bad}");
+        }
+        let (status, _, _) = site
+            .get(&format!("/papers/{file}?q=x&from=2026-02-30"))
+            .await;
+        assert_eq!(status, 400, "{file}: a bad day");
+    }
+}

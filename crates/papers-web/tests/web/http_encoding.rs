@@ -356,6 +356,11 @@ async fn signed_in_pages_are_never_compressed() {
     )
     .await;
     assert_eq!(submit.status, 200);
+    assert_eq!(
+        submit.header("cache-control"),
+        Some("private, no-store"),
+        "the form is one user's page"
+    );
     assert!(
         String::from_utf8(submit.body.clone())
             .unwrap()
@@ -431,6 +436,12 @@ async fn static_assets_are_cached_by_content_hash() {
             hash.len() == 10 && hash.bytes().all(|b| b.is_ascii_hexdigit()),
             "{hashed}"
         );
+
+        // Pages link the hashed address, so a deploy busts every cache.
+        let (_, home, _) = site.get("/").await;
+        let attr = if ext == "css" { "href" } else { "src" };
+        assert!(home.contains(&format!("{attr}=\"{hashed}\"")), "{home}");
+        assert!(!home.contains(&format!("\"/static/{name}\"")), "{home}");
 
         let immutable = get_with(&site, &hashed, &[]).await;
         assert_eq!(immutable.status, 200);

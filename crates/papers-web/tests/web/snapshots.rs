@@ -107,6 +107,22 @@ fn redact(site: &Site, text: String) -> String {
         }
         from = start;
     }
+    // Asset addresses hash the asset's content: a restyling changes them.
+    let marker = "\"/static/";
+    let mut from = 0;
+    while let Some(pos) = text[from..].find(marker) {
+        let start = from + pos + marker.len();
+        let end = start + text[start..].find('"').unwrap();
+        let parts: Vec<&str> = text[start..end].split('.').collect();
+        if let [stem, hash, ext] = parts[..]
+            && hash.len() == 10
+            && hash.bytes().all(|b| b.is_ascii_hexdigit())
+        {
+            let plain = format!("{stem}.[hash].{ext}");
+            text.replace_range(start..end, &plain);
+        }
+        from = start;
+    }
     // Error pages lay out around "today": the real one or the pinned one.
     for now in [jiff::Timestamp::now(), crate::common::NOW.parse().unwrap()] {
         let today = today_in_new_york(now);

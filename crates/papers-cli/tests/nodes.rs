@@ -1,0 +1,368 @@
+//! Two app nodes (`papers serve`, each with its own data directory) on one
+//! PostgreSQL, through the real binary: a paper ingested by the CLI is
+//! found by search on both within 5 s; 200 users voting at once, half
+//! through each node, give exact totals on both; a vote on one node shows on
+//! the other's page within 1 s; `kill -9` of one node under load leaves the
+//! other serving every request; and the dead node's jobs are taken over.
+//! PostgreSQL comes from `PAPERS_TEST_DATABASE_URL` (the test command
+//! starts a throwaway cluster): skipped with a note without it, required
+//! under CI.
+
+#![allow(clippy::unwrap_used)] // tests may panic on broken fixtures
+
+use std::io::{Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Output, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+const BIN: &str = env!("CARGO_BIN_EXE_papers");
+const ATOM_TEN: &str = "arxiv_atom/q_testing_s0_m10_bc5a6c384fe9.xml";
+const ATOM_FIRST_ID: &str = "2202.12139";
+
+fn data(rel: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/data")
+        .join(rel)
+}
+
+fn papers(data_dir: &Path, url: &str, args: &[&str]) -> Output {
+    Command::new(BIN)
+        .arg("--data-dir")
+        .arg(data_dir)
+        .arg("--quiet")
+        .args(args)
+        .env_remove("PAPERS_CONFIG")
+        .env_remove("PAPERS_MODEL_DIR")
+        .env("PAPERS_FETCH_MODEL", "off")
+        .env("PAPERS_DATABASE_URL", url)
+        .output()
+        .unwrap()
+}
+
+fn free_port() -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    l.local_addr().unwrap().port()
+}
+
+/// One HTTP/1.1 request; (status, body), or `None` when the connection
+/// failed.
+fn request(port: u16, method: &str, path: &str, token: Option<&str>) -> Option<(u16, String)> {
+    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+    s.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
+    let auth = token
+        .map(|t| format!("Authorization: Bearer {t}\r\n"))
+        .unwrap_or_default();
+    write!(
+        s,
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}Content-Length: 0\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut buf = String::new();
+    s.read_to_string(&mut buf).ok()?;
+    let status = buf.split(' ').nth(1)?.parse().ok()?;
+    let body = buf.split_once("\r\n\r\n").map(|(_, b)| b.to_string())?;
+    Some((status, body))
+}
+
+struct Node {
+    name: &'static str,
+    port: u16,
+    child: Child,
+    _dir: tempfile::TempDir,
+}
+
+impl Node {
+    fn start(name: &'static str, url: &str) -> Node {
+        let dir = tempfile::tempdir().unwrap();
+        let config = dir.path().join("papers.toml");
+        std::fs::write(
+            &config,
+            format!(
+                "[schedule]\nnode = \"{name}\"\nlease_seconds = 3\ntick_seconds = 1\nhousekeeping = \"every 2s\"\n"
+            ),
+        )
+        .unwrap();
+        let port = free_port();
+        let child = Command::new(BIN)
+            .arg("--config")
+            .arg(&config)
+            .arg("--data-dir")
+            .arg(dir.path())
+            .args(["--quiet", "serve", "--bind", &format!("127.0.0.1:{port}")])
+            .env_remove("PAPERS_CONFIG")
+            .env_remove("PAPERS_MODEL_DIR")
+            .env("PAPERS_FETCH_MODEL", "off")
+            .env("PAPERS_RATE_LIMITS", "off")
+            .env("PAPERS_DATABASE_URL", url)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        Node {
+            name,
+            port,
+            child,
+            _dir: dir,
+        }
+    }
+
+    fn get(&self, path: &str) -> Option<(u16, String)> {
+        request(self.port, "GET", path, None)
+    }
+
+    fn wait_ready(&self) {
+        let deadline = Instant::now() + Duration::from_secs(90);
+        while Instant::now() < deadline {
+            if let Some((200, body)) = self.get("/readyz") {
+                assert!(body.contains("\"ready\":true"), "{body}");
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        panic!("node {} did not become ready", self.name);
+    }
+
+    fn upvotes(&self, id: &str) -> i64 {
+        let (status, body) = self.get(&format!("/api/papers/{id}")).unwrap();
+        assert_eq!(status, 200, "{body}");
+        let v: serde_json::Value = serde_json::from_str(&body).unwrap();
+        v["upvotes"].as_i64().unwrap()
+    }
+}
+
+impl Drop for Node {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Users with API tokens, made in the store: (token) each.
+fn voters(url: &str, n: usize) -> Vec<String> {
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        let store = papers_store::Store::open(url).await.unwrap();
+        let now: jiff::Timestamp = "2026-08-21T12:00:00Z".parse().unwrap();
+        let mut tokens = Vec::new();
+        for i in 0..n {
+            let user = store
+                .create_user(
+                    &format!("voter{i}"),
+                    &format!("v{i}@example.org"),
+                    "unused",
+                    papers_core::Role::User,
+                    now,
+                )
+                .await
+                .unwrap()
+                .unwrap();
+            let token = format!("token-of-voter-{i}-0123456789abcdef");
+            store
+                .create_api_token(user.id, "test", &papers_app::sha256_hex(&token), now)
+                .await
+                .unwrap();
+            tokens.push(token);
+        }
+        store.close().await;
+        tokens
+    })
+}
+
+fn jobs(url: &str) -> serde_json::Value {
+    let dir = tempfile::tempdir().unwrap();
+    let out = papers(dir.path(), url, &["jobs", "--json"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn two_nodes_on_one_postgresql_serve_as_one_site() {
+    let Some(admin) = papers_testkit::postgres_url("two app nodes on one PostgreSQL") else {
+        return;
+    };
+    let url = papers_testkit::new_database(&admin);
+    let cli_dir = tempfile::tempdir().unwrap();
+    let hf = data("hf_daily");
+    let out = papers(
+        cli_dir.path(),
+        &url,
+        &["ingest", "hf-daily", hf.to_str().unwrap()],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let a = Node::start("node-a", &url);
+    let b = Node::start("node-b", &url);
+    a.wait_ready();
+    b.wait_ready();
+
+    // A paper ingested through the CLI is found by search on both nodes
+    // within 5 s (the change feed, woken by NOTIFY).
+    let atom = data(ATOM_TEN);
+    let out = papers(
+        cli_dir.path(),
+        &url,
+        &["ingest", "arxiv-atom", atom.to_str().unwrap()],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let ingested = Instant::now();
+    for node in [&a, &b] {
+        loop {
+            let (status, body) = node
+                .get("/api/papers/search?q=Testing+Deep+Learning+Models&limit=5")
+                .unwrap();
+            assert_eq!(status, 200, "{body}");
+            if body.contains(&format!("\"id\":\"{ATOM_FIRST_ID}\"")) {
+                break;
+            }
+            assert!(
+                ingested.elapsed() < Duration::from_secs(5),
+                "{} did not find the new paper within 5 s",
+                node.name
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+    let found_in = ingested.elapsed();
+    eprintln!("the new paper was searchable on both nodes after {found_in:?}");
+
+    // 200 users vote at once, half through each node: exact totals on both.
+    let tokens = voters(&url, 201);
+    let before = a.upvotes(ATOM_FIRST_ID);
+    let failures = Arc::new(AtomicU64::new(0));
+    let threads: Vec<_> = tokens[..200]
+        .chunks(10)
+        .enumerate()
+        .map(|(n, chunk)| {
+            let port = if n % 2 == 0 { a.port } else { b.port };
+            let chunk = chunk.to_vec();
+            let failures = failures.clone();
+            std::thread::spawn(move || {
+                for t in chunk {
+                    let path = format!("/api/papers/{ATOM_FIRST_ID}/upvote");
+                    if !matches!(request(port, "POST", &path, Some(&t)), Some((200, _))) {
+                        failures.fetch_add(1, Ordering::SeqCst);
+                    }
+                }
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap();
+    }
+    assert_eq!(
+        failures.load(Ordering::SeqCst),
+        0,
+        "every vote was accepted"
+    );
+    // A cached answer may be up to the cache's age old: after a write the
+    // writing node empties its cache, and the other is told by NOTIFY.
+    std::thread::sleep(Duration::from_millis(300));
+    assert_eq!(a.upvotes(ATOM_FIRST_ID), before + 200);
+    assert_eq!(b.upvotes(ATOM_FIRST_ID), before + 200);
+
+    // A vote made on A shows on B's (cached) page within 1 s.
+    assert_eq!(
+        b.upvotes(ATOM_FIRST_ID),
+        before + 200,
+        "B's answer is cached now"
+    );
+    let path = format!("/api/papers/{ATOM_FIRST_ID}/upvote");
+    assert!(matches!(
+        request(a.port, "POST", &path, Some(&tokens[200])),
+        Some((200, _))
+    ));
+    let voted = Instant::now();
+    while b.upvotes(ATOM_FIRST_ID) != before + 201 {
+        assert!(
+            voted.elapsed() < Duration::from_secs(1),
+            "the vote on A did not show on B within 1 s"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    eprintln!("a vote on A showed on B after {:?}", voted.elapsed());
+
+    // kill -9 of A under load: B serves every request meanwhile.
+    let stop = Arc::new(AtomicBool::new(false));
+    let served = Arc::new(AtomicU64::new(0));
+    let failed = Arc::new(AtomicU64::new(0));
+    let load: Vec<_> = (0..4)
+        .map(|i| {
+            let (stop, served, failed) = (stop.clone(), served.clone(), failed.clone());
+            let port = b.port;
+            std::thread::spawn(move || {
+                let paths = [
+                    "/",
+                    "/api/daily_papers?limit=5",
+                    "/papers/trending",
+                    "/api/papers/search?q=testing",
+                ];
+                let mut n = i;
+                while !stop.load(Ordering::SeqCst) {
+                    match request(port, "GET", paths[n % paths.len()], None) {
+                        Some((200, _)) => served.fetch_add(1, Ordering::SeqCst),
+                        _ => failed.fetch_add(1, Ordering::SeqCst),
+                    };
+                    n += 1;
+                }
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_millis(500));
+    let mut a = a;
+    a.child.kill().unwrap(); // SIGKILL
+    a.child.wait().unwrap();
+    let killed = papers_core::Clock::now(&papers_core::SystemClock);
+    std::thread::sleep(Duration::from_millis(1500));
+    stop.store(true, Ordering::SeqCst);
+    for t in load {
+        t.join().unwrap();
+    }
+    assert_eq!(
+        failed.load(Ordering::SeqCst),
+        0,
+        "B failed no request while A died"
+    );
+    assert!(served.load(Ordering::SeqCst) > 20, "B served under load");
+
+    // A's jobs are taken over: B runs housekeeping (every 2 s) from now on,
+    // within the lease (3 s) and a tick, well under 60 s.
+    let killed_text = papers_store::format_timestamp(killed);
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        let doc = jobs(&url);
+        let h = doc["jobs"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|j| j["name"] == "housekeeping")
+            .cloned()
+            .expect("housekeeping is registered");
+        let finished = h["last_finished"].as_str().unwrap_or("");
+        if h["last_node"] == "node-b" && finished > killed_text.as_str() && h["last_status"] == "ok"
+        {
+            assert_eq!(h["every"], "every 2s");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "B did not take the jobs over: {h}"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    // The other node still answers readiness.
+    assert!(matches!(b.get("/readyz"), Some((200, _))));
+    drop(a);
+}
