@@ -1,10 +1,9 @@
 //! The paper page: the record, votes, the comment thread and similar papers.
 
 use askama::Template;
-use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::{HeaderMap, HeaderValue, Uri, header};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{Html, Response};
 use papers_app::ListedPaper;
 use papers_core::ArxivId;
 
@@ -12,7 +11,7 @@ use super::markdown::paper_markdown;
 use super::{not_found, parse_paper_id};
 use crate::error::{ApiError, PageError};
 use crate::extract::{MaybeViewer, PaperId};
-use crate::search::{self, SearchParams};
+use crate::search;
 use crate::session::Viewer;
 use crate::state::AppState;
 use crate::view::{
@@ -142,23 +141,17 @@ async fn paper_page(
     }))
 }
 
-/// `/papers/{id}` and `/papers/{archive}/{num}`; `/papers/feed.atom?q=` and
-/// `/papers/feed.rss?q=` are a search's feeds. `/papers/{id}.md`, or the
-/// page asked for with `Accept: text/markdown`, is the paper as Markdown.
+/// `/papers/{id}` and `/papers/{archive}/{num}` (a search's feeds,
+/// `/papers/feed.{atom,rss,json}?q=`, have routes of their own in
+/// `search/`). `/papers/{id}.md`, or the page asked for with
+/// `Accept: text/markdown`, is the paper as Markdown.
 pub(super) async fn paper(
     State(state): State<AppState>,
     uri: Uri,
     headers: HeaderMap,
     MaybeViewer(who): MaybeViewer,
     PaperId(id): PaperId,
-    query: Result<Query<SearchParams>, QueryRejection>,
 ) -> Response {
-    if id == "feed.atom" || id == "feed.rss" {
-        return match query {
-            Ok(Query(params)) => search::feed(&state, &uri, &headers, &id, params).await,
-            Err(e) => e.into_response(),
-        };
-    }
     if let Some(bare) = id.strip_suffix(".md") {
         return markdown_page(&state, bare).await;
     }

@@ -173,20 +173,6 @@ fn feed_route(format: Format) -> MethodRouter<AppState> {
     )
 }
 
-/// A search's feed, by the file name `feed.atom`, `feed.rss` or `feed.json`.
-pub(crate) async fn feed(
-    state: &AppState,
-    uri: &Uri,
-    headers: &HeaderMap,
-    file: &str,
-    params: SearchParams,
-) -> Response {
-    match Format::from_file(file) {
-        Some(format) => feed_in(state, uri, headers, format, params).await,
-        None => crate::feeds::not_found(),
-    }
-}
-
 /// A search's feed in `format`: its 50 best results; a 400 without `q`.
 async fn feed_in(
     state: &AppState,

@@ -675,3 +675,56 @@ async fn failed_arxiv_fetches_count_against_the_quota() {
         .await;
     assert_eq!(r.status, 429, "{}", r.body);
 }
+
+/// `/readyz` answers a load balancer: ready once the store answers and the
+/// search index is built, with how far it has applied the change feed.
+/// `/admin/jobs` lists the scheduled jobs to admins only, HTML-escaped.
+#[tokio::test]
+async fn readiness_and_the_jobs_page() {
+    let site = site_with(
+        vec![record("2608.00001", "One", "An abstract.", "2026-08-20", 0, 1)],
+        Options {
+            search: true,
+            ..Options::default()
+        },
+    )
+    .await;
+    let (status, body, headers) = site.get("/readyz").await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(headers["cache-control"], "no-store");
+    let r: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(r["ready"], true);
+    // Built at start (applied what the store held then); the vectors
+    // embedded since are the upkeep's to apply, which this site runs not.
+    let (applied, newest) = (
+        r["applied_change"].as_i64().unwrap(),
+        r["newest_change"].as_i64().unwrap(),
+    );
+    assert!(applied > 0 && applied <= newest, "{r}");
+
+    let now = papers_core::Clock::now(site.clock.as_ref());
+    site.store
+        .schedule_job("harvest-hf", "every 1h", now)
+        .await
+        .unwrap();
+    assert!(
+        site.store
+            .take_due_job("harvest-hf", "node-<a>", now, now + jiff::SignedDuration::from_secs(30))
+            .await
+            .unwrap()
+    );
+    let (status, _, _) = site.get("/admin/jobs").await;
+    assert_eq!(status, 303, "anonymous readers are sent to sign in");
+    let mut user = site.browser();
+    user.sign_up("carol").await;
+    assert_eq!(user.get("/admin/jobs").await.status, 404, "not for readers");
+    site.make_admin("root").await;
+    let mut admin = site.browser();
+    assert_eq!(admin.sign_in("root", "correct horse battery").await.status, 303);
+    let page = admin.get("/admin/jobs").await;
+    assert_eq!(page.status, 200, "{}", page.body);
+    assert!(page.body.contains("harvest-hf"), "{}", page.body);
+    assert!(page.body.contains("every 1h"), "{}", page.body);
+    assert!(page.body.contains("node-&#60;a&#62;"), "escaped: {}", page.body);
+    assert!(!page.body.contains("node-<a>"));
+}
