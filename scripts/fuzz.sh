@@ -38,7 +38,14 @@ else
 fi
 
 build=(--sanitizer "$sanitizer" --target-dir "$target_dir")
-cargo fuzz build "${build[@]}"
+if [ "$#" -gt 0 ]; then
+    # Only the targets asked for (each links its own binary).
+    for t in "${targets[@]}"; do
+        cargo fuzz build "${build[@]}" "$t"
+    done
+else
+    cargo fuzz build "${build[@]}"
+fi
 
 failed=()
 summary=()

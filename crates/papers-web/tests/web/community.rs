@@ -682,7 +682,14 @@ async fn failed_arxiv_fetches_count_against_the_quota() {
 #[tokio::test]
 async fn readiness_and_the_jobs_page() {
     let site = site_with(
-        vec![record("2608.00001", "One", "An abstract.", "2026-08-20", 0, 1)],
+        vec![record(
+            "2608.00001",
+            "One",
+            "An abstract.",
+            "2026-08-20",
+            0,
+            1,
+        )],
         Options {
             search: true,
             ..Options::default()
@@ -709,7 +716,12 @@ async fn readiness_and_the_jobs_page() {
         .unwrap();
     assert!(
         site.store
-            .take_due_job("harvest-hf", "node-<a>", now, now + jiff::SignedDuration::from_secs(30))
+            .take_due_job(
+                "harvest-hf",
+                "node-<a>",
+                now,
+                now + jiff::SignedDuration::from_secs(30)
+            )
             .await
             .unwrap()
     );
@@ -720,11 +732,18 @@ async fn readiness_and_the_jobs_page() {
     assert_eq!(user.get("/admin/jobs").await.status, 404, "not for readers");
     site.make_admin("root").await;
     let mut admin = site.browser();
-    assert_eq!(admin.sign_in("root", "correct horse battery").await.status, 303);
+    assert_eq!(
+        admin.sign_in("root", "correct horse battery").await.status,
+        303
+    );
     let page = admin.get("/admin/jobs").await;
     assert_eq!(page.status, 200, "{}", page.body);
     assert!(page.body.contains("harvest-hf"), "{}", page.body);
     assert!(page.body.contains("every 1h"), "{}", page.body);
-    assert!(page.body.contains("node-&#60;a&#62;"), "escaped: {}", page.body);
+    assert!(
+        page.body.contains("node-&#60;a&#62;"),
+        "escaped: {}",
+        page.body
+    );
     assert!(!page.body.contains("node-<a>"));
 }
