@@ -34,12 +34,21 @@ PATH="$(dirname "$PAPERS_TEST_PYTHON"):$PATH" bash scripts/fetch-model.sh "$PAPE
 # >>> PostgreSQL test cluster: papers-store runs its tests on both backends.
 step "PostgreSQL test cluster (Debian's PostgreSQL 15, throwaway, loopback, trust auth)"
 PG_DIR="$(mktemp -d /tmp/papers-pg.XXXXXX)"
-pg_cleanup() { bash scripts/pg-cluster.sh stop "$PG_DIR" || true; rm -rf "$PG_DIR"; }
+PG_REPLICA_DIR="$(mktemp -d /tmp/papers-pg-replica.XXXXXX)"
+pg_cleanup() {
+  bash scripts/pg-cluster.sh stop "$PG_REPLICA_DIR" || true
+  bash scripts/pg-cluster.sh stop "$PG_DIR" || true
+  rm -rf "$PG_DIR" "$PG_REPLICA_DIR"
+}
 PREV_EXIT_TRAP="$(trap -p EXIT | sed -E "s/^trap -- '(.*)' EXIT\$/\1/")"
 trap "pg_cleanup; ${PREV_EXIT_TRAP:-:}" EXIT
 PAPERS_TEST_DATABASE_URL="$(bash scripts/pg-cluster.sh start "$PG_DIR")"
 export PAPERS_TEST_DATABASE_URL
 echo "PAPERS_TEST_DATABASE_URL=$PAPERS_TEST_DATABASE_URL"
+# A streaming replica of it (pg_basebackup), for the read-replica test.
+PAPERS_TEST_REPLICA_URL="$(bash scripts/pg-cluster.sh replica "$PG_REPLICA_DIR" "$PG_DIR")"
+export PAPERS_TEST_REPLICA_URL
+echo "PAPERS_TEST_REPLICA_URL=$PAPERS_TEST_REPLICA_URL"
 # <<< PostgreSQL test cluster
 
 step "cargo test"

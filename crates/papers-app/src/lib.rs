@@ -31,7 +31,7 @@ pub use papers::{Catalog, FeedOrder, FeedRequest, PapersPage};
 pub use search::{SearchService, SyncReport, index_dir, load_embedder, search_doc};
 // What the web layer needs of the layers below: papers-app is its one door.
 pub use papers_search::{Explain, SearchMode, SearchRequest, SearchResult, Segment};
-pub use papers_store::{JobRecord, ListedPaper, Subscription, format_timestamp};
+pub use papers_store::{JobRecord, ListedPaper, Subscription, format_timestamp, on_primary};
 pub use subscriptions::{
     DIGEST_SIZE, DigestReport, MailContext, Period, SavedSearch, SubscribeResult, default_period,
     default_retry, is_known_category,

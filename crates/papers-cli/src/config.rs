@@ -16,6 +16,9 @@ pub struct Config {
     pub data_dir: PathBuf,
     /// Database URL; defaults to `sqlite://<data_dir>/papers.db`.
     pub database_url: Option<String>,
+    /// A streaming replica of the PostgreSQL store for the reads of lists
+    /// and pages (`PAPERS_DATABASE_READ_URL`); writers read the primary.
+    pub database_read_url: Option<String>,
     pub server: ServerConfig,
     pub harvest: HarvestSettings,
     pub trending: TrendingParams,
@@ -198,6 +201,7 @@ impl Default for Config {
         Config {
             data_dir: PathBuf::from("data"),
             database_url: None,
+            database_read_url: None,
             server: ServerConfig::default(),
             harvest: HarvestSettings::default(),
             trending: TrendingParams::default(),
@@ -262,6 +266,7 @@ fn switch(name: &str, v: &str) -> Result<bool> {
 pub struct Overrides {
     pub data_dir: Option<PathBuf>,
     pub bind: Option<String>,
+    pub database_url: Option<String>,
 }
 
 impl Config {
@@ -286,6 +291,9 @@ impl Config {
         }
         if let Some(v) = env("PAPERS_DATABASE_URL") {
             cfg.database_url = Some(v);
+        }
+        if let Some(v) = env("PAPERS_DATABASE_READ_URL") {
+            cfg.database_read_url = Some(v);
         }
         if let Some(v) = env("PAPERS_BIND") {
             cfg.server.bind = v;
@@ -345,6 +353,9 @@ impl Config {
         if let Some(v) = overrides.data_dir {
             cfg.data_dir = v;
         }
+        if let Some(v) = overrides.database_url {
+            cfg.database_url = Some(v);
+        }
         if let Some(v) = overrides.bind {
             cfg.server.bind = v;
         }
@@ -377,6 +388,13 @@ impl Config {
         {
             bail!(
                 "database_url {url:?}: use sqlite://PATH or postgres://USER@HOST[:PORT]/DATABASE"
+            );
+        }
+        if let Some(url) = &self.database_read_url
+            && !(url.starts_with("postgres://") || url.starts_with("postgresql://"))
+        {
+            bail!(
+                "database_read_url {url:?}: a read replica is a PostgreSQL URL (postgres://USER@HOST[:PORT]/DATABASE)"
             );
         }
         if !(self.server.base_url.starts_with("http://")
@@ -526,6 +544,7 @@ mod tests {
             Overrides {
                 data_dir: Some("/flag/dir".into()),
                 bind: Some("127.0.0.1:1".into()),
+                database_url: None,
             },
         )
         .unwrap();

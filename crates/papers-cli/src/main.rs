@@ -44,6 +44,10 @@ struct Cli {
     /// Directory for the database and other state.
     #[arg(long, global = true, env = "PAPERS_DATA_DIR", value_name = "DIR")]
     data_dir: Option<PathBuf>,
+    /// The store: sqlite://PATH (default DATA_DIR/papers.db) or
+    /// postgres://USER@HOST[:PORT]/DATABASE (also PAPERS_DATABASE_URL).
+    #[arg(long, global = true, value_name = "URL")]
+    database_url: Option<String>,
     /// TOML configuration file (environment variables and flags override it).
     #[arg(long, global = true, env = "PAPERS_CONFIG", value_name = "FILE")]
     config: Option<PathBuf>,
@@ -304,6 +308,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Overrides {
             data_dir: cli.data_dir.clone(),
             bind,
+            database_url: cli.database_url.clone(),
         },
     )?;
     let ctx = Ctx {

@@ -137,9 +137,14 @@ pub async fn run(ctx: &Ctx, demo: bool) -> Result<ExitCode> {
     let addr = cfg.bind_addr()?;
     std::fs::create_dir_all(&cfg.data_dir)
         .with_context(|| format!("creating data directory {}", cfg.data_dir.display()))?;
-    let store = Store::open(&cfg.database_url())
+    let store = Store::open_with_replica(&cfg.database_url(), cfg.database_read_url.as_deref())
         .await
         .with_context(|| format!("opening the store at {}", cfg.database_url()))?;
+    if cfg.database_read_url.is_some() {
+        tracing::info!(
+            "lists and pages are read from the replica; signed-in readers and writes use the primary"
+        );
+    }
     if demo && store.stats().await?.papers == 0 {
         load_demo(ctx, &store).await?;
     }

@@ -120,6 +120,22 @@ pub struct Stats {
 #[derive(Clone, Debug)]
 pub struct Store {
     backend: Backend,
+    /// A streaming replica for the reads of lists and pages, when one is
+    /// configured ([`Store::open_with_replica`]); writes, and every read
+    /// inside [`on_primary`], go to `backend`.
+    replica: Option<Backend>,
+}
+
+tokio::task_local! {
+    /// Set while a request's reads must see its client's own writes.
+    static PRIMARY_READS: ();
+}
+
+/// Runs `f` with every read of the store on the primary, even those that
+/// would go to the read replica: the reads of a client that writes (a
+/// signed-in reader sees their own vote at once).
+pub async fn on_primary<F: std::future::Future>(f: F) -> F::Output {
+    PRIMARY_READS.scope((), f).await
 }
 
 #[derive(Clone, Debug)]
@@ -138,6 +154,17 @@ macro_rules! on_backend {
     };
 }
 
+/// Like `on_backend!`, on the read replica when there is one and the
+/// caller is not in [`on_primary`].
+macro_rules! on_reader {
+    ($self:ident, $s:ident => $call:expr) => {
+        match $self.reader() {
+            Backend::Sqlite($s) => $call,
+            Backend::Postgres($s) => $call,
+        }
+    };
+}
+
 impl Store {
     /// Opens (creating if needed) the database at `url` and applies migrations.
     /// `sqlite://path/to/papers.db` is the embedded default;
@@ -148,21 +175,48 @@ impl Store {
             let s = SqliteStore::open(std::path::Path::new(path)).await?;
             return Ok(Store {
                 backend: Backend::Sqlite(s),
+                replica: None,
             });
         }
-        if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+        if is_postgres(url) {
             return Ok(Store {
                 backend: Backend::Postgres(PgStore::open(url).await?),
+                replica: None,
             });
         }
         Err(StoreError::UnsupportedUrl(url.to_string()))
+    }
+
+    /// [`Store::open`], with the reads of lists and pages sent to the
+    /// streaming replica at `read_url` (PostgreSQL only: a hot standby of
+    /// the primary; it is never migrated or written).
+    pub async fn open_with_replica(url: &str, read_url: Option<&str>) -> Result<Store> {
+        let mut store = Store::open(url).await?;
+        if let Some(read_url) = read_url {
+            if !is_postgres(url) || !is_postgres(read_url) {
+                return Err(StoreError::UnsupportedUrl(format!(
+                    "{read_url} (a read replica needs PostgreSQL for both the store and the replica)"
+                )));
+            }
+            store.replica = Some(Backend::Postgres(PgStore::connect_replica(read_url).await?));
+        }
+        Ok(store)
     }
 
     /// Opens the SQLite database file at `path`.
     pub async fn open_sqlite(path: &std::path::Path) -> Result<Store> {
         Ok(Store {
             backend: Backend::Sqlite(SqliteStore::open(path).await?),
+            replica: None,
         })
+    }
+
+    /// Where the reads of lists and pages go now.
+    fn reader(&self) -> &Backend {
+        match &self.replica {
+            Some(r) if PRIMARY_READS.try_with(|()| ()).is_err() => r,
+            _ => &self.backend,
+        }
     }
 
     /// Writes a consistent copy of the whole store to the new file `dest`
@@ -188,25 +242,44 @@ impl Store {
         on_backend!(self, s => s.stats().await)
     }
 
+    // The reads of lists and pages: on the read replica when there is one.
+
     /// The most recent day that has listings.
     pub async fn latest_listing_day(&self) -> Result<Option<Date>> {
-        on_backend!(self, s => s.latest_listing_day().await)
+        on_reader!(self, s => s.latest_listing_day().await)
     }
 
     /// The nearest days with listings strictly before and after `day`.
     pub async fn neighbour_listing_days(&self, day: Date) -> Result<(Option<Date>, Option<Date>)> {
-        on_backend!(self, s => s.neighbour_listing_days(day).await)
+        on_reader!(self, s => s.neighbour_listing_days(day).await)
     }
 
     /// Listings in a window of days, with paging.
     pub async fn listings(&self, q: &ListingQuery) -> Result<Page<ListedPaper>> {
-        on_backend!(self, s => s.listings(q).await)
+        on_reader!(self, s => s.listings(q).await)
     }
 
     /// One paper, with its latest listing if it was ever featured. Hidden
     /// papers are not returned.
     pub async fn paper(&self, id: &ArxivId) -> Result<Option<ListedPaper>> {
-        on_backend!(self, s => s.paper(id).await)
+        on_reader!(self, s => s.paper(id).await)
+    }
+
+    /// Visible papers by id in one query, in the order asked (ids not found
+    /// or hidden are left out): a search result page is one read.
+    pub async fn papers_by_ids(&self, ids: &[String]) -> Result<Vec<ListedPaper>> {
+        on_reader!(self, s => s.papers_by_ids(ids).await)
+    }
+
+    /// Papers listed or published in a window, optionally in some categories.
+    pub async fn papers_between(
+        &self,
+        from: Date,
+        to: Date,
+        categories: &[String],
+        limit: u64,
+    ) -> Result<Vec<ListedPaper>> {
+        on_reader!(self, s => s.papers_between(from, to, categories, limit).await)
     }
 
     /// Reads a harvest cursor.
@@ -222,6 +295,9 @@ impl Store {
     /// Closes the pool (on SQLite, after checkpointing what it can of the
     /// write-ahead log).
     pub async fn close(&self) {
+        if let Some(Backend::Postgres(r)) = &self.replica {
+            r.close().await;
+        }
         on_backend!(self, s => s.close().await)
     }
 }
@@ -312,9 +388,6 @@ dispatch! {
     /// row): when it is unchanged, so is the set of ids, barring a hide and
     /// an unhide between two looks.
     fn papers_fingerprint(&self) -> Result<(u64, i64)>;
-    /// Visible papers by id in one query, in the order asked (ids not found
-    /// or hidden are left out): a search result page is one read.
-    fn papers_by_ids(&self, ids: &[String]) -> Result<Vec<ListedPaper>>;
     /// Visible papers with no vector for `model_id` yet (resumable embedding).
     fn papers_without_vectors(&self, model_id: &str, limit: u64) -> Result<Vec<ListedPaper>>;
     fn put_vectors(&self, model_id: &str, vectors: &[(String, Vec<f32>)]) -> Result<()>;
@@ -328,8 +401,6 @@ dispatch! {
     fn claim_digest(&self, subscription_id: i64, period: &str, now: Timestamp) -> Result<bool>;
     /// Forgets a claimed-but-unsent digest so a later run retries it.
     fn release_digest(&self, subscription_id: i64, period: &str) -> Result<()>;
-    /// Papers listed or published in a window, optionally in some categories.
-    fn papers_between(&self, from: Date, to: Date, categories: &[String], limit: u64) -> Result<Vec<ListedPaper>>;
     /// The oldest and newest numbers of the change feed (0, 0 when empty).
     fn change_horizon(&self) -> Result<(i64, i64)>;
     /// Up to `limit` changes numbered after `after`, in commit order.
@@ -356,6 +427,10 @@ dispatch! {
     fn claim_papers_to_embed(&self, model_id: &str, holder: &str, now: Timestamp, until: Timestamp, limit: u64) -> Result<Vec<ListedPaper>>;
     /// Answers when the database answers (`/readyz`).
     fn ping(&self) -> Result<()>;
+}
+
+fn is_postgres(url: &str) -> bool {
+    url.starts_with("postgres://") || url.starts_with("postgresql://")
 }
 
 /// Formats a timestamp the way the store and the HF API write it:

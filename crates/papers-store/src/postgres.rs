@@ -52,6 +52,20 @@ impl PgStore {
         Ok(PgStore { pool })
     }
 
+    /// Connects to a streaming replica (a hot standby: read only, never
+    /// migrated; its schema is the primary's).
+    pub(crate) async fn connect_replica(url: &str) -> Result<Self> {
+        let opts: PgConnectOptions = url.parse()?;
+        let opts = opts.application_name("daily-papers-reader");
+        let pool = PgPoolOptions::new()
+            .max_connections(8)
+            .min_connections(0)
+            .acquire_timeout(Duration::from_secs(30))
+            .connect_with(opts)
+            .await?;
+        Ok(PgStore { pool })
+    }
+
     /// A PostgreSQL store is backed up with PostgreSQL's own tools.
     pub async fn backup(&self, dest: &std::path::Path) -> Result<()> {
         Err(StoreError::Io(format!(

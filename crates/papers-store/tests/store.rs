@@ -11,6 +11,7 @@ mod nodes;
 
 use nodes::{
     a_due_job_is_taken_by_one_node_until_its_lease_lapses,
+    a_read_replica_serves_pages_and_the_primary_its_writers,
     a_reader_of_the_change_feed_misses_nothing, embedding_claims_are_disjoint,
     the_change_feed_records_what_indexes_need,
 };
@@ -1332,6 +1333,14 @@ async fn opening_twice_at_once_migrates_once(f: Fixture) {
     assert_eq!(stores[0].cursor("c3").await.unwrap().as_deref(), Some("v"));
     for s in stores {
         s.close().await;
+    }
+}
+
+/// PostgreSQL only: a streaming replica (`PAPERS_TEST_REPLICA_URL`).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn postgres_read_replica() {
+    if let Some(f) = Fixture::postgres("store on a read replica").await {
+        a_read_replica_serves_pages_and_the_primary_its_writers(f).await;
     }
 }
 

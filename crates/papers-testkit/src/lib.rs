@@ -12,7 +12,9 @@
 mod pg;
 mod store;
 
-pub use pg::{DATABASE_URL_VAR, postgres_url, scratch_database, with_database};
+pub use pg::{
+    DATABASE_URL_VAR, REPLICA_URL_VAR, postgres_url, replica_url, scratch_database, with_database,
+};
 pub use store::{BACKEND_VAR, TestBackend, new_database, store_url, test_backend};
 
 use std::path::PathBuf;

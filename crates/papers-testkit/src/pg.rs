@@ -26,6 +26,27 @@ pub fn postgres_url(check: &str) -> Option<String> {
     }
 }
 
+/// The variable that names the admin URL of a streaming replica of the
+/// test cluster (`scripts/pg-cluster.sh replica DIR PRIMARY_DIR`).
+pub const REPLICA_URL_VAR: &str = "PAPERS_TEST_REPLICA_URL";
+
+/// The URL of `database` on the test cluster's streaming replica, or
+/// `None` to skip `check` (a panic under CI).
+pub fn replica_url(check: &str, database: &str) -> Option<String> {
+    match std::env::var(REPLICA_URL_VAR) {
+        Ok(url) if !url.trim().is_empty() => Some(with_database(url.trim(), database)),
+        _ => {
+            super::skip_or_fail(
+                check,
+                &format!("{REPLICA_URL_VAR} is not set"),
+                "start a replica with `scripts/pg-cluster.sh replica DIR PRIMARY_DIR` and set \
+                 PAPERS_TEST_REPLICA_URL=$(cat DIR/url)",
+            );
+            None
+        }
+    }
+}
+
 /// A database name no other test (in this process or another) uses:
 /// `t_<pid>_<clock>_<counter>`, lower case, a valid unquoted identifier.
 pub fn scratch_database() -> String {

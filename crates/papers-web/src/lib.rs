@@ -79,6 +79,10 @@ pub fn router(state: AppState) -> Router {
         .fallback(assets::not_found)
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
+            session::primary_for_writers,
+        ))
+        .layer(axum::middleware::from_fn_with_state(
+            state.clone(),
             view::error_pages,
         ))
         // Every GET answer's coding (gzip, brotli), ETag and 304.

@@ -26,6 +26,26 @@ pub(crate) fn csrf_cookie(state: &AppState) -> &'static str {
     }
 }
 
+/// Requests from clients that write (a session cookie, a Bearer token, or
+/// any write) read the store's primary, so they see their own writes at
+/// once; the others may be answered from a read replica, when one is
+/// configured.
+pub(crate) async fn primary_for_writers(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    let h = req.headers();
+    let writer = req.method() != axum::http::Method::GET
+        || h.contains_key(header::AUTHORIZATION)
+        || cookie(h, session_cookie(&state)).is_some();
+    if writer {
+        papers_app::on_primary(next.run(req)).await
+    } else {
+        next.run(req).await
+    }
+}
+
 /// Reads one cookie from the request.
 pub(crate) fn cookie(headers: &HeaderMap, name: &str) -> Option<String> {
     headers

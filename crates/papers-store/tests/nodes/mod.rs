@@ -365,3 +365,95 @@ pub async fn embedding_claims_are_disjoint(f: Fixture) {
         "claims are per model"
     );
 }
+
+/// Reads of lists and pages go to a streaming replica (a real one, made by
+/// `pg_basebackup`); writes, and the reads inside `on_primary` (a client
+/// that writes), go to the primary. With the replica's replay paused, a
+/// paper written since is missing from the replica's answers and present
+/// on the primary's.
+pub async fn a_read_replica_serves_pages_and_the_primary_its_writers(f: Fixture) {
+    use papers_store::on_primary;
+    let database = f.url.rsplit('/').next().unwrap().to_string();
+    let Some(replica) = papers_testkit::replica_url("store on a read replica", &database) else {
+        return;
+    };
+    // The new database reaches the replica a moment after it was created.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    let store = loop {
+        match Store::open_with_replica(&f.url, Some(&replica)).await {
+            Ok(s) => break s,
+            Err(e) if std::time::Instant::now() < deadline => {
+                let _ = e;
+                tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+            }
+            Err(e) => panic!("the replica never had the database: {e}"),
+        }
+    };
+    let first = ArxivId::parse("2608.00001").unwrap();
+    store
+        .upsert_batch(&[paper("2608.00001", "First", Some(1)).into()], now())
+        .await
+        .unwrap();
+    // The replica catches up (streaming: milliseconds).
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while store.paper(&first).await.unwrap().is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the replica never caught up"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    // Pause the replica's replay: what is written now stays on the primary.
+    let pause = |sql: &'static str| {
+        let replica = replica.clone();
+        async move {
+            use sqlx::Connection;
+            let mut c = sqlx::PgConnection::connect(&replica).await.unwrap();
+            sqlx::query(sql).execute(&mut c).await.unwrap();
+        }
+    };
+    pause("SELECT pg_wal_replay_pause()").await;
+    let second = ArxivId::parse("2608.00002").unwrap();
+    store
+        .upsert_batch(&[paper("2608.00002", "Second", Some(1)).into()], now())
+        .await
+        .unwrap();
+    let voter = users(&store, 1).await[0];
+    assert_eq!(
+        store.set_vote(voter, &first, true, now()).await.unwrap(),
+        Ok(2)
+    );
+    assert!(
+        store.paper(&second).await.unwrap().is_none(),
+        "a page read goes to the (paused) replica"
+    );
+    assert_eq!(store.paper(&first).await.unwrap().unwrap().upvotes, 1);
+    let (own_vote, new_paper) = on_primary(async {
+        (
+            store.paper(&first).await.unwrap().unwrap().upvotes,
+            store.paper(&second).await.unwrap().is_some(),
+        )
+    })
+    .await;
+    assert_eq!(own_vote, 2, "the voter reads the primary: their own vote");
+    assert!(new_paper);
+    assert!(
+        store.voted(voter, &first).await.unwrap(),
+        "community reads stay on the primary"
+    );
+    pause("SELECT pg_wal_replay_resume()").await;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
+    while store.paper(&second).await.unwrap().is_none() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the replica never resumed"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert!(
+        Store::open_with_replica(&f.url.replace("postgres://", "sqlite://"), Some(&replica))
+            .await
+            .is_err(),
+        "a replica needs PostgreSQL"
+    );
+}
