@@ -113,7 +113,7 @@ pub struct DigestConfig {
 /// The jobs the server runs itself (`[schedule]`): each on one node at a
 /// time, through a lease in the store. Times are `HH:MM` (daily),
 /// `weekdays HH:MM` (America/New_York) or `every 30m` / `every 6h`; an
-/// unset job does not run.
+/// unset job, or one set to `off`, does not run.
 #[derive(Clone, Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields, default)]
 pub struct ScheduleConfig {
@@ -415,9 +415,10 @@ impl Config {
             ("housekeeping", &self.schedule.housekeeping),
         ] {
             if let Some(s) = every
+                && s != "off"
                 && papers_app::Every::parse(s).is_none()
             {
-                bail!("schedule.{name} {s:?}: use HH:MM, weekdays HH:MM, or every N(s|m|h|d)");
+                bail!("schedule.{name} {s:?}: use HH:MM, weekdays HH:MM, every N(s|m|h|d), or off");
             }
         }
         if self.schedule.harvest_arxiv.is_some() && self.schedule.arxiv_sets.is_empty() {

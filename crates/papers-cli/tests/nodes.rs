@@ -366,3 +366,149 @@ fn two_nodes_on_one_postgresql_serve_as_one_site() {
     assert!(matches!(b.get("/readyz"), Some((200, _))));
     drop(a);
 }
+
+/// Serves recorded answers on loopback: Hugging Face's daily list (the same
+/// recorded day for any `date=`) and two OAI-PMH pages.
+fn fixture_server() -> u16 {
+    use std::io::{BufRead, BufReader};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { continue };
+            let mut line = String::new();
+            let mut reader = BufReader::new(s.try_clone().unwrap());
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            loop {
+                let mut h = String::new();
+                if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+                    break;
+                }
+            }
+            let (kind, file) = if line.contains("/api/daily_papers") {
+                ("application/json", "hf_daily/2026-08-21.json")
+            } else if line.contains("resumptionToken=") {
+                ("text/xml", "oai_pmh/paging/page2.xml")
+            } else {
+                ("text/xml", "oai_pmh/paging/page1.xml")
+            };
+            let body = std::fs::read(data(file)).unwrap();
+            let _ = write!(
+                s,
+                "HTTP/1.1 200 OK\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = s.write_all(&body);
+        }
+    });
+    port
+}
+
+/// A new site keeps itself current: the scheduler harvests Hugging Face's
+/// daily list and arXiv's followed sets (loopback fixture servers) as soon as
+/// the server starts, records each run for `papers jobs`, and what it
+/// harvested is on the site and searchable (SQLite: one node).
+#[test]
+fn the_server_harvests_on_its_schedule() {
+    let port = fixture_server();
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("papers.toml");
+    std::fs::write(
+        &config,
+        format!(
+            "[harvest]\nhf_base = \"http://127.0.0.1:{port}\"\narxiv_oai_base = \"http://127.0.0.1:{port}/oai\"\n\
+             max_retries = 1\nbase_delay_ms = 10\nmax_delay_ms = 20\nmin_interval_ms = 0\n\
+             [schedule]\nharvest_hf = \"every 1h\"\nharvest_arxiv = \"every 6h\"\narxiv_sets = [\"cs\"]\ntick_seconds = 1\n"
+        ),
+    )
+    .unwrap();
+    let site = free_port();
+    let url = format!("sqlite://{}", dir.path().join("papers.db").display());
+    let mut server = Command::new(BIN)
+        .arg("--config")
+        .arg(&config)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args(["--quiet", "serve", "--bind", &format!("127.0.0.1:{site}")])
+        .env_remove("PAPERS_CONFIG")
+        .env_remove("PAPERS_MODEL_DIR")
+        .env_remove("PAPERS_DATABASE_URL")
+        .env("PAPERS_FETCH_MODEL", "off")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let done = loop {
+        let doc = jobs(&url);
+        let list = doc["jobs"].as_array().cloned().unwrap_or_default();
+        let ok = |name: &str| {
+            list.iter()
+                .any(|j| j["name"] == name && j["last_status"] == "ok")
+        };
+        if ok("harvest-hf") && ok("harvest-arxiv") {
+            break list;
+        }
+        if Instant::now() > deadline {
+            let _ = server.kill();
+            panic!("the harvests did not run: {doc}");
+        }
+        std::thread::sleep(Duration::from_millis(300));
+    };
+    for j in &done {
+        if j["name"] == "harvest-hf" || j["name"] == "harvest-arxiv" {
+            assert!(
+                j["last_message"]
+                    .as_str()
+                    .unwrap()
+                    .contains("records stored, 0 rejected"),
+                "{j}"
+            );
+            assert!(j["next_run"].as_str().unwrap() > j["last_finished"].as_str().unwrap());
+        }
+    }
+    // What the harvests stored is on the site and, through the change feed,
+    // in the search index within seconds.
+    let (status, body) = request(
+        site,
+        "GET",
+        "/api/daily_papers?date=2026-08-21&limit=5",
+        None,
+    )
+    .unwrap();
+    assert_eq!(status, 200);
+    assert!(body.contains("\"id\":\""), "{body}");
+    let first: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let title = first[0]["paper"]["title"].as_str().unwrap().to_string();
+    let q: String = title
+        .split_whitespace()
+        .take(4)
+        .collect::<Vec<_>>()
+        .join("+")
+        .chars()
+        .filter(|c| c.is_ascii_alphanumeric() || *c == '+')
+        .collect();
+    let id = first[0]["paper"]["id"].as_str().unwrap().to_string();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, found) = request(
+            site,
+            "GET",
+            &format!("/api/papers/search?q={q}&limit=20"),
+            None,
+        )
+        .unwrap();
+        if found.contains(&format!("\"id\":\"{id}\"")) {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{id} ({title}) not searchable: {found}"
+        );
+        std::thread::sleep(Duration::from_millis(200));
+    }
+    let _ = server.kill();
+    let _ = server.wait();
+}

@@ -114,6 +114,83 @@ async fn a_site_moves_to_postgresql_and_back_with_every_row() {
     let expected = summaries(&original).await;
     assert_eq!(summaries(&pg).await, expected, "SQLite → PostgreSQL");
     assert_eq!(summaries(&back).await, expected, "and back");
+    // The site on PostgreSQL answers as it did on SQLite: `stats --json`,
+    // and the API's day, paper, comments and cursor answers, byte for byte
+    // (before the checks below write to both).
+    let stats = |dir: &Path, url: &str| {
+        let out = papers(dir, Some(url), &["stats", "--json"]);
+        assert!(out.status.success());
+        out.stdout
+    };
+    assert_eq!(stats(site.path(), &original), stats(site.path(), &pg));
+    let answers = |url: &str| {
+        let dir = tempfile::tempdir().unwrap();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        // No housekeeping: it would purge the fixture's sessions, which
+        // expire by the fixture's clock, before the checks below.
+        let config = dir.path().join("papers.toml");
+        std::fs::write(&config, "[schedule]\nhousekeeping = \"off\"\n").unwrap();
+        let bind = format!("127.0.0.1:{port}");
+        let mut server = papers_command(
+            dir.path(),
+            Some(url),
+            &[
+                "--config",
+                config.to_str().unwrap(),
+                "serve",
+                "--bind",
+                &bind,
+            ],
+        )
+        .env("PAPERS_FETCH_MODEL", "off")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+        let get = |path: &str| -> Option<String> {
+            use std::io::{Read, Write};
+            let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
+            write!(
+                s,
+                "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
+            )
+            .ok()?;
+            let mut buf = String::new();
+            s.read_to_string(&mut buf).ok()?;
+            // The body, without the headers (dates and ETags differ).
+            Some(buf.split_once("\r\n\r\n")?.1.to_string())
+        };
+        let deadline = Instant::now() + Duration::from_secs(60);
+        while get("/healthz").is_none() {
+            assert!(Instant::now() < deadline, "the server did not come up");
+            std::thread::sleep(Duration::from_millis(100));
+        }
+        let bodies: Vec<String> = [
+            "/api/daily_papers?date=2026-08-21&limit=100",
+            "/api/daily_papers?date=2026-08-20&limit=100",
+            "/api/papers/2608.00002",
+            "/api/papers/2608.00002?field=comments",
+            "/api/papers?limit=100",
+        ]
+        .iter()
+        .map(|p| get(p).unwrap())
+        .collect();
+        server.kill().unwrap();
+        let _ = server.wait();
+        bodies
+    };
+    let on_sqlite = answers(&original);
+    assert!(on_sqlite[0].contains("\"id\":\"2608."), "{}", on_sqlite[0]);
+    assert_eq!(
+        answers(&pg),
+        on_sqlite,
+        "the same API answers on PostgreSQL"
+    );
+
     // Ids still point where they did, and new rows get new ids on both
     // (PostgreSQL's identity sequences were moved past the copied ids).
     for url in [&pg, &back] {

@@ -17,7 +17,8 @@ use jiff::civil::Date;
 use tantivy::collector::TopDocs;
 use tantivy::directory::MmapDirectory;
 use tantivy::query::{
-    BooleanQuery, BoostQuery, ConstScoreQuery, Occur, PhraseQuery, Query, RangeQuery, TermQuery,
+    BooleanQuery, BoostQuery, ConstScoreQuery, EnableScoring, Explanation, Occur, PhraseQuery,
+    Query, RangeQuery, Scorer, TermQuery, Weight,
 };
 use tantivy::schema::{
     DateOptions, Field, INDEXED, IndexRecordOption, STRING, Schema, TextFieldIndexing, TextOptions,
@@ -27,8 +28,8 @@ use tantivy::tokenizer::{
     Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer, StopWordFilter, TextAnalyzer,
 };
 use tantivy::{
-    DateTime, DocAddress, Index, IndexReader, IndexWriter, Order, ReloadPolicy, Searcher,
-    SegmentReader, TantivyDocument, Term,
+    DateTime, DocAddress, DocId, DocSet, Index, IndexReader, IndexWriter, Order, ReloadPolicy,
+    Score, Searcher, SeekDangerResult, SegmentReader, TantivyDocument, Term,
 };
 
 use crate::SearchDoc;
@@ -40,6 +41,8 @@ pub const DEFAULT_TITLE_BOOST: f32 = 2.0;
 /// The most hits one search returns, whatever the caller asks.
 pub const MAX_LIMIT: usize = 10_000;
 const WRITER_MEMORY: usize = 100_000_000;
+/// Both analyzers drop tokens of this many bytes or more.
+const MAX_TOKEN_BYTES: usize = 40;
 const TEXT_ANALYZER: &str = "papers_en";
 const NAME_ANALYZER: &str = "papers_name";
 
@@ -258,9 +261,12 @@ impl DocMeta {
             .iter()
             .all(|want| self.categories().any(|c| c == want));
         let authors_ok = query.authors.iter().all(|want| {
-            let want = name_tokens(want);
-            !want.is_empty()
-                && self.authors().any(|name| {
+            // The words the index keeps, in a row, as `text_query` asks for
+            // them; a filter with none (`author:*`) is ignored there too.
+            let want: Vec<Option<String>> =
+                name_tokens(want).into_iter().flatten().map(Some).collect();
+            want.is_empty()
+                || self.authors().any(|name| {
                     let name = name_tokens(name);
                     name.windows(want.len()).any(|w| w == want.as_slice())
                 })
@@ -269,11 +275,13 @@ impl DocMeta {
     }
 }
 
-/// Lower-cased alphanumeric runs, as the name analyzer makes them.
-fn name_tokens(s: &str) -> Vec<String> {
+/// Lower-cased alphanumeric runs, as the name analyzer makes them; a run
+/// the analyzer drops as too long is `None` (it still takes a position in
+/// the index, so no phrase matches across it).
+fn name_tokens(s: &str) -> Vec<Option<String>> {
     s.split(|c: char| !c.is_alphanumeric())
         .filter(|t| !t.is_empty())
-        .map(str::to_lowercase)
+        .map(|t| (t.len() < MAX_TOKEN_BYTES).then(|| t.to_lowercase()))
         .collect()
 }
 
@@ -312,7 +320,7 @@ fn schema() -> (Schema, Fields) {
 
 fn register_analyzers(index: &Index) {
     let mut english = TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
+        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
         .filter(LowerCaser)
         .dynamic();
     if let Some(stop) = StopWordFilter::new(Language::English) {
@@ -323,7 +331,7 @@ fn register_analyzers(index: &Index) {
         .build();
     index.tokenizers().register(TEXT_ANALYZER, english);
     let names = TextAnalyzer::builder(SimpleTokenizer::default())
-        .filter(RemoveLongFilter::limit(40))
+        .filter(RemoveLongFilter::limit(MAX_TOKEN_BYTES))
         .filter(LowerCaser)
         .build();
     index.tokenizers().register(NAME_ANALYZER, names);
@@ -832,6 +840,13 @@ impl KeywordIndex {
                 let (_, term) = terms.remove(0);
                 Some(Box::new(TermQuery::new(term, IndexRecordOption::WithFreqs)))
             }
+            _ if field == self.fields.authors => {
+                // A name's words in a row: a word too long for the index
+                // leaves no gap, which could otherwise span the gap between
+                // two names (and `DocMeta::matches` reads names this way).
+                let terms = terms.into_iter().map(|(_, t)| t).collect();
+                Some(Box::new(PhraseQuery::new(terms)))
+            }
             _ => {
                 let first = terms[0].0;
                 let terms = terms.into_iter().map(|(p, t)| (p - first, t)).collect();
@@ -904,6 +919,11 @@ impl KeywordIndex {
         for word in &parsed.excluded {
             for field in text_fields {
                 if let Some(q) = self.text_query(field, word) {
+                    let q: Box<dyn Query> = if q.is::<PhraseQuery>() {
+                        Box::new(Exclusion(q))
+                    } else {
+                        q
+                    };
                     excluded.push((Occur::MustNot, q));
                 }
             }
@@ -928,6 +948,99 @@ impl KeywordIndex {
         clauses.extend(filters);
         clauses.extend(excluded);
         Some((Box::new(BooleanQuery::new(clauses)), scored))
+    }
+}
+
+/// An excluded phrase (`-self-supervised`), which tantivy asks "does this
+/// document match?" for each candidate in turn. tantivy 0.27's phrase scorer
+/// debug-asserts that it is never asked about a document before the one it
+/// stands on, and an exclusion does just that when the first candidate comes
+/// before the phrase's first match: a panic in debug builds (release builds
+/// answer right; quickwit-oss/tantivy#2811). This answers those questions
+/// itself: nothing matches before the scorer's lower bound.
+struct Exclusion(Box<dyn Query>);
+
+impl Clone for Exclusion {
+    fn clone(&self) -> Self {
+        Exclusion(self.0.box_clone())
+    }
+}
+
+impl std::fmt::Debug for Exclusion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("Exclusion").field(&self.0).finish()
+    }
+}
+
+impl Query for Exclusion {
+    fn weight(&self, scoring: EnableScoring<'_>) -> tantivy::Result<Box<dyn Weight>> {
+        Ok(Box::new(ExclusionWeight(self.0.weight(scoring)?)))
+    }
+
+    fn query_terms<'a>(&'a self, visitor: &mut dyn FnMut(&'a Term, bool)) {
+        self.0.query_terms(visitor);
+    }
+}
+
+struct ExclusionWeight(Box<dyn Weight>);
+
+impl Weight for ExclusionWeight {
+    fn scorer(&self, reader: &SegmentReader, boost: Score) -> tantivy::Result<Box<dyn Scorer>> {
+        let inner = self.0.scorer(reader, boost)?;
+        let lower_bound = inner.doc();
+        Ok(Box::new(ExclusionScorer { inner, lower_bound }))
+    }
+
+    fn explain(&self, reader: &SegmentReader, doc: DocId) -> tantivy::Result<Explanation> {
+        self.0.explain(reader, doc)
+    }
+}
+
+struct ExclusionScorer {
+    inner: Box<dyn Scorer>,
+    /// No match comes before this: the inner scorer's document while it is
+    /// valid, else the bound its last `seek_danger` gave.
+    lower_bound: DocId,
+}
+
+impl DocSet for ExclusionScorer {
+    fn advance(&mut self) -> DocId {
+        self.lower_bound = self.inner.advance();
+        self.lower_bound
+    }
+
+    fn seek(&mut self, target: DocId) -> DocId {
+        if target <= self.lower_bound {
+            return self.inner.doc();
+        }
+        self.lower_bound = self.inner.seek(target);
+        self.lower_bound
+    }
+
+    fn seek_danger(&mut self, target: DocId) -> SeekDangerResult {
+        if target < self.lower_bound {
+            return SeekDangerResult::SeekLowerBound(self.lower_bound);
+        }
+        let result = self.inner.seek_danger(target);
+        self.lower_bound = match result {
+            SeekDangerResult::Found => target,
+            SeekDangerResult::SeekLowerBound(bound) => bound,
+        };
+        result
+    }
+
+    fn doc(&self) -> DocId {
+        self.inner.doc()
+    }
+
+    fn size_hint(&self) -> u32 {
+        self.inner.size_hint()
+    }
+}
+
+impl Scorer for ExclusionScorer {
+    fn score(&mut self) -> Score {
+        self.inner.score()
     }
 }
 

@@ -2,11 +2,10 @@
 //! paper, counts and harvest cursors, on both backends.
 
 use std::collections::BTreeSet;
-use std::sync::Arc;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
-use papers_core::{ArxivId, IngestRecord};
+use papers_core::{ArxivId, DailyListing, IngestRecord};
 use sqlx::Row;
 
 use crate::dialect::{Dialect, for_both_backends, json_list};
@@ -57,52 +56,60 @@ for_both_backends! {
         .bind(json_list(&listing_keys))
         .fetch_one(&mut *tx)
         .await?;
-        let upsert_paper: Arc<str> = upsert_paper_sql(d).into();
-        for rec in records {
-            let c = PaperColumns::from_paper(&rec.paper);
-            sqlx::query(sqlx::AssertSqlSafe(Arc::clone(&upsert_paper)))
-                .bind(&c.id)
-                .bind(c.version)
-                .bind(&c.title)
-                .bind(&c.abstract_text)
-                .bind(&c.authors)
-                .bind(c.author_count)
-                .bind(&c.categories)
-                .bind(&c.primary_category)
-                .bind(&c.published_at)
-                .bind(&c.updated_at)
-                .bind(&c.github_repo)
-                .bind(c.github_stars)
-                .bind(&c.project_page)
-                .bind(&c.ai_summary)
-                .bind(&c.ai_keywords)
-                .bind(&c.doi)
-                .bind(&c.journal_ref)
-                .bind(&c.arxiv_comments)
-                .bind(&c.discussion_id)
-                .bind(&c.organization)
-                .bind(c.upvotes)
-                .bind(c.num_comments)
-                .bind(&now)
-                .bind(c.has_hf_authors)
-                .execute(&mut *tx)
-                .await?;
-            if let Some(l) = &rec.listing {
+        // Many rows a statement (one round trip for up to `ROWS_PER_STATEMENT`
+        // records, the merge rules unchanged); a record whose key is already
+        // in the statement starts the next one, so that it merges onto the
+        // first as it would one after the other.
+        let paper_tail = upsert_paper_tail(d);
+        for chunk in chunks_of_distinct(records, |r| r.paper.id.base().to_string()) {
+            let mut q = sqlx::QueryBuilder::new(PAPER_INSERT_HEAD);
+            q.push_values(chunk, |mut b, rec| {
+                let c = PaperColumns::from_paper(&rec.paper);
+                b.push_bind(c.id)
+                    .push_bind(c.version)
+                    .push_bind(c.title)
+                    .push_bind(c.abstract_text)
+                    .push_bind(c.authors)
+                    .push_bind(c.author_count)
+                    .push_bind(c.categories)
+                    .push_bind(c.primary_category)
+                    .push_bind(c.published_at)
+                    .push_bind(c.updated_at)
+                    .push_bind(c.github_repo)
+                    .push_bind(c.github_stars)
+                    .push_bind(c.project_page)
+                    .push_bind(c.ai_summary)
+                    .push_bind(c.ai_keywords)
+                    .push_bind(c.doi)
+                    .push_bind(c.journal_ref)
+                    .push_bind(c.arxiv_comments)
+                    .push_bind(c.discussion_id)
+                    .push_bind(c.organization)
+                    .push_bind(c.upvotes.unwrap_or(0))
+                    .push_bind(c.num_comments.unwrap_or(0))
+                    .push_bind(now.clone());
+            });
+            q.push(&paper_tail);
+            q.build().execute(&mut *tx).await?;
+        }
+        let listed: Vec<&DailyListing> = records.iter().filter_map(|r| r.listing.as_ref()).collect();
+        for chunk in chunks_of_distinct(&listed, |l| format!("{} {}", l.day, l.paper_id.base())) {
+            let mut q = sqlx::QueryBuilder::new(LISTING_INSERT_HEAD);
+            q.push_values(chunk, |mut b, l| {
                 let l = ListingColumns::from_listing(l);
-                sqlx::query(UPSERT_LISTING)
-                    .bind(&l.day)
-                    .bind(&l.paper_id)
-                    .bind(l.position)
-                    .bind(&l.submitted_at)
-                    .bind(&l.item_published_at)
-                    .bind(&l.submitter_name)
-                    .bind(&l.submitter)
-                    .bind(&l.comment)
-                    .bind(&l.thumbnail)
-                    .bind(l.is_author_participating)
-                    .execute(&mut *tx)
-                    .await?;
-            }
+                b.push_bind(l.day)
+                    .push_bind(l.paper_id)
+                    .push_bind(l.position)
+                    .push_bind(l.submitted_at)
+                    .push_bind(l.item_published_at)
+                    .push_bind(l.submitter_name)
+                    .push_bind(l.submitter)
+                    .push_bind(l.comment)
+                    .push_bind(l.thumbnail)
+                    .push_bind(l.is_author_participating);
+            });
+            q.push(LISTING_UPSERT_TAIL);
+            q.build().execute(&mut *tx).await?;
         }
         tx.commit().await?;
         let new = |all: usize, known: i64| (all as u64).saturating_sub(known.max(0) as u64);
@@ -173,13 +180,6 @@ for_both_backends! {
                AND ($3 IS NULL OR {by})",
             by = Self::DIALECT.ci_eq("l.submitter_name", "$3")
         );
-        let total: i64 =
-            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) {filter}")))
-                .bind(&from)
-                .bind(&to)
-                .bind(submitter.as_deref())
-                .fetch_one(&self.pool)
-                .await?;
         let order = match q.sort {
             // The paper id last: a total order, the same on both backends
             // (ties are otherwise left to each engine's plan).
@@ -196,14 +196,22 @@ for_both_backends! {
         );
         let limit = i64::try_from(q.limit).unwrap_or(i64::MAX);
         let offset = i64::try_from(q.offset).unwrap_or(i64::MAX);
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+        // The count and the page at once, on two connections (a round trip
+        // saved on PostgreSQL).
+        let count_sql = format!("SELECT COUNT(*) {filter}");
+        let count = sqlx::query_scalar::<_, i64>(sqlx::AssertSqlSafe(count_sql))
+            .bind(&from)
+            .bind(&to)
+            .bind(submitter.as_deref())
+            .fetch_one(&self.pool);
+        let page = sqlx::query(sqlx::AssertSqlSafe(sql))
             .bind(&from)
             .bind(&to)
             .bind(submitter.as_deref())
             .bind(limit)
             .bind(offset)
-            .fetch_all(&self.pool)
-            .await?;
+            .fetch_all(&self.pool);
+        let (total, rows) = tokio::try_join!(count, page)?;
         let items = rows
             .iter()
             .map(rows::listed_from_row)
@@ -268,24 +276,18 @@ for_both_backends! {
 /// unless the incoming ones have them too. (`greatest`/`least` see only
 /// non-NULL values here, where SQLite's `MAX`/`MIN` and PostgreSQL's
 /// `GREATEST`/`LEAST` agree.)
-fn upsert_paper_sql(d: Dialect) -> String {
+fn upsert_paper_tail(d: Dialect) -> String {
     format!(
         "
-INSERT INTO papers (id, version, title, abstract, authors, author_count, categories, primary_category,
-    published_at, updated_at, github_repo, github_stars, project_page, ai_summary, ai_keywords,
-    doi, journal_ref, arxiv_comments, discussion_id, organization, upvotes_baseline,
-    comments_baseline, created_at)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20,
-    COALESCE($21, 0), COALESCE($22, 0), $23)
 ON CONFLICT (id) DO UPDATE SET
     version = {greatest}(COALESCE(papers.version, 0), COALESCE(excluded.version, 0)),
     title = CASE WHEN excluded.title <> '' THEN excluded.title ELSE papers.title END,
     abstract = CASE WHEN excluded.abstract <> '' THEN excluded.abstract ELSE papers.abstract END,
     authors = CASE WHEN excluded.author_count > 0
-                    AND ($24 OR papers.authors NOT LIKE '%\"hf_id\"%')
+                    AND (excluded.authors LIKE '%\"hf_id\"%' OR papers.authors NOT LIKE '%\"hf_id\"%')
                    THEN excluded.authors ELSE papers.authors END,
     author_count = CASE WHEN excluded.author_count > 0
-                    AND ($24 OR papers.authors NOT LIKE '%\"hf_id\"%')
+                    AND (excluded.authors LIKE '%\"hf_id\"%' OR papers.authors NOT LIKE '%\"hf_id\"%')
                    THEN excluded.author_count ELSE papers.author_count END,
     categories = CASE WHEN excluded.primary_category IS NOT NULL THEN excluded.categories ELSE papers.categories END,
     primary_category = COALESCE(excluded.primary_category, papers.primary_category),
@@ -313,10 +315,42 @@ ON CONFLICT (id) DO UPDATE SET
     )
 }
 
-const UPSERT_LISTING: &str = "
-INSERT INTO daily_listings (day, paper_id, position, submitted_at, item_published_at,
-    submitter_name, submitter, comment, thumbnail, is_author_participating)
-VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)
+/// Records a statement of the ingest batch holds at most (24 parameters a
+/// paper: far under both backends' limits).
+const ROWS_PER_STATEMENT: usize = 250;
+
+/// Splits `items` in order into runs of at most [`ROWS_PER_STATEMENT`]
+/// whose keys are distinct (an `INSERT … ON CONFLICT DO UPDATE` may not
+/// touch a row twice).
+fn chunks_of_distinct<T>(items: &[T], key: impl Fn(&T) -> String) -> Vec<&[T]> {
+    let mut out = Vec::new();
+    let (mut start, mut seen) = (0, std::collections::HashSet::new());
+    for (i, item) in items.iter().enumerate() {
+        let k = key(item);
+        if i - start == ROWS_PER_STATEMENT || seen.contains(&k) {
+            out.push(&items[start..i]);
+            start = i;
+            seen.clear();
+        }
+        seen.insert(k);
+    }
+    if start < items.len() {
+        out.push(&items[start..]);
+    }
+    out
+}
+
+const PAPER_INSERT_HEAD: &str =
+    "INSERT INTO papers (id, version, title, abstract, authors, author_count,
+    categories, primary_category, published_at, updated_at, github_repo, github_stars, project_page,
+    ai_summary, ai_keywords, doi, journal_ref, arxiv_comments, discussion_id, organization,
+    upvotes_baseline, comments_baseline, created_at) ";
+
+const LISTING_INSERT_HEAD: &str =
+    "INSERT INTO daily_listings (day, paper_id, position, submitted_at,
+    item_published_at, submitter_name, submitter, comment, thumbnail, is_author_participating) ";
+
+const LISTING_UPSERT_TAIL: &str = "
 ON CONFLICT (day, paper_id) DO UPDATE SET
     position = excluded.position,
     submitted_at = COALESCE(excluded.submitted_at, daily_listings.submitted_at),

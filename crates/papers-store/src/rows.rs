@@ -73,7 +73,6 @@ pub(crate) struct PaperColumns {
     pub organization: Option<String>,
     pub upvotes: Option<i64>,
     pub num_comments: Option<i64>,
-    pub has_hf_authors: bool,
 }
 
 /// Text as the store keeps it and looks it up: without U+0000, which
@@ -119,7 +118,6 @@ impl PaperColumns {
             organization: p.organization.as_ref().map(to_json),
             upvotes: p.upvotes,
             num_comments: p.num_comments,
-            has_hf_authors: p.authors.iter().any(|a| a.hf_id.is_some()),
         }
     }
 }

@@ -394,9 +394,10 @@ pub async fn a_read_replica_serves_pages_and_the_primary_its_writers(f: Fixture)
         .upsert_batch(&[paper("2608.00001", "First", Some(1)).into()], now())
         .await
         .unwrap();
-    // The replica catches up (streaming: milliseconds).
+    // The replica catches up (streaming: milliseconds; until then it may
+    // not even have the tables).
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(30);
-    while store.paper(&first).await.unwrap().is_none() {
+    while !matches!(store.paper(&first).await, Ok(Some(_))) {
         assert!(
             std::time::Instant::now() < deadline,
             "the replica never caught up"

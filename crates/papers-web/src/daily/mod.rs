@@ -98,15 +98,32 @@ async fn feed_page(
     who: Option<&Viewer>,
 ) -> Result<Html<String>, PageError> {
     let (from, to) = window.bounds();
-    let latest = state.catalog.latest_day().await?;
-    let result = state
-        .catalog
-        .feed(
-            FeedRequest::window(window, page * PAGE_SIZE, PAGE_SIZE),
-            FeedOrder::Upvotes,
-        )
-        .await?;
-    let (prev, next) = neighbours(state, window, latest).await?;
+    // The three reads at once: on PostgreSQL (and a replica) each is a
+    // round trip the others need not wait for.
+    let (latest, result, day_links) = tokio::try_join!(
+        async { Ok::<_, PageError>(state.catalog.latest_day().await?) },
+        async {
+            Ok::<_, PageError>(
+                state
+                    .catalog
+                    .feed(
+                        FeedRequest::window(window, page * PAGE_SIZE, PAGE_SIZE),
+                        FeedOrder::Upvotes,
+                    )
+                    .await?,
+            )
+        },
+        async {
+            match window {
+                DateWindow::Day(_) => Ok(Some(neighbours(state, window, to).await?)),
+                _ => Ok(None),
+            }
+        },
+    )?;
+    let (prev, next) = match day_links {
+        Some(links) => links,
+        None => neighbours(state, window, latest).await?,
+    };
     let anchor = match window {
         DateWindow::Day(d) => d,
         _ => to.min(latest).max(from),
