@@ -3,10 +3,14 @@
 
 #![allow(clippy::unwrap_used)] // tests may panic on broken fixtures
 
+mod common;
+
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
+
+use common::free_port;
 
 const BIN: &str = env!("CARGO_BIN_EXE_papers");
 
@@ -27,11 +31,6 @@ fn papers(data_dir: &Path, args: &[&str]) -> Output {
         .env_remove("PAPERS_MODEL_DIR")
         .output()
         .expect("run papers")
-}
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
 }
 
 fn wait_for_port(port: u16) {
@@ -444,10 +443,7 @@ fn kill_9_mid_import_then_rerun_gives_identical_counts() {
 #[test]
 fn serve_demo_answers_pages_and_api() {
     let dir = tempfile::tempdir().unwrap();
-    let port = {
-        let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        l.local_addr().unwrap().port()
-    };
+    let port = free_port();
     let mut child = Command::new(BIN)
         .arg("--data-dir")
         .arg(dir.path())
@@ -462,19 +458,7 @@ fn serve_demo_answers_pages_and_api() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let get = |path: &str| -> Option<(u16, String)> {
-        use std::io::Read;
-        let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-        write!(
-            s,
-            "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-        )
-        .ok()?;
-        let mut buf = String::new();
-        s.read_to_string(&mut buf).ok()?;
-        let status = buf.split(' ').nth(1)?.parse().ok()?;
-        Some((status, buf))
-    };
+    let get = |path: &str| common::get(port, path);
     let deadline = Instant::now() + Duration::from_secs(60);
     let mut home = None;
     while Instant::now() < deadline {

@@ -10,12 +10,16 @@
 
 #![allow(clippy::unwrap_used)] // tests may panic on broken fixtures
 
-use std::io::{Read, Write};
+mod common;
+
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
+
+use common::{free_port, request};
 
 const BIN: &str = env!("CARGO_BIN_EXE_papers");
 const ATOM_TEN: &str = "arxiv_atom/q_testing_s0_m10_bc5a6c384fe9.xml";
@@ -39,31 +43,6 @@ fn papers(data_dir: &Path, url: &str, args: &[&str]) -> Output {
         .env("PAPERS_DATABASE_URL", url)
         .output()
         .unwrap()
-}
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    l.local_addr().unwrap().port()
-}
-
-/// One HTTP/1.1 request; (status, body), or `None` when the connection
-/// failed.
-fn request(port: u16, method: &str, path: &str, token: Option<&str>) -> Option<(u16, String)> {
-    let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-    s.set_read_timeout(Some(Duration::from_secs(30))).ok()?;
-    let auth = token
-        .map(|t| format!("Authorization: Bearer {t}\r\n"))
-        .unwrap_or_default();
-    write!(
-        s,
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n{auth}Content-Length: 0\r\nConnection: close\r\n\r\n"
-    )
-    .ok()?;
-    let mut buf = String::new();
-    s.read_to_string(&mut buf).ok()?;
-    let status = buf.split(' ').nth(1)?.parse().ok()?;
-    let body = buf.split_once("\r\n\r\n").map(|(_, b)| b.to_string())?;
-    Some((status, body))
 }
 
 struct Node {

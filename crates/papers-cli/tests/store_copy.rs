@@ -6,6 +6,7 @@
 
 #![allow(clippy::unwrap_used)] // tests may panic on broken fixtures
 
+mod common;
 #[path = "../../papers-store/tests/every_row/mod.rs"]
 mod every_row;
 
@@ -125,11 +126,7 @@ async fn a_site_moves_to_postgresql_and_back_with_every_row() {
     assert_eq!(stats(site.path(), &original), stats(site.path(), &pg));
     let answers = |url: &str| {
         let dir = tempfile::tempdir().unwrap();
-        let port = std::net::TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
+        let port = common::free_port();
         // No housekeeping: it would purge the fixture's sessions, which
         // expire by the fixture's clock, before the checks below.
         let config = dir.path().join("papers.toml");
@@ -151,19 +148,7 @@ async fn a_site_moves_to_postgresql_and_back_with_every_row() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-        let get = |path: &str| -> Option<String> {
-            use std::io::{Read, Write};
-            let mut s = std::net::TcpStream::connect(("127.0.0.1", port)).ok()?;
-            write!(
-                s,
-                "GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n"
-            )
-            .ok()?;
-            let mut buf = String::new();
-            s.read_to_string(&mut buf).ok()?;
-            // The body, without the headers (dates and ETags differ).
-            Some(buf.split_once("\r\n\r\n")?.1.to_string())
-        };
+        let get = |path: &str| common::get(port, path).map(|(_, body)| body);
         let deadline = Instant::now() + Duration::from_secs(60);
         while get("/healthz").is_none() {
             assert!(Instant::now() < deadline, "the server did not come up");

@@ -19,11 +19,10 @@
 //! the `WHERE` on the winner's row) and under SQLite's write lock.
 
 use jiff::Timestamp;
-use sqlx::Row;
 
 use crate::dialect::{for_both_backends, json_list};
 use crate::rows::Cols;
-use crate::search_data::from_blob;
+use crate::search_data::vector_row;
 use crate::{ListedPaper, Result, Store, StoreError, format_timestamp, rows};
 
 /// The notification channel of the change feed (PostgreSQL).
@@ -159,14 +158,7 @@ for_both_backends! {
             .bind(json_list(ids))
             .fetch_all(&self.pool)
             .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("paper_id")?,
-                    from_blob(&r.try_get::<Vec<u8>, _>("vector")?),
-                ))
-            })
-            .collect()
+        rows.iter().map(vector_row).collect()
     }
 
     /// Makes `name` a job run `every` (its description) and due at

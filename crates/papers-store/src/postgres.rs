@@ -21,6 +21,18 @@ use crate::{Result, StoreError};
 
 const MIGRATIONS: &[(i64, &str, &str)] = embedded_migrations!("postgres");
 
+/// A pool of up to 8 connections to `url`, named `application_name` in
+/// `pg_stat_activity`.
+async fn pool(url: &str, application_name: &str) -> Result<PgPool> {
+    let opts: PgConnectOptions = url.parse()?;
+    Ok(PgPoolOptions::new()
+        .max_connections(8)
+        .min_connections(0)
+        .acquire_timeout(Duration::from_secs(30))
+        .connect_with(opts.application_name(application_name))
+        .await?)
+}
+
 /// The PostgreSQL implementation of the store contract.
 #[derive(Clone, Debug)]
 pub struct PgStore {
@@ -33,14 +45,7 @@ impl PgStore {
     /// Connects to `url` (`postgres://` or `postgresql://`) and applies the
     /// migrations.
     pub async fn open(url: &str) -> Result<Self> {
-        let opts: PgConnectOptions = url.parse()?;
-        let opts = opts.application_name("daily-papers");
-        let pool = PgPoolOptions::new()
-            .max_connections(8)
-            .min_connections(0)
-            .acquire_timeout(Duration::from_secs(30))
-            .connect_with(opts)
-            .await?;
+        let pool = pool(url, "daily-papers").await?;
         // Two processes opening a new database at once (a server and an
         // import, two app nodes) must not both apply a migration. sqlx's
         // Migrator serialises them on PostgreSQL: before it creates or reads
@@ -55,15 +60,9 @@ impl PgStore {
     /// Connects to a streaming replica (a hot standby: read only, never
     /// migrated; its schema is the primary's).
     pub(crate) async fn connect_replica(url: &str) -> Result<Self> {
-        let opts: PgConnectOptions = url.parse()?;
-        let opts = opts.application_name("daily-papers-reader");
-        let pool = PgPoolOptions::new()
-            .max_connections(8)
-            .min_connections(0)
-            .acquire_timeout(Duration::from_secs(30))
-            .connect_with(opts)
-            .await?;
-        Ok(PgStore { pool })
+        Ok(PgStore {
+            pool: pool(url, "daily-papers-reader").await?,
+        })
     }
 
     /// A PostgreSQL store is backed up with PostgreSQL's own tools.

@@ -12,6 +12,19 @@ pub(crate) fn to_blob(v: &[f32]) -> Vec<u8> {
     v.iter().flat_map(|x| x.to_le_bytes()).collect()
 }
 
+/// A `(paper_id, vector)` row of either backend.
+pub(crate) fn vector_row<R: Row>(r: &R) -> Result<(String, Vec<f32>)>
+where
+    for<'c> &'c str: sqlx::ColumnIndex<R>,
+    for<'d> String: sqlx::Decode<'d, R::Database> + sqlx::Type<R::Database>,
+    for<'d> Vec<u8>: sqlx::Decode<'d, R::Database> + sqlx::Type<R::Database>,
+{
+    Ok((
+        r.try_get("paper_id")?,
+        from_blob(&r.try_get::<Vec<u8>, _>("vector")?),
+    ))
+}
+
 pub(crate) fn from_blob(b: &[u8]) -> Vec<f32> {
     b.chunks_exact(4)
         .map(|c| f32::from_le_bytes([c[0], c[1], c[2], c[3]]))
@@ -156,14 +169,7 @@ for_both_backends! {
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
         .fetch_all(&self.pool)
         .await?;
-        rows.iter()
-            .map(|r| {
-                Ok((
-                    r.try_get("paper_id")?,
-                    from_blob(&r.try_get::<Vec<u8>, _>("vector")?),
-                ))
-            })
-            .collect()
+        rows.iter().map(vector_row).collect()
     }
 
     pub async fn ping(&self) -> Result<()> {
