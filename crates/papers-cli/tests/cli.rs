@@ -6,29 +6,14 @@
 mod common;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
-use common::free_port;
-
-const BIN: &str = env!("CARGO_BIN_EXE_papers");
-
-fn data(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/data")
-        .join(rel)
-}
+use common::{BIN, data, free_port, papers_command};
 
 fn papers(data_dir: &Path, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .arg("--quiet")
-        .args(args)
-        .env_remove("PAPERS_CONFIG")
-        // No model unless a test passes one: ingest would embed with it.
-        .env_remove("PAPERS_MODEL_DIR")
+    papers_command(data_dir, None, args)
         .output()
         .expect("run papers")
 }

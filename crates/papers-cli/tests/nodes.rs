@@ -13,34 +13,20 @@
 mod common;
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
-use common::{free_port, request};
+use common::{BIN, data, free_port, papers_command, request};
 
-const BIN: &str = env!("CARGO_BIN_EXE_papers");
 const ATOM_TEN: &str = "arxiv_atom/q_testing_s0_m10_bc5a6c384fe9.xml";
 const ATOM_FIRST_ID: &str = "2202.12139";
 
-fn data(rel: &str) -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .join("../../tests/data")
-        .join(rel)
-}
-
 fn papers(data_dir: &Path, url: &str, args: &[&str]) -> Output {
-    Command::new(BIN)
-        .arg("--data-dir")
-        .arg(data_dir)
-        .arg("--quiet")
-        .args(args)
-        .env_remove("PAPERS_CONFIG")
-        .env_remove("PAPERS_MODEL_DIR")
+    papers_command(data_dir, Some(url), args)
         .env("PAPERS_FETCH_MODEL", "off")
-        .env("PAPERS_DATABASE_URL", url)
         .output()
         .unwrap()
 }

@@ -11,33 +11,15 @@ mod common;
 mod every_row;
 
 use std::path::Path;
-use std::process::{Command, Output, Stdio};
+use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
+use common::papers_command;
 use jiff::Timestamp;
 use papers_store::Store;
 
-const BIN: &str = env!("CARGO_BIN_EXE_papers");
-
 fn now() -> Timestamp {
     "2026-08-21T12:00:00Z".parse().unwrap()
-}
-
-/// `papers --data-dir DIR --quiet ARGS…` with the store at `database_url`
-/// (the data directory's SQLite file when `None`).
-fn papers_command(data_dir: &Path, database_url: Option<&str>, args: &[&str]) -> Command {
-    let mut cmd = Command::new(BIN);
-    cmd.arg("--data-dir")
-        .arg(data_dir)
-        .arg("--quiet")
-        .args(args)
-        .env_remove("PAPERS_CONFIG")
-        .env_remove("PAPERS_MODEL_DIR")
-        .env_remove("PAPERS_DATABASE_URL");
-    if let Some(url) = database_url {
-        cmd.env("PAPERS_DATABASE_URL", url);
-    }
-    cmd
 }
 
 fn papers(data_dir: &Path, database_url: Option<&str>, args: &[&str]) -> Output {

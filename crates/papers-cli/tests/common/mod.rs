@@ -35,3 +35,34 @@ pub fn request(port: u16, method: &str, path: &str, token: Option<&str>) -> Opti
 pub fn get(port: u16, path: &str) -> Option<(u16, String)> {
     request(port, "GET", path, None)
 }
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_papers");
+
+/// A file or folder of the repository's test data.
+pub fn data(rel: &str) -> std::path::PathBuf {
+    std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/data")
+        .join(rel)
+}
+
+/// `papers --data-dir DIR --quiet ARGS…` with the store at `database_url`
+/// (the data directory's SQLite file when `None`), and no configuration
+/// or model from the environment (a test passes what it needs).
+pub fn papers_command(
+    data_dir: &std::path::Path,
+    database_url: Option<&str>,
+    args: &[&str],
+) -> std::process::Command {
+    let mut cmd = std::process::Command::new(BIN);
+    cmd.arg("--data-dir")
+        .arg(data_dir)
+        .arg("--quiet")
+        .args(args)
+        .env_remove("PAPERS_CONFIG")
+        .env_remove("PAPERS_MODEL_DIR")
+        .env_remove("PAPERS_DATABASE_URL");
+    if let Some(url) = database_url {
+        cmd.env("PAPERS_DATABASE_URL", url);
+    }
+    cmd
+}
