@@ -32,6 +32,9 @@ pub enum Every {
     Interval(SignedDuration),
 }
 
+/// The longest `every N…` interval: a year.
+const MAX_INTERVAL_SECS: i64 = 366 * 86_400;
+
 impl Every {
     /// Parses `HH:MM` (daily), `weekdays HH:MM`, or `every 30m` / `every 6h`
     /// / `every 1d`.
@@ -41,13 +44,15 @@ impl Every {
             let rest = rest.trim();
             let (num, unit) = rest.split_at(rest.find(|c: char| !c.is_ascii_digit())?);
             let n: i64 = num.parse().ok().filter(|n| *n > 0)?;
-            let secs = match unit.trim() {
-                "s" => n,
-                "m" => n * 60,
-                "h" => n * 3600,
-                "d" => n * 86_400,
+            let unit = match unit.trim() {
+                "s" => 1,
+                "m" => 60,
+                "h" => 3600,
+                "d" => 86_400,
                 _ => return None,
             };
+            // At most a year: `next_after` adds it to a Timestamp.
+            let secs = n.checked_mul(unit).filter(|s| *s <= MAX_INTERVAL_SECS)?;
             return Some(Every::Interval(SignedDuration::from_secs(secs)));
         }
         if let Some(rest) = s.strip_prefix("weekdays ") {
@@ -342,6 +347,11 @@ mod tests {
             Some(Every::Interval(SignedDuration::from_secs(1800)))
         );
         assert_eq!(Every::parse("every 0m"), None);
+        // Overflowing or beyond a year (`next_after` would leave jiff's range).
+        assert_eq!(Every::parse("every 200000000000000d"), None);
+        assert_eq!(Every::parse("every 100000000d"), None);
+        assert!(Every::parse("every 366d").is_some());
+        assert_eq!(Every::parse("every 367d"), None);
         assert_eq!(Every::parse("every 5x"), None);
         assert_eq!(Every::parse("25:00"), None);
         // 2026-11-27 is a Friday; 07:30 in New York is 12:30 UTC (EST).

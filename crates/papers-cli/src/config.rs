@@ -427,6 +427,10 @@ impl Config {
         if self.schedule.lease_seconds < 3 || self.schedule.tick_seconds == 0 {
             bail!("schedule.lease_seconds must be at least 3 and schedule.tick_seconds at least 1");
         }
+        // A lease ends `now + lease_seconds` (a jiff Timestamp, years up to 9999).
+        if self.schedule.lease_seconds > 86_400 {
+            bail!("schedule.lease_seconds must be at most 86400 (a day)");
+        }
         if let Some(url) = &self.mail.smtp_url {
             papers_mail::MailerConfig::from_url(url)
                 .map_err(|e| anyhow::anyhow!("mail.smtp_url: {e}"))?;
@@ -436,6 +440,13 @@ impl Config {
         if self.community.min_password_len < 8 {
             bail!("community.min_password_len must be at least 8");
         }
+        // A session lasts `24 * session_days` hours (a jiff SignedDuration).
+        if !(1..=36_500).contains(&self.community.session_days) {
+            bail!(
+                "community.session_days must be between 1 and 36500, got {}",
+                self.community.session_days
+            );
+        }
         if !(self.trending.gravity > 0.0 && self.trending.gravity < 10.0) {
             bail!(
                 "trending.gravity must be between 0 and 10, got {}",
@@ -444,6 +455,13 @@ impl Config {
         }
         if self.trending.offset_hours < 0.0 {
             bail!("trending.offset_hours must not be negative");
+        }
+        // The trending page looks back this many days (a jiff Span).
+        if self.trending.window_days > 36_500 {
+            bail!(
+                "trending.window_days must be at most 36500, got {}",
+                self.trending.window_days
+            );
         }
         if self.harvest.user_agent.trim().is_empty() {
             bail!("harvest.user_agent must not be empty");
@@ -567,5 +585,46 @@ mod tests {
 
         let env = |k: &str| (k == "PAPERS_ARXIV_API_BASE").then(|| "ftp://x".to_string());
         assert!(Config::load(None, &env, Overrides::default()).is_err());
+    }
+
+    /// Found with the `config` fuzz target's checks: values that passed
+    /// validation and then panicked where they are used (a sign-in, the
+    /// trending page, the scheduler), and a `[trending]` table that had to
+    /// name all three keys although the README gives each a default.
+    #[test]
+    fn rejects_values_the_server_cannot_use_and_fills_in_trending() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("bad.toml");
+        for (text, setting) in [
+            (
+                "[community]\nsession_days = 200000000000000\n",
+                "community.session_days",
+            ),
+            ("[community]\nsession_days = 0\n", "community.session_days"),
+            (
+                "[trending]\nwindow_days = 4000000000\n",
+                "trending.window_days",
+            ),
+            (
+                "[schedule]\nlease_seconds = 1000000000000000\n",
+                "schedule.lease_seconds",
+            ),
+            (
+                "[schedule]\nhousekeeping = \"every 200000000000000d\"\n",
+                "schedule.housekeeping",
+            ),
+            (
+                "[schedule]\nhousekeeping = \"every 100000000d\"\n",
+                "schedule.housekeeping",
+            ),
+        ] {
+            std::fs::write(&file, text).unwrap();
+            let err = Config::load(Some(&file), &no_env, Overrides::default()).unwrap_err();
+            assert!(format!("{err:#}").contains(setting), "{text}: {err:#}");
+        }
+        std::fs::write(&file, "[trending]\nwindow_days = 3\n").unwrap();
+        let cfg = Config::load(Some(&file), &no_env, Overrides::default()).unwrap();
+        assert_eq!(cfg.trending.window_days, 3);
+        assert_eq!(cfg.trending.gravity, TrendingParams::default().gravity);
     }
 }

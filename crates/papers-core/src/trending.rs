@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 /// The parameters of the decay, from the configuration.
 #[derive(Clone, Copy, Debug, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, default)]
 pub struct TrendingParams {
     /// How fast age pulls a paper down (HN uses 1.8).
     pub gravity: f64,
