@@ -70,45 +70,6 @@ thread_local! {
     };
 }
 
-/// The parts printed back as a query, when each part can be written so
-/// that it reads back as itself (a term from an unbalanced quote, like
-/// `"a:b`, has no such spelling).
-fn print(q: &ParsedQuery) -> Option<String> {
-    let word_ok = |s: &str| !s.contains(char::is_whitespace);
-    let mut out: Vec<String> = Vec::new();
-    for p in &q.phrases {
-        out.push(format!("\"{p}\""));
-    }
-    for t in &q.terms {
-        if !word_ok(t) || t.starts_with(['"', '-']) || t.contains(':') {
-            return None;
-        }
-        out.push(t.clone());
-    }
-    for e in &q.excluded {
-        if !word_ok(e) {
-            return None;
-        }
-        out.push(format!("-{e}"));
-    }
-    let filter = |key: &str, value: &str| {
-        if !value.contains('"') {
-            Some(format!("{key}:\"{value}\""))
-        } else if word_ok(value) && !value.starts_with('"') {
-            Some(format!("{key}:{value}"))
-        } else {
-            None
-        }
-    };
-    for a in &q.authors {
-        out.push(filter("author", a)?);
-    }
-    for c in &q.categories {
-        out.push(filter("cat", c)?);
-    }
-    Some(out.join(" "))
-}
-
 fuzz_target!(|input: &str| {
     let parsed = ParsedQuery::parse(input);
     assert_eq!(
@@ -146,7 +107,7 @@ fuzz_target!(|input: &str| {
     {
         assert!(input.contains(part.as_str()), "{part:?} not in the input");
     }
-    if let Some(printed) = print(&parsed) {
+    if let Some(printed) = parsed.to_query() {
         assert_eq!(
             ParsedQuery::parse(&printed),
             parsed,

@@ -93,6 +93,43 @@ pub struct ParsedQuery {
 }
 
 impl ParsedQuery {
+    /// The parts written back as a query string that parses to the same
+    /// parts, when each part has such a spelling (a term left by an
+    /// unbalanced quote, like `"a:b`, has none): what the property tests
+    /// and the fuzz target check `parse` against.
+    pub fn to_query(&self) -> Option<String> {
+        let word_ok = |s: &str| !s.contains(char::is_whitespace);
+        let mut out: Vec<String> = self.phrases.iter().map(|p| format!("\"{p}\"")).collect();
+        for t in &self.terms {
+            if !word_ok(t) || t.starts_with(['"', '-']) || t.contains(':') {
+                return None;
+            }
+            out.push(t.clone());
+        }
+        for e in &self.excluded {
+            if !word_ok(e) {
+                return None;
+            }
+            out.push(format!("-{e}"));
+        }
+        let filter = |key: &str, value: &str| {
+            if !value.contains('"') {
+                Some(format!("{key}:\"{value}\""))
+            } else if word_ok(value) && !value.starts_with('"') {
+                Some(format!("{key}:{value}"))
+            } else {
+                None
+            }
+        };
+        for a in &self.authors {
+            out.push(filter("author", a)?);
+        }
+        for c in &self.categories {
+            out.push(filter("cat", c)?);
+        }
+        Some(out.join(" "))
+    }
+
     /// Splits a query string. Malformed syntax falls back to plain words.
     pub fn parse(input: &str) -> ParsedQuery {
         let mut parsed = ParsedQuery::default();

@@ -51,25 +51,16 @@ for_both_backends! {
             .collect()
     }
 
+    /// The visible ones of `ids`, in the order asked: one read
+    /// ([`papers_for_index`](Self::papers_for_index), hidden ones dropped).
     pub async fn papers_by_ids(&self, ids: &[String]) -> Result<Vec<ListedPaper>> {
-        if ids.is_empty() {
-            return Ok(Vec::new());
-        }
-        let sql = format!(
-            "SELECT {cols} FROM {from}
-             WHERE p.id IN (SELECT k.value FROM {ids}) AND NOT p.hidden",
-            cols = rows::LISTED_COLUMNS,
-            from = rows::PAPERS_WITH_LATEST_LISTING,
-            ids = Self::DIALECT.json_values("$1", "k")
-        );
-        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(json_list(ids))
-            .fetch_all(&self.pool)
-            .await?;
-        let mut found: std::collections::HashMap<String, ListedPaper> = rows
-            .iter()
-            .map(|r| rows::listed_from_row(r).map(|p| (p.paper.id.base().to_string(), p)))
-            .collect::<Result<_>>()?;
+        let mut found: std::collections::HashMap<String, ListedPaper> = self
+            .papers_for_index(ids)
+            .await?
+            .into_iter()
+            .filter(|(_, hidden)| !hidden)
+            .map(|(p, _)| (p.paper.id.base().to_string(), p))
+            .collect();
         Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
     }
 

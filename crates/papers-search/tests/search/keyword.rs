@@ -359,38 +359,6 @@ fn a_too_long_word_in_an_author_filter_spans_no_two_names() {
     );
 }
 
-/// The parts of a parsed query written back as a query, where each part has
-/// a spelling that reads back as itself.
-fn print(q: &papers_search::ParsedQuery) -> Option<String> {
-    let word_ok = |s: &str| !s.contains(char::is_whitespace);
-    let mut out: Vec<String> = q.phrases.iter().map(|p| format!("\"{p}\"")).collect();
-    for t in &q.terms {
-        if !word_ok(t) || t.starts_with(['"', '-']) || t.contains(':') {
-            return None;
-        }
-        out.push(t.clone());
-    }
-    for e in &q.excluded {
-        out.push(format!("-{e}"));
-    }
-    let filter = |key: &str, value: &str| {
-        if !value.contains('"') {
-            Some(format!("{key}:\"{value}\""))
-        } else if word_ok(value) && !value.starts_with('"') {
-            Some(format!("{key}:{value}"))
-        } else {
-            None
-        }
-    };
-    for a in &q.authors {
-        out.push(filter("author", a)?);
-    }
-    for c in &q.categories {
-        out.push(filter("cat", c)?);
-    }
-    Some(out.join(" "))
-}
-
 proptest::proptest! {
     #![proptest_config(proptest::prelude::ProptestConfig::with_cases(512))]
     /// Query parsing is total: any string parses, into trimmed, non-blank
@@ -416,7 +384,7 @@ proptest::proptest! {
         for w in parsed.terms.iter().chain(&parsed.excluded) {
             proptest::prop_assert!(!w.contains(char::is_whitespace), "{parsed:?}");
         }
-        if let Some(printed) = print(&parsed) {
+        if let Some(printed) = parsed.to_query() {
             proptest::prop_assert_eq!(papers_search::ParsedQuery::parse(&printed), parsed.clone(), "{}", printed);
         }
         let index = PROP_INDEX.with(|i| i.clone());
