@@ -212,7 +212,9 @@ fn timestamp() -> impl Strategy<Value = Timestamp> {
 }
 
 fn http_link() -> impl Strategy<Value = String> {
-    "https?://[a-z][a-z0-9-]{0,10}\\.[a-z]{2,4}(/[A-Za-z0-9._~-]{1,8}){0,3}"
+    // Host labels with single hyphens only: `xn--…` is punycode, which a
+    // URL parser decodes and refuses when it is not valid (`http://xn--.aa`).
+    "https?://[a-z][a-z0-9]{0,4}(-[a-z0-9]{1,5})?\\.[a-z]{2,4}(/[A-Za-z0-9._~-]{1,8}){0,3}"
 }
 
 fn opt<T: std::fmt::Debug>(s: impl Strategy<Value = T>) -> impl Strategy<Value = Option<T>> {
