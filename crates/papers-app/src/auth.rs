@@ -303,24 +303,27 @@ impl Community {
         Ok(self.store.token_user(&sha256_hex(token.trim())).await?)
     }
 
-    /// Starts a password reset: answers the plain token to mail, if the
-    /// address belongs to an account (the caller says the same either way).
-    pub async fn request_password_reset(&self, email: &str) -> AppResult<Option<(User, String)>> {
-        let Some(user) = self.store.user_by_email(email.trim()).await? else {
-            return Ok(None);
-        };
-        if user.banned {
-            return Ok(None);
-        }
-        let token = random_token("")?;
+    /// Starts a password reset for every account (not banned) with this
+    /// address: each with its plain token to mail. Addresses are neither
+    /// unique nor verified (ARCHITECTURE.md, threat model), so each link
+    /// names and resets one account; the caller says the same either way.
+    pub async fn request_password_reset(&self, email: &str) -> AppResult<Vec<(User, String)>> {
         let now = self.clock.now();
         let expires = now
             .checked_add(SignedDuration::from_mins(self.settings.reset_token_minutes))
             .unwrap_or(now);
-        self.store
-            .create_password_reset(&sha256_hex(&token), user.id, now, expires)
-            .await?;
-        Ok(Some((user, token)))
+        let mut links = Vec::new();
+        for user in self.store.users_by_email(email.trim()).await? {
+            if user.banned {
+                continue;
+            }
+            let token = random_token("")?;
+            self.store
+                .create_password_reset(&sha256_hex(&token), user.id, now, expires)
+                .await?;
+            links.push((user, token));
+        }
+        Ok(links)
     }
 
     /// The length rules of a new password (sign-up and reset alike): a

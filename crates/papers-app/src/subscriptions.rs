@@ -221,7 +221,7 @@ impl Community {
             confirm_expires_at: now
                 .checked_add(SignedDuration::from_hours(48))
                 .unwrap_or(now),
-            manage_token: manage,
+            manage_token_hash: sha256_hex(&manage),
         };
         let (sub, mut send) = match self.store.subscribe(&n, now).await? {
             SubscribeOutcome::Created(s) | SubscribeOutcome::StillPending(s) => (s, true),
@@ -276,7 +276,7 @@ impl Community {
     pub async fn manage(&self, token: &str) -> AppResult<(Subscription, Vec<Subscription>)> {
         let sub = self
             .store
-            .subscription_by_manage_token(token.trim())
+            .subscription_by_manage_token(&sha256_hex(token.trim()))
             .await?
             .ok_or_else(|| {
                 AppError::refused(Fault::NotFound, "invalid_token", "This link is not valid.")
@@ -464,7 +464,9 @@ impl Community {
             record("empty", Vec::new(), 0, None).await?;
             return Ok(Outcome::Empty);
         }
-        let manage_token = &sub.manage_token;
+        // Each mail gets a token of its own; the store keeps only its hash,
+        // so the database holds no working link (issue 11).
+        let manage_token = random_token("")?;
         let base = mail.settings.base_url.trim_end_matches('/');
         let digest = Digest {
             subscriber_email: sub.email.clone(),
@@ -498,6 +500,9 @@ impl Community {
         if !self.store.claim_digest(sub.id, key, now).await? {
             return Ok(Outcome::Taken);
         }
+        self.store
+            .add_manage_token(sub.id, &sha256_hex(&manage_token), now)
+            .await?;
         match mail
             .mailer
             .send_with_retry(&out, mail.retry, tokio::time::sleep)

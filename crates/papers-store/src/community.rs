@@ -23,6 +23,9 @@ pub enum Refusal {
 
 pub(crate) const USER_COLS: &str = "u.id, u.username, u.email, u.role, u.banned, u.created_at";
 
+/// The most accounts one address finds (a password reset mails each).
+const MAX_ACCOUNTS_PER_EMAIL: u32 = 10;
+
 for_both_backends! {
     pub async fn create_user(
         &self,
@@ -79,12 +82,19 @@ for_both_backends! {
         }
     }
 
-    pub async fn user_by_email(&self, email: &str) -> Result<Option<User>> {
-        let from = format!(
-            "users u WHERE {email} ORDER BY u.id LIMIT 1",
+    /// Every account with this address, in any case, oldest first (at most
+    /// `MAX_ACCOUNTS_PER_EMAIL`; addresses are not unique, see the threat
+    /// model in ARCHITECTURE.md).
+    pub async fn users_by_email(&self, email: &str) -> Result<Vec<User>> {
+        let sql = format!(
+            "SELECT {USER_COLS} FROM users u WHERE {email} ORDER BY u.id LIMIT {MAX_ACCOUNTS_PER_EMAIL}",
             email = Self::DIALECT.ci_eq("u.email", "$1")
         );
-        self.user_from(&from, email).await
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(nul_free(email))
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(user_from_row).collect()
     }
 
     /// The user `from` (a FROM clause with `users u`, and its WHERE) finds,

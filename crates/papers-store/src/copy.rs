@@ -192,6 +192,16 @@ const TABLES: &[Table] = &[
             ("confirmed_at", Text),
         ],
     },
+    // The links in every mail ever sent keep working on the new store.
+    Table {
+        name: "manage_tokens",
+        key: 1,
+        columns: &[
+            ("token_hash", Text),
+            ("subscription_id", Int),
+            ("created_at", Text),
+        ],
+    },
     Table {
         name: "digest_sends",
         key: 2,

@@ -44,6 +44,20 @@ macro_rules! for_both_backends {
 }
 pub(crate) use for_both_backends;
 
+/// The sqlx database of a backend, for helpers written once in
+/// [`for_both_backends!`] that take a transaction.
+pub(crate) trait HasDb {
+    type Db: sqlx::Database;
+}
+
+impl HasDb for crate::sqlite::SqliteStore {
+    type Db = sqlx::Sqlite;
+}
+
+impl HasDb for crate::postgres::PgStore {
+    type Db = sqlx::Postgres;
+}
+
 /// The points where SQLite and PostgreSQL need different words. Each
 /// backend names its own as `DIALECT`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -226,6 +240,11 @@ macro_rules! embedded_migrations {
                 7,
                 "nodes",
                 include_str!(concat!("../migrations/", $dir, "/0007_nodes.sql")),
+            ),
+            (
+                8,
+                "manage tokens",
+                include_str!(concat!("../migrations/", $dir, "/0008_manage_tokens.sql")),
             ),
         ]
     };

@@ -171,20 +171,25 @@ impl Store {
     /// `postgres://` (or `postgresql://`) URLs open a PostgreSQL database,
     /// which must exist (the tables are created by the migrations).
     pub async fn open(url: &str) -> Result<Store> {
-        if let Some(path) = url.strip_prefix("sqlite://") {
-            let s = SqliteStore::open(std::path::Path::new(path)).await?;
-            return Ok(Store {
-                backend: Backend::Sqlite(s),
-                replica: None,
-            });
+        let backend = if let Some(path) = url.strip_prefix("sqlite://") {
+            Backend::Sqlite(SqliteStore::open(std::path::Path::new(path)).await?)
+        } else if is_postgres(url) {
+            Backend::Postgres(PgStore::open(url).await?)
+        } else {
+            return Err(StoreError::UnsupportedUrl(url.to_string()));
+        };
+        let store = Store {
+            backend,
+            replica: None,
+        };
+        let hashed = on_backend!(store, s => s.hash_legacy_manage_tokens().await)?;
+        if hashed > 0 {
+            tracing::info!(
+                hashed,
+                "manage tokens stored in the clear are now stored hashed"
+            );
         }
-        if is_postgres(url) {
-            return Ok(Store {
-                backend: Backend::Postgres(PgStore::open(url).await?),
-                replica: None,
-            });
-        }
-        Err(StoreError::UnsupportedUrl(url.to_string()))
+        Ok(store)
     }
 
     /// [`Store::open`], with the reads of lists and pages sent to the
@@ -326,7 +331,8 @@ dispatch! {
     /// Creates an account; `Err(UsernameTaken)` when the name exists in any case.
     fn create_user(&self, username: &str, email: &str, password_hash: &str, role: Role, now: Timestamp) -> Result<Refused<User>>;
     fn user_by_id(&self, id: i64) -> Result<Option<User>>;
-    fn user_by_email(&self, email: &str) -> Result<Option<User>>;
+    /// Every account with this address, in any case, oldest first (ten at most).
+    fn users_by_email(&self, email: &str) -> Result<Vec<User>>;
     /// The user and their password hash, for signing in.
     fn user_credentials(&self, username: &str) -> Result<Option<(User, String)>>;
     /// A password reset: sets the hash and revokes the user's sessions, API
@@ -372,7 +378,10 @@ dispatch! {
     /// Activates a subscription with its single-use, unexpired token.
     fn confirm_subscription(&self, token_hash: &str, now: Timestamp) -> Result<Option<Subscription>>;
     fn subscription(&self, id: i64) -> Result<Option<Subscription>>;
-    fn subscription_by_manage_token(&self, token: &str) -> Result<Option<Subscription>>;
+    /// The subscription a manage token's SHA-256 (hex) belongs to.
+    fn subscription_by_manage_token(&self, token_hash: &str) -> Result<Option<Subscription>>;
+    /// Keeps the SHA-256 (hex) of one more manage token: a mail's own.
+    fn add_manage_token(&self, subscription_id: i64, token_hash: &str, now: Timestamp) -> Result<()>;
     fn subscriptions_of(&self, email: &str) -> Result<Vec<Subscription>>;
     fn set_subscription_status(&self, id: i64, status: papers_core::SubscriptionStatus) -> Result<bool>;
     /// Active subscriptions of a cadence with nothing recorded for `period`.

@@ -2,7 +2,7 @@
 //! unsubscribe tokens, the per-period send record, and the papers each
 //! subscription has already been sent.
 
-use crate::dialect::{for_both_backends, json_list};
+use crate::dialect::{HasDb, for_both_backends, json_list};
 use crate::rows::{Cols, nul_free, opt_nul_free};
 use crate::{ListedPaper, Result, StoreError, format_timestamp, rows};
 use jiff::Timestamp;
@@ -19,8 +19,6 @@ pub struct Subscription {
     pub categories: Vec<String>,
     pub status: SubscriptionStatus,
     pub hard_bounces: i64,
-    /// The capability in the manage and unsubscribe links of every mail.
-    pub manage_token: String,
 }
 
 /// The outcome of one digest for one subscription and period.
@@ -45,8 +43,11 @@ pub struct NewSubscription {
     pub user_id: Option<i64>,
     pub confirm_token_hash: String,
     pub confirm_expires_at: Timestamp,
-    /// The token of the manage and unsubscribe links.
-    pub manage_token: String,
+    /// The SHA-256 (hex) of the first token of the manage and unsubscribe
+    /// links; every mail adds one of its own ([`Store::add_manage_token`]).
+    ///
+    /// [`Store::add_manage_token`]: crate::Store::add_manage_token
+    pub manage_token_hash: String,
 }
 
 /// How a subscribe request ended.
@@ -78,7 +79,6 @@ pub(crate) fn sub_from_row(row: &impl Cols) -> Result<Subscription> {
             .unwrap_or_default(),
         status: word(row, "status", SubscriptionStatus::parse)?,
         hard_bounces: row.int("hard_bounces")?,
-        manage_token: row.text("manage_token")?,
     })
 }
 
@@ -91,8 +91,19 @@ fn word<T>(row: &impl Cols, col: &str, parse: fn(&str) -> Option<T>) -> Result<T
     })
 }
 
-pub(crate) const SUB_COLS: &str =
-    "id, email, cadence, query, categories, status, hard_bounces, manage_token";
+pub(crate) const SUB_COLS: &str = "id, email, cadence, query, categories, status, hard_bounces";
+
+/// How `subscriptions.manage_token` marks a hash (migration 0008); a value
+/// without it is a token stored in the clear by an earlier version.
+const HASHED: &str = "sha256:";
+
+fn sha256_hex(s: &str) -> String {
+    use sha2::{Digest, Sha256};
+    Sha256::digest(s.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
 
 pub(crate) fn dedup_key(n: &NewSubscription) -> String {
     let mut cats = n.categories.clone();
@@ -118,7 +129,7 @@ for_both_backends! {
             email: nul_free(&n.email),
             query: opt_nul_free(n.query.as_deref()),
             confirm_token_hash: nul_free(&n.confirm_token_hash),
-            manage_token: nul_free(&n.manage_token),
+            manage_token_hash: nul_free(&n.manage_token_hash),
             ..n.clone()
         };
         let key = dedup_key(n);
@@ -145,13 +156,13 @@ for_both_backends! {
                     )
                     .bind(&n.confirm_token_hash)
                     .bind(format_timestamp(n.confirm_expires_at))
-                    .bind(&n.manage_token)
+                    .bind(format!("{HASHED}{}", n.manage_token_hash))
                     .bind(sub.id)
                     .execute(&mut *tx)
                     .await?;
+                    Self::add_token(&mut tx, sub.id, &n.manage_token_hash, now).await?;
                     SubscribeOutcome::StillPending(Subscription {
                         status: SubscriptionStatus::Pending,
-                        manage_token: n.manage_token.clone(),
                         ..sub
                     })
                 }
@@ -170,7 +181,7 @@ for_both_backends! {
                 .bind(&key)
                 .bind(&n.confirm_token_hash)
                 .bind(format_timestamp(n.confirm_expires_at))
-                .bind(&n.manage_token)
+                .bind(format!("{HASHED}{}", n.manage_token_hash))
                 .bind(n.user_id)
                 .bind(format_timestamp(now))
                 .fetch_optional(&mut *tx)
@@ -180,6 +191,7 @@ for_both_backends! {
                     tx.rollback().await?;
                     continue;
                 };
+                Self::add_token(&mut tx, id, &n.manage_token_hash, now).await?;
                 SubscribeOutcome::Created(Subscription {
                     id,
                     email: n.email.clone(),
@@ -188,7 +200,6 @@ for_both_backends! {
                     categories: n.categories.clone(),
                     status: SubscriptionStatus::Pending,
                     hard_bounces: 0,
-                    manage_token: n.manage_token.clone(),
                 })
             };
             tx.commit().await?;
@@ -227,14 +238,92 @@ for_both_backends! {
         row.as_ref().map(sub_from_row).transpose()
     }
 
-    /// The subscription a manage/unsubscribe token belongs to.
-    pub async fn subscription_by_manage_token(&self, token: &str) -> Result<Option<Subscription>> {
-        let sql = format!("SELECT {SUB_COLS} FROM subscriptions WHERE manage_token = $1");
+    /// The subscription whose manage/unsubscribe token hashes to
+    /// `token_hash` (SHA-256, hex), from any mail it was ever sent.
+    pub async fn subscription_by_manage_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<Subscription>> {
+        let sql = format!(
+            "SELECT {SUB_COLS} FROM subscriptions
+             WHERE id = (SELECT subscription_id FROM manage_tokens WHERE token_hash = $1)"
+        );
         let row = sqlx::query(sqlx::AssertSqlSafe(sql))
-            .bind(nul_free(token))
+            .bind(nul_free(token_hash))
             .fetch_optional(&self.pool)
             .await?;
         row.as_ref().map(sub_from_row).transpose()
+    }
+
+    /// Keeps one more manage token (its SHA-256, hex) for a subscription:
+    /// the one in the mail about to be sent.
+    pub async fn add_manage_token(
+        &self,
+        subscription_id: i64,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        let mut tx = self.pool.begin().await?;
+        Self::add_token(&mut tx, subscription_id, &nul_free(token_hash), now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn add_token(
+        tx: &mut sqlx::Transaction<'_, <Self as HasDb>::Db>,
+        subscription_id: i64,
+        token_hash: &str,
+        now: Timestamp,
+    ) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO manage_tokens (token_hash, subscription_id, created_at) VALUES ($1, $2, $3)
+             ON CONFLICT (token_hash) DO NOTHING",
+        )
+        .bind(token_hash)
+        .bind(subscription_id)
+        .bind(format_timestamp(now))
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
+    /// Hashes the manage tokens that versions before migration 0008 stored
+    /// in the clear, so the links in mails already sent keep working and no
+    /// token is readable in the database. Runs when the store opens; a no-op
+    /// once done, and safe to run on two nodes at once.
+    pub(crate) async fn hash_legacy_manage_tokens(&self) -> Result<u64> {
+        let legacy: Vec<(i64, String, String)> = sqlx::query_as(
+            "SELECT id, manage_token, created_at FROM subscriptions WHERE manage_token NOT LIKE 'sha256:%'",
+        )
+        .fetch_all(&self.pool)
+        .await?;
+        let mut moved = 0;
+        for (id, token, created_at) in legacy {
+            let hash = sha256_hex(&token);
+            let mut tx = self.pool.begin_with(Self::DIALECT.begin_write()).await?;
+            let done = sqlx::query(
+                "UPDATE subscriptions SET manage_token = $1 WHERE id = $2 AND manage_token = $3",
+            )
+            .bind(format!("{HASHED}{hash}"))
+            .bind(id)
+            .bind(&token)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() > 0 {
+                sqlx::query(
+                    "INSERT INTO manage_tokens (token_hash, subscription_id, created_at)
+                     VALUES ($1, $2, $3) ON CONFLICT (token_hash) DO NOTHING",
+                )
+                .bind(&hash)
+                .bind(id)
+                .bind(&created_at)
+                .execute(&mut *tx)
+                .await?;
+                moved += 1;
+            }
+            tx.commit().await?;
+        }
+        Ok(moved)
     }
 
     /// Every subscription of an address, in any case (for the manage page).
@@ -429,5 +518,52 @@ for_both_backends! {
             .fetch_all(&self.pool)
             .await?;
         rows.iter().map(rows::listed_from_row).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sqlite::SqliteStore;
+
+    /// A subscription made before migration 0008 kept its manage token in
+    /// the clear. Opening the store hashes it: the link in the mails already
+    /// sent still works, and the token is no longer in the database.
+    #[tokio::test]
+    async fn tokens_stored_in_the_clear_are_hashed_on_open() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("papers.db");
+        let store = SqliteStore::open(&path).await.unwrap();
+        let token = "ab".repeat(32);
+        sqlx::query(
+            "INSERT INTO subscriptions (email, cadence, dedup_key, status, manage_token, created_at)
+             VALUES ('old@example.org', 'daily', 'old', 'active', $1, '2026-01-01T00:00:00Z')",
+        )
+        .bind(&token)
+        .execute(&store.pool)
+        .await
+        .unwrap();
+        assert_eq!(store.hash_legacy_manage_tokens().await.unwrap(), 1);
+        assert_eq!(store.hash_legacy_manage_tokens().await.unwrap(), 0);
+        let found = store
+            .subscription_by_manage_token(&sha256_hex(&token))
+            .await
+            .unwrap();
+        assert_eq!(found.map(|s| s.email).as_deref(), Some("old@example.org"));
+        assert!(
+            store
+                .subscription_by_manage_token(&token)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let stored: Vec<String> = sqlx::query_scalar(
+            "SELECT manage_token FROM subscriptions UNION ALL SELECT token_hash FROM manage_tokens",
+        )
+        .fetch_all(&store.pool)
+        .await
+        .unwrap();
+        assert!(!stored.is_empty());
+        assert!(stored.iter().all(|s| !s.contains(&token)), "{stored:?}");
     }
 }

@@ -252,7 +252,7 @@ pub async fn fill(store: &Store, papers: usize, now: Timestamp) -> Filled {
             user_id: (i == 0).then_some(grace),
             confirm_token_hash: format!("confirm-{i}"),
             confirm_expires_at: later,
-            manage_token: format!("manage-{i}"),
+            manage_token_hash: format!("manage-{i}"),
         };
         let SubscribeOutcome::Created(sub) = store.subscribe(&n, now).await.expect("subscribe")
         else {
@@ -466,7 +466,7 @@ pub async fn check_filled(store: &Store, filled: &Filled, now: Timestamp) {
         user_id: Some(next.id),
         confirm_token_hash: "confirm-new".into(),
         confirm_expires_at: now,
-        manage_token: "manage-new".into(),
+        manage_token_hash: "manage-new".into(),
     };
     let SubscribeOutcome::Created(sub) = store.subscribe(&n, now).await.expect("subscribe") else {
         panic!("a new subscription");

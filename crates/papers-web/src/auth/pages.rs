@@ -256,11 +256,14 @@ pub(super) async fn reset(
     // mail) never shows in the time the answer takes.
     let queued = state.clone();
     state.background.spawn(async move {
+        // One mail for each account the address has, naming it: addresses
+        // are not unique, and a link resets only the account it names.
         match queued.community.request_password_reset(&f.email).await {
-            Ok(Some((user, token))) => {
-                crate::notify::password_reset(&queued, &user, &token).await;
+            Ok(links) => {
+                for (user, token) in links {
+                    crate::notify::password_reset(&queued, &user, &token).await;
+                }
             }
-            Ok(None) => {}
             Err(e) => tracing::error!(error = %e, "a password reset request failed"),
         }
     });

@@ -460,6 +460,79 @@ async fn pages_sign_up_in_vote_submit_and_out() {
     assert!(home.contains("href=\"/signin\"") && !home.contains("action=\"/signout\""));
 }
 
+/// Issue 11, item 7: addresses are neither unique nor verified (the
+/// decision is in ARCHITECTURE.md's threat model). A reset for an address
+/// that two accounts share mails one link per account, each naming its
+/// account, and each link resets only the account it names.
+#[tokio::test]
+async fn a_shared_address_gets_one_reset_link_per_account() {
+    let site = site(sample()).await;
+    for name in ["erin", "erin2"] {
+        let mut b = site.browser();
+        let csrf = b.csrf("/signup").await;
+        let r = b
+            .post(
+                "/signup",
+                &[
+                    ("csrf", &csrf),
+                    ("username", name),
+                    ("email", "Erin@example.org"),
+                    ("password", "correct horse battery"),
+                    ("next", "/"),
+                ],
+            )
+            .await;
+        assert_eq!(r.status, 303, "{}", r.body);
+    }
+    let mut anon = site.browser();
+    let csrf = anon.csrf("/reset").await;
+    let r = anon
+        .post("/reset", &[("csrf", &csrf), ("email", "erin@EXAMPLE.org")])
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    for _ in 0..500 {
+        if site.state.background.is_empty() {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    let sent = site.state.mail.mailer.memory_mailbox().unwrap().sent();
+    assert_eq!(sent.len(), 2, "one mail per account");
+    let mut named = Vec::new();
+    for m in &sent {
+        let name = if m.mail.text.contains("Hello erin2,") {
+            "erin2"
+        } else {
+            assert!(m.mail.text.contains("Hello erin,"), "{}", m.mail.text);
+            "erin"
+        };
+        named.push((name, token_after(&m.mail.text, "/reset?token=")));
+    }
+    named.sort();
+    assert_eq!(named[0].0, "erin");
+    assert_eq!(named[1].0, "erin2");
+    let r = anon
+        .post(
+            "/reset",
+            &[
+                ("csrf", &csrf),
+                ("token", &named[1].1),
+                ("password", "a brand new password"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    assert_eq!(
+        anon.sign_in("erin2", "a brand new password").await.status,
+        303
+    );
+    assert_eq!(
+        anon.sign_in("erin", "correct horse battery").await.status,
+        303,
+        "the other account keeps its password"
+    );
+}
+
 #[tokio::test]
 async fn password_reset_is_single_use_and_ends_sessions() {
     let site = site(sample()).await;
@@ -561,14 +634,11 @@ async fn trending_page_and_api_show_their_breakdown() {
     assert!(json[0]["trending"]["decay"].as_f64().unwrap() > 1.0);
 }
 
-/// Two digest runs at once (two app nodes, or the server's schedule and a
-/// cron job) send each subscriber one mail: exactly one run wins each claim.
-#[tokio::test]
-async fn two_digest_runs_at_once_send_each_mail_once() {
-    let site = site(sample()).await;
+/// Subscribes each address and confirms it from its mail, as a reader does.
+async fn subscribed(site: &crate::common::Site, addrs: &[String]) {
     let mailbox = site.state.mail.mailer.memory_mailbox().unwrap().clone();
-    let addrs: Vec<String> = (0..6).map(|i| format!("reader{i}@example.org")).collect();
-    for a in &addrs {
+    let before = mailbox.sent().len();
+    for a in addrs {
         let r = site
             .api(
                 "POST",
@@ -579,16 +649,8 @@ async fn two_digest_runs_at_once_send_each_mail_once() {
             .await;
         assert_eq!(r.status, 202, "{}", r.body);
     }
-    for m in mailbox.sent() {
-        let token: String = m
-            .mail
-            .text
-            .split("/subscriptions/confirm?token=")
-            .nth(1)
-            .unwrap()
-            .chars()
-            .take_while(char::is_ascii_alphanumeric)
-            .collect();
+    for m in &mailbox.sent()[before..] {
+        let token = token_after(&m.mail.text, "/subscriptions/confirm?token=");
         let r = site
             .api(
                 "POST",
@@ -599,25 +661,47 @@ async fn two_digest_runs_at_once_send_each_mail_once() {
             .await;
         assert_eq!(r.status, 200, "{}", r.body);
     }
+}
+
+/// The token that follows `marker` in a mail's text.
+fn token_after(text: &str, marker: &str) -> String {
+    text.split(marker)
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect()
+}
+
+/// One digest run for `day`, as the schedule or `papers digest send` makes it.
+async fn digest_run(site: &crate::common::Site, day: &str) -> papers_app::DigestReport {
+    let day: jiff::civil::Date = day.parse().unwrap();
+    site.state
+        .community
+        .send_digests(
+            &site.state.mail,
+            papers_app::Period::Daily(day),
+            None,
+            3,
+            Arc::new(|_: &papers_app::DigestReport| {}),
+        )
+        .await
+        .unwrap()
+}
+
+/// Two digest runs at once (two app nodes, or the server's schedule and a
+/// cron job) send each subscriber one mail: exactly one run wins each claim.
+#[tokio::test]
+async fn two_digest_runs_at_once_send_each_mail_once() {
+    let site = site(sample()).await;
+    let mailbox = site.state.mail.mailer.memory_mailbox().unwrap().clone();
+    let addrs: Vec<String> = (0..6).map(|i| format!("reader{i}@example.org")).collect();
+    subscribed(&site, &addrs).await;
     let confirmations = mailbox.sent().len();
-    let day: jiff::civil::Date = "2026-08-21".parse().unwrap();
-    let run = || {
-        let community = site.state.community.clone();
-        let mail = site.state.mail.clone();
-        async move {
-            community
-                .send_digests(
-                    &mail,
-                    papers_app::Period::Daily(day),
-                    None,
-                    3,
-                    Arc::new(|_: &papers_app::DigestReport| {}),
-                )
-                .await
-                .unwrap()
-        }
-    };
-    let (a, b) = tokio::join!(run(), run());
+    let (a, b) = tokio::join!(
+        digest_run(&site, "2026-08-21"),
+        digest_run(&site, "2026-08-21")
+    );
     assert_eq!(a.sent + b.sent, 6, "{a:?} {b:?}");
     let digests: Vec<String> = mailbox.sent()[confirmations..]
         .iter()
@@ -628,6 +712,44 @@ async fn two_digest_runs_at_once_send_each_mail_once() {
     unique.dedup();
     assert_eq!(digests.len(), 6, "{digests:?}");
     assert_eq!(unique.len(), 6, "nobody got two: {digests:?}");
+}
+
+/// Issue 11, item 8: manage tokens are stored hashed. So every digest
+/// carries a token of its own, and the link in each mail ever sent opens
+/// the same subscription. The store never sees a token in the clear (the
+/// store's own test looks at the rows).
+#[tokio::test]
+async fn every_digest_has_its_own_manage_link_and_each_keeps_working() {
+    let site = site(sample()).await;
+    let mailbox = site.state.mail.mailer.memory_mailbox().unwrap().clone();
+    subscribed(&site, &["reader@example.org".to_string()]).await;
+    let before = mailbox.sent().len();
+    for day in ["2026-08-20", "2026-08-21"] {
+        assert_eq!(digest_run(&site, day).await.sent, 1, "{day}");
+    }
+    let tokens: Vec<String> = mailbox.sent()[before..]
+        .iter()
+        .map(|m| token_after(&m.mail.text, "/subscriptions/manage?token="))
+        .collect();
+    assert_eq!(tokens.len(), 2);
+    assert_ne!(tokens[0], tokens[1], "a fresh token in each mail");
+    for token in &tokens {
+        assert_eq!(token.len(), 64, "{token}");
+        let r = site
+            .api(
+                "GET",
+                &format!("/subscriptions/manage?token={token}"),
+                None,
+                None,
+            )
+            .await;
+        assert_eq!(r.status, 200, "{}", r.body);
+        assert!(r.body.contains("reader@example.org"), "{}", r.body);
+    }
+    let r = site
+        .api("GET", "/subscriptions/manage?token=0000", None, None)
+        .await;
+    assert_eq!(r.status, 404);
 }
 
 /// Issue 11, item 9: asking arXiv for ids it does not have counts against
