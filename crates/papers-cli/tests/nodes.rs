@@ -12,7 +12,6 @@
 
 mod common;
 
-use std::io::Write;
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
 use std::sync::Arc;
@@ -335,40 +334,16 @@ fn two_nodes_on_one_postgresql_serve_as_one_site() {
 /// Serves recorded answers on loopback: Hugging Face's daily list (the same
 /// recorded day for any `date=`) and two OAI-PMH pages.
 fn fixture_server() -> u16 {
-    use std::io::{BufRead, BufReader};
-    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for stream in listener.incoming() {
-            let Ok(mut s) = stream else { continue };
-            let mut line = String::new();
-            let mut reader = BufReader::new(s.try_clone().unwrap());
-            if reader.read_line(&mut line).is_err() {
-                continue;
-            }
-            loop {
-                let mut h = String::new();
-                if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
-                    break;
-                }
-            }
-            let (kind, file) = if line.contains("/api/daily_papers") {
-                ("application/json", "hf_daily/2026-08-21.json")
-            } else if line.contains("resumptionToken=") {
-                ("text/xml", "oai_pmh/paging/page2.xml")
-            } else {
-                ("text/xml", "oai_pmh/paging/page1.xml")
-            };
-            let body = std::fs::read(data(file)).unwrap();
-            let _ = write!(
-                s,
-                "HTTP/1.1 200 OK\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
-                body.len()
-            );
-            let _ = s.write_all(&body);
-        }
-    });
-    port
+    common::fixture_server(|line| {
+        let (kind, file) = if line.contains("/api/daily_papers") {
+            ("application/json", "hf_daily/2026-08-21.json")
+        } else if line.contains("resumptionToken=") {
+            ("text/xml", "oai_pmh/paging/page2.xml")
+        } else {
+            ("text/xml", "oai_pmh/paging/page1.xml")
+        };
+        Some((kind, std::fs::read(data(file)).unwrap()))
+    })
 }
 
 /// A new site keeps itself current: the scheduler harvests Hugging Face's

@@ -16,6 +16,8 @@ use tokio::time::Instant;
 
 use crate::{Event, Format, OaiPage, collect_events, parse_oai_page};
 
+pub mod wheels;
+
 /// How the fetcher behaves.
 #[derive(Clone, Debug)]
 pub struct HarvestConfig {
@@ -114,10 +116,20 @@ impl HttpFetcher {
     /// seconds (capped at `max_delay`) when a 429/503 gives one. Other
     /// statuses fail at once.
     pub async fn get(&self, url: &str) -> Result<Vec<u8>, HarvestError> {
+        self.get_as(url, None).await
+    }
+
+    /// [`HttpFetcher::get`] with an `Accept` header (content negotiation,
+    /// as a package index's JSON API asks).
+    pub async fn get_as(&self, url: &str, accept: Option<&str>) -> Result<Vec<u8>, HarvestError> {
         let mut attempt: u32 = 0;
         loop {
             self.pace().await;
-            let (error, retry_after) = match self.client.get(url).send().await {
+            let mut request = self.client.get(url);
+            if let Some(accept) = accept {
+                request = request.header(reqwest::header::ACCEPT, accept);
+            }
+            let (error, retry_after) = match request.send().await {
                 Ok(response) => {
                     let status = response.status();
                     if status.is_success() {

@@ -96,6 +96,7 @@ fn main() -> Result<(), AnyError> {
                     max_tokens: max,
                     batch_size: batch,
                     threads: Some(threads),
+                    int8_compute: !flag("--onnx-f32"),
                 };
                 let embedder = match OnnxEmbedder::load_with(&model, options) {
                     Ok(e) => e,

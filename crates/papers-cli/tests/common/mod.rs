@@ -66,3 +66,41 @@ pub fn papers_command(
     }
     cmd
 }
+
+/// A loopback HTTP server (one thread, a connection at a time) answering
+/// each request by `route(request line)`: (content type, body), or `None`
+/// for a 404.
+pub fn fixture_server(
+    route: impl Fn(&str) -> Option<(&'static str, Vec<u8>)> + Send + 'static,
+) -> u16 {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(mut s) = stream else { continue };
+            let mut line = String::new();
+            let mut reader = BufReader::new(s.try_clone().unwrap());
+            if reader.read_line(&mut line).is_err() {
+                continue;
+            }
+            loop {
+                let mut h = String::new();
+                if reader.read_line(&mut h).unwrap_or(0) == 0 || h == "\r\n" {
+                    break;
+                }
+            }
+            let (status, kind, body) = match route(&line) {
+                Some((kind, body)) => ("200 OK", kind, body),
+                None => ("404 Not Found", "text/plain", b"no such file".to_vec()),
+            };
+            let _ = write!(
+                s,
+                "HTTP/1.1 {status}\r\nContent-Type: {kind}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = s.write_all(&body);
+        }
+    });
+    port
+}

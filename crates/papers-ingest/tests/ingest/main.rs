@@ -14,3 +14,4 @@ mod hf_daily;
 mod links;
 mod properties;
 mod sources;
+mod wheels;

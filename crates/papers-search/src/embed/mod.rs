@@ -9,6 +9,7 @@
 mod hash;
 mod minilm;
 mod onnx;
+mod onnx_graph;
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -20,6 +21,7 @@ pub use onnx::{
     ONNX_MODEL_FILE, ONNX_MODEL_SHA256, ONNX_RUNTIME_FILE, ONNX_RUNTIME_SHA256, OnnxEmbedder,
     OnnxOptions,
 };
+pub use onnx_graph::{Rewrite as OnnxRewrite, int8_compute as onnx_int8_compute};
 
 use crate::error::SearchError;
 
