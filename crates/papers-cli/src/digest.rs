@@ -80,7 +80,7 @@ pub async fn run(ctx: &Ctx, action: DigestAction) -> Result<ExitCode> {
     });
     // Saved searches run on the search engine (the keyword side when the
     // model is absent; with it, the same hybrid ranking as the site).
-    let model = crate::search::embedder(&ctx.model_dir, None, cfg.search.candle_only());
+    let model = crate::search::embedder(&ctx.model_dir, None, &cfg.search);
     let search: Option<Arc<dyn papers_app::SavedSearch>> = match crate::search::open(
         cfg, &store, model,
     )

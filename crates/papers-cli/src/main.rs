@@ -111,6 +111,11 @@ enum Command {
         /// Papers per batch.
         #[arg(long, default_value_t = 64)]
         batch: u64,
+        /// Cut each abstract to this many tokens (8–512; default
+        /// `[search] max_tokens`, 256, what the model was trained at).
+        /// Fewer is faster; long abstracts then get other vectors.
+        #[arg(long)]
+        max_tokens: Option<usize>,
     },
     /// Rebuild the search indexes from the store.
     Reindex {
@@ -330,7 +335,9 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Harvest { source, embed_max } => harvest::run(&ctx, source, embed_max).await,
         Command::Digest { action } => digest::run(&ctx, action).await,
         Command::Jobs { json, action } => jobs::run(&ctx, json, action).await,
-        Command::Embed { batch } => search::embed(cfg, dir, batch, progress).await,
+        Command::Embed { batch, max_tokens } => {
+            search::embed(cfg, dir, batch, max_tokens, progress).await
+        }
         Command::Reindex { verify } => search::reindex(cfg, verify, progress).await,
         Command::Search {
             query,

@@ -70,7 +70,7 @@ fn arxiv_date(lp: &ListedPaper) -> Option<String> {
 
 pub async fn run(cfg: &Config, model: &Path, a: RecsArgs, progress: bool) -> Result<ExitCode> {
     let store = Store::open(&cfg.database_url()).await?;
-    let e = embedder(model, None, cfg.search.candle_only()).map_err(|w| anyhow::anyhow!(w))?;
+    let e = embedder(model, None, &cfg.search).map_err(|w| anyhow::anyhow!(w))?;
     let params = EvalParams {
         min_papers: a.min_papers,
         split_date: a.split_date.clone(),

