@@ -448,3 +448,36 @@ def test_hf_papers_read(server):
     missing = hf(server, "papers", "read", "2407.21783", check=False)
     assert missing.returncode != 0
     assert "Paper '2407.21783' not found on the Hub." in missing.stdout + missing.stderr
+
+
+def unescape_bibtex(text):
+    """Undoes the escaping of `/papers/{id}.bib` (LaTeX specials as text)."""
+    for macro, char in (("\\textbackslash{}", "\\"), ("\\textasciitilde{}", "~"), ("\\textasciicircum{}", "^")):
+        text = text.replace(macro, char)
+    return re.sub(r"\\([{}$&%#_])", r"\1", text)
+
+
+# bibtexparser 1.4 calls pyparsing APIs that pyparsing 3.2 deprecates, on every parse.
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_every_paper_parses_as_bibtex(server):
+    """Issue 14: `/papers/{id}.bib` for every paper of the recorded days, read by
+    bibtexparser: one @misc entry whose eprint, title and authors are the paper's."""
+    import bibtexparser
+
+    checked = 0
+    for day in DAYS:
+        for item in load_day(day):
+            paper = item["paper"]
+            with urllib.request.urlopen(f"{server}/papers/{paper['id']}.bib", timeout=10) as r:
+                assert r.headers["Content-Type"] == "application/x-bibtex; charset=utf-8"
+                text = r.read().decode()
+            entries = bibtexparser.loads(text).entries
+            assert len(entries) == 1, text
+            e = entries[0]
+            assert e["ENTRYTYPE"] == "misc" and e["archiveprefix"] == "arXiv", e
+            assert e["eprint"] == paper["id"], e
+            assert unescape_bibtex(e["title"]) == norm(paper["title"]), e
+            names = [a["name"] for a in paper["authors"] if not a.get("hidden")]
+            assert len(e["author"].split(" and ")) == len(names), e
+            checked += 1
+    assert checked > 20

@@ -1,11 +1,12 @@
 //! A paper: its page (`/papers/{id}`, and as Markdown at `/papers/{id}.md`
-//! or with `Accept: text/markdown`), its JSON (`GET /api/papers/{id}`, with
+//! or with `Accept: text/markdown`, as BibTeX at `/papers/{id}.bib`), its JSON (`GET /api/papers/{id}`, with
 //! `?field=comments` its discussion too), every paper in a stable order
 //! (`GET /api/papers?cursor=&limit=`), and a page for any arXiv paper
 //! (`POST /api/papers/index`), for new-style ids and old-style ones
 //! (`/papers/hep-th/9901001`).
 
 mod api;
+mod bibtex;
 mod markdown;
 
 pub(crate) use markdown::paper_markdown;

@@ -155,6 +155,9 @@ pub(super) async fn paper(
     if let Some(bare) = id.strip_suffix(".md") {
         return markdown_page(&state, bare).await;
     }
+    if let Some(bare) = id.strip_suffix(".bib") {
+        return bibtex_page(&state, bare).await;
+    }
     let mut resp = if wants_markdown(&headers) {
         markdown_page(&state, &id).await
     } else {
@@ -189,6 +192,27 @@ async fn markdown_page(state: &AppState, raw: &str) -> Response {
     resp.headers_mut()
         .insert(header::VARY, HeaderValue::from_static("Accept"));
     resp
+}
+
+/// The paper as a BibTeX entry (`application/x-bibtex`), cached for
+/// everyone; an unknown id answers 404, a malformed one 400.
+async fn bibtex_page(state: &AppState, raw: &str) -> Response {
+    state
+        .cache
+        .respond(
+            format!("bib:{raw}"),
+            "application/x-bibtex; charset=utf-8",
+            async {
+                let id = parse_paper_id(raw)?;
+                let lp = state
+                    .catalog
+                    .paper(&id)
+                    .await?
+                    .ok_or_else(|| not_found(id.base()))?;
+                Ok::<_, ApiError>(super::bibtex::paper_bibtex(&lp.paper))
+            },
+        )
+        .await
 }
 
 /// Whether `Accept` asks for Markdown: `text/markdown` with a quality

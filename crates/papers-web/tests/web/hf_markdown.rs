@@ -177,3 +177,36 @@ async fn what_users_and_data_wrote_stays_literal_text() {
         }
     }
 }
+
+/// Issue 14: every paper as BibTeX at `/papers/{id}.bib`, for both id
+/// styles; titles from data are escaped (the compat suite parses these with
+/// bibtexparser).
+#[tokio::test]
+async fn every_paper_as_bibtex() {
+    let site = site(papers()).await;
+    let (status, bib, headers) = site.get("/papers/2608.00001v1.bib").await;
+    assert_eq!(status, 200, "{bib}");
+    assert_eq!(
+        headers["content-type"],
+        "application/x-bibtex; charset=utf-8"
+    );
+    assert!(bib.starts_with("@misc{lovelace2026diffusion,\n"), "{bib}");
+    assert!(bib.contains("  eprint = {2608.00001},\n"), "{bib}");
+    assert!(bib.contains("  primaryClass = {cs.CV},\n"), "{bib}");
+    let (status, bib, _) = site.get("/papers/hep-th/9901001.bib").await;
+    assert_eq!(status, 200, "{bib}");
+    assert!(bib.contains("  eprint = {hep-th/9901001},\n"), "{bib}");
+    assert!(bib.contains("  url = {https://arxiv.org/abs/hep-th/9901001},\n"));
+    let (status, bib, _) = site.get("/papers/2608.00002.bib").await;
+    assert_eq!(status, 200);
+    assert!(
+        bib.contains(
+            "title = {[Click](javascript:alert(1)) <script>alert(2)</script> \\# not a heading}"
+        ),
+        "{bib}"
+    );
+    assert_eq!(site.get("/papers/2608.99999.bib").await.0, 404);
+    assert_eq!(site.get("/papers/garbage.bib").await.0, 400);
+    let (_, page, _) = site.get("/papers/2608.00001").await;
+    assert!(page.contains("href=\"/papers/2608.00001.bib\""));
+}
