@@ -5,6 +5,7 @@
 //! ranking. It knows nothing of HTTP: the web layer maps [`AppError`] to
 //! status codes.
 
+mod account;
 mod auth;
 mod comments;
 mod community;
@@ -21,6 +22,7 @@ use papers_core::Clock;
 use papers_ingest::harvest::ArxivApiClient;
 use papers_store::{Store, StoreError};
 
+pub use account::UserExport;
 pub use auth::{NewSession, hash_password, random_token, sha256_hex, verify_password};
 pub use comments::CommentView;
 pub use community::{Indexed, Submission, TrendingItem, rank_trending};
@@ -31,7 +33,10 @@ pub use papers::{Catalog, FeedOrder, FeedRequest, PapersPage};
 pub use search::{SearchService, SyncReport, index_dir, load_embedder, search_doc};
 // What the web layer needs of the layers below: papers-app is its one door.
 pub use papers_search::{Explain, SearchMode, SearchRequest, SearchResult, Segment};
-pub use papers_store::{JobRecord, ListedPaper, Subscription, format_timestamp, on_primary};
+pub use papers_store::{
+    DELETED_USERNAME, DeletedUser, JobRecord, ListedPaper, Subscription, format_timestamp,
+    on_primary,
+};
 pub use subscriptions::{
     DIGEST_SIZE, DigestReport, MailContext, Period, SavedSearch, SubscribeResult, default_period,
     default_retry, is_known_category,

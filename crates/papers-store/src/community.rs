@@ -10,6 +10,18 @@ use crate::dialect::for_both_backends;
 use crate::rows::{comment_from_row, nul_free, user_from_row};
 use crate::{Result, format_timestamp};
 
+/// What deleting an account took back.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct DeletedUser {
+    /// Votes taken back.
+    pub votes: u64,
+    /// Comments left in their threads as "[deleted]".
+    pub comments: u64,
+}
+
+/// The placeholder account that deleted accounts' comments belong to.
+pub const DELETED_USERNAME: &str = "[deleted]";
+
 /// Why a community write did not happen (the user's fault, not ours).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Refusal {
@@ -482,6 +494,153 @@ for_both_backends! {
     }
 
     /// A paper's comments in thread order of creation (the caller nests them).
+    /// Every vote of a user: (paper id, when), oldest first.
+    pub async fn votes_of(&self, user_id: i64) -> Result<Vec<(String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT paper_id, created_at FROM votes WHERE user_id = $1 ORDER BY created_at, paper_id",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
+    /// Every comment a user wrote, deleted and hidden ones too, oldest first.
+    pub async fn comments_of(&self, user_id: i64) -> Result<Vec<Comment>> {
+        let rows = sqlx::query(
+            "SELECT c.*, u.username FROM comments c JOIN users u ON u.id = c.user_id
+             WHERE c.user_id = $1 ORDER BY c.id",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.iter().map(comment_from_row).collect()
+    }
+
+    /// Deletes an account, in one transaction: its votes are taken back
+    /// (each paper's count exactly), its comments stay in their threads as
+    /// "[deleted]" (body emptied, written by the `[deleted]` placeholder
+    /// account), its submissions stay listed without a submitter, and its
+    /// sessions, API tokens, reset links, subscriptions (with their digest
+    /// records and manage tokens), throttles and counters go. `None` when
+    /// there is no such user.
+    pub async fn delete_user(&self, user_id: i64, now: Timestamp) -> Result<Option<DeletedUser>> {
+        let mut tx = self.pool.begin_with(Self::DIALECT.begin_write()).await?;
+        let sql = format!(
+            "SELECT username, email FROM users WHERE id = $1{lock}",
+            lock = Self::DIALECT.row_lock()
+        );
+        let Some((username, email)): Option<(String, String)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(user_id)
+                .fetch_optional(&mut *tx)
+                .await?
+        else {
+            return Ok(None);
+        };
+        let now = format_timestamp(now);
+        // The placeholder author of deleted accounts' comments: a name no
+        // sign-up can take (brackets), no password, banned.
+        sqlx::query(
+            "INSERT INTO users (username, email, password_hash, role, banned, created_at)
+             VALUES ($1, '', '!', 'user', TRUE, $2) ON CONFLICT DO NOTHING",
+        )
+        .bind(DELETED_USERNAME)
+        .bind(&now)
+        .execute(&mut *tx)
+        .await?;
+        let ghost: i64 = sqlx::query_scalar("SELECT id FROM users WHERE username = $1")
+            .bind(DELETED_USERNAME)
+            .fetch_one(&mut *tx)
+            .await?;
+        sqlx::query(
+            "UPDATE papers SET local_votes = local_votes - 1
+             WHERE id IN (SELECT paper_id FROM votes WHERE user_id = $1)",
+        )
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        let votes = sqlx::query("DELETE FROM votes WHERE user_id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected();
+        // Visible comments leave their papers' counts, as a deletion does.
+        let visible: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT paper_id, COUNT(*) FROM comments
+             WHERE user_id = $1 AND deleted_at IS NULL AND NOT hidden GROUP BY paper_id",
+        )
+        .bind(user_id)
+        .fetch_all(&mut *tx)
+        .await?;
+        let sql = format!(
+            "UPDATE papers SET local_comments = {greatest}(local_comments - $1, 0) WHERE id = $2",
+            greatest = Self::DIALECT.greatest()
+        );
+        for (paper, n) in &visible {
+            sqlx::query(sqlx::AssertSqlSafe(sql.as_str()))
+                .bind(n)
+                .bind(paper)
+                .execute(&mut *tx)
+                .await?;
+        }
+        let comments = sqlx::query(
+            "UPDATE comments SET user_id = $1, body = '', edited_at = NULL,
+                 deleted_at = COALESCE(deleted_at, $2)
+             WHERE user_id = $3",
+        )
+        .bind(ghost)
+        .bind(&now)
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        sqlx::query(
+            "UPDATE daily_listings SET submitter_user_id = NULL, submitter_name = NULL, submitter = NULL
+             WHERE submitter_user_id = $1",
+        )
+        .bind(user_id)
+        .execute(&mut *tx)
+        .await?;
+        for sql in [
+            "DELETE FROM manage_tokens WHERE subscription_id IN (SELECT id FROM subscriptions WHERE user_id = $1)",
+            "DELETE FROM digest_sends WHERE subscription_id IN (SELECT id FROM subscriptions WHERE user_id = $1)",
+            "DELETE FROM subscription_papers WHERE subscription_id IN (SELECT id FROM subscriptions WHERE user_id = $1)",
+            "DELETE FROM subscriptions WHERE user_id = $1",
+            "DELETE FROM sessions WHERE user_id = $1",
+            "DELETE FROM api_tokens WHERE user_id = $1",
+            "DELETE FROM password_resets WHERE user_id = $1",
+        ] {
+            sqlx::query(sql).bind(user_id).execute(&mut *tx).await?;
+        }
+        for key in [
+            format!("signin:{}", username.to_lowercase()),
+            format!("arxiv-fetch:{user_id}"),
+        ] {
+            sqlx::query("DELETE FROM rate_counters WHERE key = $1")
+                .bind(key)
+                .execute(&mut *tx)
+                .await?;
+        }
+        // The address's mail throttle, unless another account uses it.
+        let sql = format!(
+            "DELETE FROM mail_throttle WHERE {recipient}
+               AND NOT EXISTS (SELECT 1 FROM users WHERE id <> $2 AND {email})",
+            recipient = Self::DIALECT.ci_eq("recipient", "$1"),
+            email = Self::DIALECT.ci_eq("email", "$1"),
+        );
+        sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(&email)
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM users WHERE id = $1")
+            .bind(user_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(DeletedUser { votes, comments }))
+    }
+
     pub async fn comments(&self, paper: &ArxivId) -> Result<Vec<Comment>> {
         let rows = sqlx::query(
             "SELECT c.*, u.username FROM comments c JOIN users u ON u.id = c.user_id
@@ -686,5 +845,141 @@ for_both_backends! {
         .bind(nul_free(token_hash))
         .fetch_optional(&self.pool)
         .await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::sqlite::SqliteStore;
+    use crate::subscriptions::NewSubscription;
+
+    /// Issue 14: after `delete_user`, no row of any table holds the user's
+    /// name, address or id-derived keys; the vote counts are exact and the
+    /// comment is still there, empty and deleted.
+    #[tokio::test]
+    async fn a_deleted_user_leaves_no_trace() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(&dir.path().join("papers.db"))
+            .await
+            .unwrap();
+        let now: Timestamp = "2026-08-21T12:00:00Z".parse().unwrap();
+        let later: Timestamp = "2026-08-22T12:00:00Z".parse().unwrap();
+        sqlx::query(
+            "INSERT INTO papers (id, title, abstract, authors, author_count, categories, upvotes_baseline, created_at)
+             VALUES ('2608.00001', 't', 'a', '[]', 0, '[]', 3, '2026-08-21T00:00:00Z')",
+        )
+        .execute(&store.pool)
+        .await
+        .unwrap();
+        let paper = ArxivId::parse("2608.00001").unwrap();
+        let mut ids = Vec::new();
+        for name in ["Zanzibar", "other"] {
+            let u = store
+                .create_user(name, &format!("{name}@Example.org"), "h", Role::User, now)
+                .await
+                .unwrap()
+                .unwrap();
+            store
+                .set_vote(u.id, &paper, true, now)
+                .await
+                .unwrap()
+                .unwrap();
+            ids.push(u.id);
+        }
+        let me = ids[0];
+        let comment = store
+            .add_comment(&paper, me, None, "secret words", now)
+            .await
+            .unwrap()
+            .unwrap();
+        store
+            .create_session("sess-hash", me, "csrf", now, later)
+            .await
+            .unwrap();
+        store
+            .create_api_token(me, "tok", "tok-hash", now)
+            .await
+            .unwrap();
+        store
+            .create_password_reset("reset-hash", me, now, later)
+            .await
+            .unwrap();
+        store
+            .hit_counter("signin:zanzibar", now, jiff::SignedDuration::from_hours(1))
+            .await
+            .unwrap();
+        store
+            .claim_mail_slot(
+                "zanzibar@example.org",
+                "confirm",
+                now,
+                jiff::SignedDuration::from_hours(1),
+            )
+            .await
+            .unwrap();
+        store
+            .subscribe(
+                &NewSubscription {
+                    email: "zanzibar@example.org".into(),
+                    cadence: papers_core::Cadence::Daily,
+                    query: Some("zanzibar's topic".into()),
+                    categories: vec![],
+                    user_id: Some(me),
+                    confirm_token_hash: "confirm-hash".into(),
+                    confirm_expires_at: later,
+                    manage_token_hash: "manage-hash".into(),
+                },
+                now,
+            )
+            .await
+            .unwrap();
+
+        let gone = store.delete_user(me, later).await.unwrap().unwrap();
+        assert_eq!(
+            gone,
+            DeletedUser {
+                votes: 1,
+                comments: 1
+            }
+        );
+        assert!(store.delete_user(me, later).await.unwrap().is_none());
+        let votes: i64 = sqlx::query_scalar("SELECT local_votes FROM papers")
+            .fetch_one(&store.pool)
+            .await
+            .unwrap();
+        assert_eq!(votes, 1, "the other user's vote stays");
+        let c = store.comment(comment).await.unwrap().unwrap();
+        assert!(
+            c.deleted && c.body.is_empty() && c.author == DELETED_USERNAME,
+            "{c:?}"
+        );
+
+        // Every text in every table, searched for the user.
+        let tables: Vec<String> =
+            sqlx::query_scalar("SELECT name FROM sqlite_master WHERE type = 'table'")
+                .fetch_all(&store.pool)
+                .await
+                .unwrap();
+        let mut found = Vec::new();
+        for t in tables {
+            let cols: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT name FROM pragma_table_info('{t}')"
+            )))
+            .fetch_all(&store.pool)
+            .await
+            .unwrap();
+            for c in cols {
+                let hits: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                    "SELECT CAST(\"{c}\" AS TEXT) FROM \"{t}\" WHERE lower(CAST(\"{c}\" AS TEXT)) LIKE '%zanzibar%'
+                       OR CAST(\"{c}\" AS TEXT) IN ('sess-hash', 'tok-hash', 'reset-hash', 'manage-hash', 'secret words')"
+                )))
+                .fetch_all(&store.pool)
+                .await
+                .unwrap();
+                found.extend(hits.into_iter().map(|h| format!("{t}.{c}: {h}")));
+            }
+        }
+        assert!(found.is_empty(), "{found:?}");
     }
 }

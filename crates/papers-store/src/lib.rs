@@ -24,7 +24,7 @@ use jiff::civil::Date;
 use papers_core::{ArxivId, Comment, DailyListing, IngestRecord, Paper, Role, User};
 
 pub use backup::{RestoreReport, restore};
-pub use community::Refusal;
+pub use community::{DELETED_USERNAME, DeletedUser, Refusal};
 pub use copy::{CopyEvent, CopyOptions, CopyReport, DEFAULT_BATCH_ROWS, TableCheck, TableSummary};
 pub use nodes::{CHANGES_CHANNEL, Change, ChangeKind, ChangeListener, JobRecord, Notice};
 pub use postgres::PgStore;
@@ -333,6 +333,13 @@ dispatch! {
     fn user_by_id(&self, id: i64) -> Result<Option<User>>;
     /// Every account with this address, in any case, oldest first (ten at most).
     fn users_by_email(&self, email: &str) -> Result<Vec<User>>;
+    /// Every vote of a user: (paper id, when), oldest first.
+    fn votes_of(&self, user_id: i64) -> Result<Vec<(String, String)>>;
+    /// Every comment a user wrote, deleted and hidden ones too.
+    fn comments_of(&self, user_id: i64) -> Result<Vec<Comment>>;
+    /// Deletes an account (votes taken back exactly, comments left as
+    /// "[deleted]"); `None` when there is no such user.
+    fn delete_user(&self, user_id: i64, now: Timestamp) -> Result<Option<DeletedUser>>;
     /// The user and their password hash, for signing in.
     fn user_credentials(&self, username: &str) -> Result<Option<(User, String)>>;
     /// A password reset: sets the hash and revokes the user's sessions, API
@@ -383,6 +390,8 @@ dispatch! {
     /// Keeps the SHA-256 (hex) of one more manage token: a mail's own.
     fn add_manage_token(&self, subscription_id: i64, token_hash: &str, now: Timestamp) -> Result<()>;
     fn subscriptions_of(&self, email: &str) -> Result<Vec<Subscription>>;
+    /// The subscriptions a signed-in user made.
+    fn subscriptions_of_user(&self, user_id: i64) -> Result<Vec<Subscription>>;
     fn set_subscription_status(&self, id: i64, status: papers_core::SubscriptionStatus) -> Result<bool>;
     /// Active subscriptions of a cadence with nothing recorded for `period`.
     fn due_subscriptions(&self, cadence: papers_core::Cadence, period: &str) -> Result<Vec<Subscription>>;

@@ -326,6 +326,16 @@ for_both_backends! {
         Ok(moved)
     }
 
+    /// The subscriptions a signed-in user made, oldest first.
+    pub async fn subscriptions_of_user(&self, user_id: i64) -> Result<Vec<Subscription>> {
+        let sql = format!("SELECT {SUB_COLS} FROM subscriptions WHERE user_id = $1 ORDER BY id");
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(user_id)
+            .fetch_all(&self.pool)
+            .await?;
+        rows.iter().map(sub_from_row).collect()
+    }
+
     /// Every subscription of an address, in any case (for the manage page).
     pub async fn subscriptions_of(&self, email: &str) -> Result<Vec<Subscription>> {
         let sql = format!(

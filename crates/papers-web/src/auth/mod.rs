@@ -1,15 +1,16 @@
 //! Accounts: sign-up, sign-in, sign-out and password resets as pages and
-//! forms, the settings page with API tokens, and the JSON sign-up and token
-//! endpoints.
+//! forms, the settings page with API tokens, the JSON sign-up and token
+//! endpoints, and your data: its export and the account's deletion.
 
 mod api;
+mod me;
 mod pages;
 mod settings;
 
 pub(crate) use settings::IdForm;
 
 use axum::Router;
-use axum::routing::{get, post};
+use axum::routing::{delete, get, post};
 
 use crate::state::AppState;
 
@@ -35,6 +36,9 @@ pub(crate) fn routes() -> Router<AppState> {
         .route("/settings/tokens/revoke", post(settings::revoke_token))
         .route("/api/auth/signup", post(api::sign_up))
         .route("/api/auth/token", post(api::token))
+        .route("/api/me/export", get(me::export))
+        .route("/api/me", delete(me::delete))
+        .route("/settings/delete", post(me::delete_form))
 }
 
 /// Only a local path is followed after a form: parsed as `/path?query`

@@ -102,3 +102,74 @@ impl ExplainJson {
 /// (`POST /api/papers/index`).
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct EmptyJson {}
+
+/// `GET /api/me/export`: everything the site holds about the caller.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportJson {
+    pub api_tokens: Vec<ExportTokenJson>,
+    pub comments: Vec<ExportCommentJson>,
+    pub exported_at: String,
+    pub profile: ExportProfileJson,
+    pub subscriptions: Vec<ExportSubscriptionJson>,
+    pub votes: Vec<ExportVoteJson>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportProfileJson {
+    pub created_at: String,
+    pub email: String,
+    pub id: i64,
+    pub role: String,
+    pub username: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportVoteJson {
+    pub created_at: String,
+    pub paper_id: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportCommentJson {
+    pub body: String,
+    pub created_at: String,
+    pub deleted: bool,
+    pub edited_at: Option<String>,
+    pub hidden: bool,
+    pub id: i64,
+    pub paper_id: String,
+    pub parent_id: Option<i64>,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportSubscriptionJson {
+    pub cadence: String,
+    pub categories: Vec<String>,
+    pub email: String,
+    pub id: i64,
+    pub query: Option<String>,
+    pub status: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ExportTokenJson {
+    pub created_at: String,
+    pub id: i64,
+    pub name: String,
+    pub revoked: bool,
+}
+
+/// `DELETE /api/me`: what the deletion took back.
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DeletedJson {
+    pub comments_left_as_deleted: u64,
+    pub deleted: bool,
+    pub votes_taken_back: u64,
+}

@@ -869,3 +869,125 @@ async fn readiness_and_the_jobs_page() {
     );
     assert!(!page.body.contains("node-<a>"));
 }
+
+/// Issue 14, "your data": the export holds everything about the caller, and
+/// `DELETE /api/me` (with the password) removes the account, takes back its
+/// votes with exact totals, leaves its comments as "[deleted]", and ends
+/// its tokens. (The store's own test checks that no row keeps a trace.)
+#[tokio::test]
+async fn export_then_delete_an_account() {
+    let site = site(sample()).await;
+    let hash = papers_app::hash_password("correct horse battery").unwrap();
+    let mut tokens = Vec::new();
+    for name in ["leaving", "staying"] {
+        let user = site
+            .store
+            .create_user(
+                name,
+                &format!("{name}@example.org"),
+                &hash,
+                papers_core::Role::User,
+                site.clock_now(),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        let (_, token) = site
+            .state
+            .community
+            .create_api_token(&user, "t")
+            .await
+            .unwrap();
+        for paper in ["2608.00001", "2608.00002"] {
+            let r = site
+                .api(
+                    "POST",
+                    &format!("/api/papers/{paper}/upvote"),
+                    Some(&token),
+                    None,
+                )
+                .await;
+            assert_eq!(r.status, 200, "{}", r.body);
+        }
+        tokens.push(token);
+    }
+    let (leaving, staying) = (&tokens[0], &tokens[1]);
+    let r = site
+        .api(
+            "POST",
+            "/api/papers/2608.00001/comments",
+            Some(leaving),
+            Some(serde_json::json!({"body": "A comment that stays as [deleted]."})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    let r = site
+        .api(
+            "POST",
+            "/api/papers/2608.00001/comments",
+            Some(staying),
+            Some(serde_json::json!({"body": "A reply that stays."})),
+        )
+        .await;
+    assert_eq!(r.status, 201, "{}", r.body);
+    // Baselines 3 and 30, plus the two users' votes.
+    let (_, a) = site.json("/api/papers/2608.00001").await;
+    assert_eq!(a["upvotes"], 5);
+
+    let r = site.api("GET", "/api/me/export", Some(leaving), None).await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let export: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(export["profile"]["username"], "leaving");
+    assert_eq!(export["profile"]["email"], "leaving@example.org");
+    assert_eq!(export["votes"].as_array().unwrap().len(), 2);
+    assert_eq!(
+        export["comments"][0]["body"],
+        "A comment that stays as [deleted]."
+    );
+    assert_eq!(export["apiTokens"][0]["name"], "t");
+    assert!(!r.body.contains(leaving.as_str()), "no token in the export");
+    assert_eq!(
+        site.api("GET", "/api/me/export", None, None).await.status,
+        401
+    );
+
+    let wrong = serde_json::json!({"password": "not it at all"});
+    let r = site
+        .api("DELETE", "/api/me", Some(leaving), Some(wrong))
+        .await;
+    assert_eq!(r.status, 401, "{}", r.body);
+    let right = serde_json::json!({"password": "correct horse battery"});
+    let r = site
+        .api("DELETE", "/api/me", Some(leaving), Some(right))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let gone: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    assert_eq!(gone["votesTakenBack"], 2);
+    assert_eq!(gone["commentsLeftAsDeleted"], 1);
+
+    let (_, a) = site.json("/api/papers/2608.00001").await;
+    let (_, b) = site.json("/api/papers/2608.00002").await;
+    assert_eq!(
+        (a["upvotes"].clone(), b["upvotes"].clone()),
+        (4.into(), 31.into())
+    );
+    let (_, thread) = site.json("/api/papers/2608.00001/comments").await;
+    let text = thread.to_string();
+    assert!(
+        text.contains("[deleted]") && text.contains("A reply that stays."),
+        "{text}"
+    );
+    assert!(
+        !text.contains("leaving") && !text.contains("stays as [deleted]"),
+        "{text}"
+    );
+    let r = site.api("GET", "/api/me/export", Some(leaving), None).await;
+    assert_eq!(r.status, 401, "the token ended with the account");
+    let mut b = site.browser();
+    assert_eq!(
+        b.sign_in("leaving", "correct horse battery").await.status,
+        401
+    );
+    let r = site.api("GET", "/api/me/export", Some(staying), None).await;
+    assert_eq!(r.status, 200, "the other account is untouched");
+}

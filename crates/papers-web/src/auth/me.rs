@@ -1,0 +1,152 @@
+//! Your data in your hands: `GET /api/me/export` (Bearer or session; the
+//! settings page's download button) and the deletion of your account,
+//! confirmed with the password (`DELETE /api/me`, or the settings form).
+
+use axum::Json;
+use axum::extract::State;
+use axum::http::{HeaderMap, HeaderValue, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use papers_app::{UserExport, format_timestamp};
+use serde::Deserialize;
+
+use crate::error::{ApiError, PageError};
+use crate::extract::MaybeViewer;
+use crate::guard::{ApiUser, JsonBody, SignedInForm, csrf_form};
+use crate::session::bearer;
+use crate::state::AppState;
+use crate::wire::{
+    DeletedJson, ExportCommentJson, ExportJson, ExportProfileJson, ExportSubscriptionJson,
+    ExportTokenJson, ExportVoteJson,
+};
+
+/// `GET /api/me/export`: everything about the caller as one JSON document,
+/// offered as a download.
+pub(super) async fn export(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    MaybeViewer(viewer): MaybeViewer,
+) -> Result<Response, ApiError> {
+    let user = match bearer(&headers) {
+        Some(token) => state.community.bearer_user(token).await?,
+        None => viewer.map(|v| v.user),
+    }
+    .ok_or_else(|| {
+        ApiError::Unauthorized(
+            "sign in, or send `Authorization: Bearer <token>` (POST /api/auth/token)".into(),
+        )
+    })?;
+    let data = state.community.export_user(&user).await?;
+    let mut resp = Json(export_json(data, state.clock.now())).into_response();
+    let h = resp.headers_mut();
+    h.insert(
+        header::CONTENT_DISPOSITION,
+        HeaderValue::from_static("attachment; filename=\"daily-papers-export.json\""),
+    );
+    h.insert(
+        header::CACHE_CONTROL,
+        HeaderValue::from_static("private, no-store"),
+    );
+    Ok(resp)
+}
+
+fn export_json(d: UserExport, now: jiff::Timestamp) -> ExportJson {
+    ExportJson {
+        api_tokens: d
+            .api_tokens
+            .into_iter()
+            .map(|(id, name, created_at, revoked)| ExportTokenJson {
+                created_at,
+                id,
+                name,
+                revoked,
+            })
+            .collect(),
+        comments: d
+            .comments
+            .into_iter()
+            .map(|c| ExportCommentJson {
+                body: c.body,
+                created_at: format_timestamp(c.created_at),
+                deleted: c.deleted,
+                edited_at: c.edited_at.map(format_timestamp),
+                hidden: c.hidden,
+                id: c.id,
+                paper_id: c.paper_id,
+                parent_id: c.parent_id,
+            })
+            .collect(),
+        exported_at: format_timestamp(now),
+        profile: ExportProfileJson {
+            created_at: format_timestamp(d.user.created_at),
+            email: d.user.email,
+            id: d.user.id,
+            role: d.user.role.as_str().to_string(),
+            username: d.user.username,
+        },
+        subscriptions: d
+            .subscriptions
+            .into_iter()
+            .map(|s| ExportSubscriptionJson {
+                cadence: s.cadence.as_str().to_string(),
+                categories: s.categories,
+                email: s.email,
+                id: s.id,
+                query: s.query,
+                status: s.status.as_str().to_string(),
+            })
+            .collect(),
+        votes: d
+            .votes
+            .into_iter()
+            .map(|(paper_id, created_at)| ExportVoteJson {
+                created_at,
+                paper_id,
+            })
+            .collect(),
+    }
+}
+
+/// The password that confirms a deletion.
+#[derive(Debug, Default, Deserialize)]
+pub(super) struct PasswordBody {
+    #[serde(default)]
+    password: String,
+}
+
+/// `DELETE /api/me {"password"}`: deletes the caller's account.
+pub(super) async fn delete(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    JsonBody(b): JsonBody<PasswordBody>,
+) -> Result<Json<DeletedJson>, ApiError> {
+    let gone = state.community.delete_account(&user, &b.password).await?;
+    Ok(Json(DeletedJson {
+        comments_left_as_deleted: gone.comments,
+        deleted: true,
+        votes_taken_back: gone.votes,
+    }))
+}
+
+/// The settings page's deletion form.
+#[derive(Debug, Default, Deserialize)]
+pub(crate) struct DeleteForm {
+    #[serde(default)]
+    csrf: Option<String>,
+    #[serde(default)]
+    password: String,
+}
+
+csrf_form!(DeleteForm, |_f| "/settings".to_string());
+
+/// `POST /settings/delete`: the same, from the settings page; the session
+/// ends with the account.
+pub(super) async fn delete_form(
+    State(state): State<AppState>,
+    SignedInForm { who, form }: SignedInForm<DeleteForm>,
+) -> Result<Response, PageError> {
+    state
+        .community
+        .delete_account(&who.user, &form.password)
+        .await?;
+    Ok(Redirect::to("/").into_response())
+}
