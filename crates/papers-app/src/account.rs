@@ -12,6 +12,8 @@ pub struct UserExport {
     pub user: User,
     /// (paper id, when), oldest first.
     pub votes: Vec<(String, String)>,
+    /// Papers marked "not interested": (paper id, when), oldest first.
+    pub not_interested: Vec<(String, String)>,
     pub comments: Vec<papers_core::Comment>,
     /// The subscriptions made while signed in.
     pub subscriptions: Vec<Subscription>,
@@ -22,8 +24,9 @@ pub struct UserExport {
 impl Community {
     /// Everything about `user`, read from the primary.
     pub async fn export_user(&self, user: &User) -> AppResult<UserExport> {
-        let (votes, comments, subscriptions, api_tokens) = tokio::try_join!(
+        let (votes, not_interested, comments, subscriptions, api_tokens) = tokio::try_join!(
             self.store.votes_of(user.id),
+            self.store.not_interested_of(user.id),
             self.store.comments_of(user.id),
             self.store.subscriptions_of_user(user.id),
             self.store.api_tokens(user.id),
@@ -31,6 +34,7 @@ impl Community {
         Ok(UserExport {
             user: user.clone(),
             votes,
+            not_interested,
             comments,
             subscriptions,
             api_tokens,

@@ -56,6 +56,18 @@ impl Community {
             .map_err(refusal_error)
     }
 
+    /// "Not interested" in a paper (`on`), or takes that back: a signal for
+    /// the personal feed. Answers whether the paper is now marked.
+    pub async fn not_interested(&self, user: &User, paper: &str, on: bool) -> AppResult<bool> {
+        let id = ArxivId::parse(paper)
+            .map_err(|e| AppError::refused(Fault::BadInput, "invalid_id", e.to_string()))?;
+        self.store
+            .set_not_interested(user.id, &id, on, self.clock.now())
+            .await?
+            .map_err(refusal_error)?;
+        Ok(on)
+    }
+
     /// Puts a paper on today's feed: `raw` is an arXiv id or an abs/pdf URL.
     /// Metadata comes from the arXiv API unless the paper is known already.
     pub async fn submit(

@@ -425,6 +425,54 @@ for_both_backends! {
         Ok(Ok(total))
     }
 
+    /// Marks a paper "not interested" for a user (`on`), or takes that back:
+    /// whether anything changed. An unknown or hidden paper is refused.
+    pub async fn set_not_interested(
+        &self,
+        user_id: i64,
+        paper: &ArxivId,
+        on: bool,
+        now: Timestamp,
+    ) -> Result<std::result::Result<bool, Refusal>> {
+        let exists: Option<bool> =
+            sqlx::query_scalar("SELECT TRUE FROM papers WHERE id = $1 AND NOT hidden")
+                .bind(paper.base())
+                .fetch_optional(&self.pool)
+                .await?;
+        if exists.is_none() {
+            return Ok(Err(Refusal::NoSuchPaper));
+        }
+        let done = if on {
+            sqlx::query(
+                "INSERT INTO not_interested (user_id, paper_id, created_at) VALUES ($1, $2, $3)
+                 ON CONFLICT DO NOTHING",
+            )
+            .bind(user_id)
+            .bind(paper.base())
+            .bind(format_timestamp(now))
+            .execute(&self.pool)
+            .await?
+        } else {
+            sqlx::query("DELETE FROM not_interested WHERE user_id = $1 AND paper_id = $2")
+                .bind(user_id)
+                .bind(paper.base())
+                .execute(&self.pool)
+                .await?
+        };
+        Ok(Ok(done.rows_affected() > 0))
+    }
+
+    /// The papers a user is not interested in: (paper id, when), oldest first.
+    pub async fn not_interested_of(&self, user_id: i64) -> Result<Vec<(String, String)>> {
+        Ok(sqlx::query_as(
+            "SELECT paper_id, created_at FROM not_interested WHERE user_id = $1
+             ORDER BY created_at, paper_id",
+        )
+        .bind(user_id)
+        .fetch_all(&self.pool)
+        .await?)
+    }
+
     /// Whether the user has upvoted the paper.
     pub async fn voted(&self, user_id: i64, paper: &ArxivId) -> Result<bool> {
         let v: Option<bool> =
@@ -609,6 +657,7 @@ for_both_backends! {
             "DELETE FROM sessions WHERE user_id = $1",
             "DELETE FROM api_tokens WHERE user_id = $1",
             "DELETE FROM password_resets WHERE user_id = $1",
+            "DELETE FROM not_interested WHERE user_id = $1",
         ] {
             sqlx::query(sql).bind(user_id).execute(&mut *tx).await?;
         }

@@ -155,6 +155,11 @@ const TABLES: &[Table] = &[
         key: 2,
         columns: &[("user_id", Int), ("paper_id", Text), ("created_at", Text)],
     },
+    Table {
+        name: "not_interested",
+        key: 2,
+        columns: &[("user_id", Int), ("paper_id", Text), ("created_at", Text)],
+    },
     // In id order a reply comes after its parent (a parent exists before
     // anyone answers it).
     Table {

@@ -246,6 +246,11 @@ macro_rules! embedded_migrations {
                 "manage tokens",
                 include_str!(concat!("../migrations/", $dir, "/0008_manage_tokens.sql")),
             ),
+            (
+                9,
+                "reader",
+                include_str!(concat!("../migrations/", $dir, "/0009_reader.sql")),
+            ),
         ]
     };
 }

@@ -333,6 +333,11 @@ dispatch! {
     fn user_by_id(&self, id: i64) -> Result<Option<User>>;
     /// Every account with this address, in any case, oldest first (ten at most).
     fn users_by_email(&self, email: &str) -> Result<Vec<User>>;
+    /// Marks a paper "not interested" for a user, or takes that back:
+    /// whether anything changed.
+    fn set_not_interested(&self, user_id: i64, paper: &ArxivId, on: bool, now: Timestamp) -> Result<Refused<bool>>;
+    /// The papers a user is not interested in: (paper id, when).
+    fn not_interested_of(&self, user_id: i64) -> Result<Vec<(String, String)>>;
     /// Every vote of a user: (paper id, when), oldest first.
     fn votes_of(&self, user_id: i64) -> Result<Vec<(String, String)>>;
     /// Every comment a user wrote, deleted and hidden ones too.

@@ -1,5 +1,7 @@
 //! Upvotes: the pages' vote button (`POST /vote`, answering JSON to the
-//! page's script) and `POST|DELETE /api/papers/{id}/upvote`.
+//! page's script) and `POST|DELETE /api/papers/{id}/upvote`; and "not
+//! interested" (`POST|DELETE /api/papers/{id}/not-interested`), the other
+//! signal a reader gives about a paper.
 
 use axum::Json;
 use axum::Router;
@@ -14,16 +16,22 @@ use crate::error::{ApiError, PageError};
 use crate::extract::{PaperId, at_paper};
 use crate::guard::{ApiUser, SignedInForm, csrf_form};
 use crate::state::AppState;
-use crate::wire::{UpvotesJson, VoteJson};
+use crate::wire::{NotInterestedJson, UpvotesJson, VoteJson};
 
 /// This resource's operations in the OpenAPI document.
 #[derive(utoipa::OpenApi)]
-#[openapi(paths(api_vote))]
+#[openapi(paths(api_vote, api_not_interested))]
 pub(crate) struct ApiDoc;
 
 pub(crate) fn routes() -> Router<AppState> {
     let r = Router::new().route("/vote", post(vote));
-    at_paper(r, "/api/papers", "/upvote", post(api_vote).delete(api_vote))
+    let r = at_paper(r, "/api/papers", "/upvote", post(api_vote).delete(api_vote));
+    at_paper(
+        r,
+        "/api/papers",
+        "/not-interested",
+        post(api_not_interested).delete(api_not_interested),
+    )
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -106,4 +114,33 @@ async fn api_vote(
     let total = state.community.vote(&user, &id, up).await?;
     state.cache.invalidate();
     Ok(Json(UpvotesJson { upvotes: total }))
+}
+
+#[utoipa::path(
+    method(post, delete),
+    path = "/api/papers/{id}/not-interested",
+    tag = "community",
+    operation_id = "notInterested",
+    summary = "Mark a paper \"not interested\" (POST) or take that back (DELETE)",
+    params(crate::extract::PaperId),
+    security(("bearer" = [])),
+    responses(
+        (status = 200, description = "Whether the paper is now marked", body = crate::wire::NotInterestedJson),
+        (status = 400, description = "The body or a parameter is malformed", body = crate::wire::RefusalJson),
+        (status = 401, description = "No valid token", body = crate::wire::RefusalJson),
+        (status = 404, description = "No such paper or comment", body = crate::wire::RefusalJson),
+        (status = 429, description = "Over a rate limit or quota; see `Retry-After`", body = crate::wire::RefusalJson),
+    )
+)]
+async fn api_not_interested(
+    State(state): State<AppState>,
+    ApiUser(user): ApiUser,
+    PaperId(id): PaperId,
+    method: Method,
+) -> Result<Json<NotInterestedJson>, ApiError> {
+    let on = method == Method::POST;
+    let marked = state.community.not_interested(&user, &id, on).await?;
+    Ok(Json(NotInterestedJson {
+        not_interested: marked,
+    }))
 }

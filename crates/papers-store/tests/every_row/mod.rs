@@ -81,7 +81,7 @@ fn record(n: usize, day: &str) -> IngestRecord {
 
 /// Fills `store` with `papers` papers (at least 6) and every other kind of
 /// row: users (one admin, one banned), sessions, API tokens (one revoked),
-/// password resets (one used), votes, a comment thread (edited, deleted,
+/// password resets (one used), votes, "not interested", a comment thread (edited, deleted,
 /// hidden), a submission, subscriptions with digests sent, failed and
 /// empty, vectors of two models, a harvest cursor, mail and rate throttles.
 pub async fn fill(store: &Store, papers: usize, now: Timestamp) -> Filled {
@@ -174,6 +174,13 @@ pub async fn fill(store: &Store, papers: usize, now: Timestamp) -> Filled {
             .expect("vote")
             .expect("a visible paper");
     }
+
+    let fifth = ArxivId::parse("2608.00005").expect("id");
+    store
+        .set_not_interested(alan, &fifth, true, now)
+        .await
+        .expect("not interested")
+        .expect("a visible paper");
 
     let first = ArxivId::parse("2608.00001").expect("id");
     let top = store

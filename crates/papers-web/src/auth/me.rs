@@ -76,6 +76,14 @@ fn export_json(d: UserExport, now: jiff::Timestamp) -> ExportJson {
             })
             .collect(),
         exported_at: format_timestamp(now),
+        not_interested: d
+            .not_interested
+            .into_iter()
+            .map(|(paper_id, created_at)| ExportVoteJson {
+                created_at,
+                paper_id,
+            })
+            .collect(),
         profile: ExportProfileJson {
             created_at: format_timestamp(d.user.created_at),
             email: d.user.email,

@@ -110,6 +110,7 @@ pub struct ExportJson {
     pub api_tokens: Vec<ExportTokenJson>,
     pub comments: Vec<ExportCommentJson>,
     pub exported_at: String,
+    pub not_interested: Vec<ExportVoteJson>,
     pub profile: ExportProfileJson,
     pub subscriptions: Vec<ExportSubscriptionJson>,
     pub votes: Vec<ExportVoteJson>,
@@ -163,6 +164,14 @@ pub struct ExportTokenJson {
     pub id: i64,
     pub name: String,
     pub revoked: bool,
+}
+
+/// `POST|DELETE /api/papers/{id}/not-interested`: whether the paper is now
+/// marked "not interested" for the caller.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct NotInterestedJson {
+    pub not_interested: bool,
 }
 
 /// `DELETE /api/me`: what the deletion took back.

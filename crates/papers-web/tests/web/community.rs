@@ -991,3 +991,75 @@ async fn export_then_delete_an_account() {
     let r = site.api("GET", "/api/me/export", Some(staying), None).await;
     assert_eq!(r.status, 200, "the other account is untouched");
 }
+
+/// Issue 14: "not interested" is a reader's signal, undoable, theirs to
+/// export; an unknown paper is a 404 and no token a 401.
+#[tokio::test]
+async fn not_interested_is_undoable_and_in_the_export() {
+    let site = site(sample()).await;
+    let hash = papers_app::hash_password("correct horse battery").unwrap();
+    let user = site
+        .store
+        .create_user(
+            "reader",
+            "reader@example.org",
+            &hash,
+            papers_core::Role::User,
+            site.clock_now(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let (_, token) = site
+        .state
+        .community
+        .create_api_token(&user, "t")
+        .await
+        .unwrap();
+    let path = "/api/papers/2608.00002/not-interested";
+    let r = site.api("POST", path, Some(&token), None).await;
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (200, "{\"notInterested\":true}")
+    );
+    let r = site
+        .api(
+            "POST",
+            "/api/papers/2608.00001/not-interested",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200);
+    let r = site
+        .api(
+            "DELETE",
+            "/api/papers/2608.00001/not-interested",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body.as_str()),
+        (200, "{\"notInterested\":false}")
+    );
+    assert_eq!(site.api("POST", path, None, None).await.status, 401);
+    let r = site
+        .api(
+            "POST",
+            "/api/papers/2608.99999/not-interested",
+            Some(&token),
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.body);
+    let r = site.api("GET", "/api/me/export", Some(&token), None).await;
+    let export: serde_json::Value = serde_json::from_str(&r.body).unwrap();
+    let marked: Vec<&str> = export["notInterested"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["paperId"].as_str().unwrap())
+        .collect();
+    assert_eq!(marked, ["2608.00002"]);
+}
