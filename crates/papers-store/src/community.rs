@@ -6,7 +6,7 @@ use jiff::civil::Date;
 use papers_core::{ArxivId, Comment, IngestRecord, Role, User};
 use sqlx::Row;
 
-use crate::dialect::for_both_backends;
+use crate::dialect::{HasDb, for_both_backends};
 use crate::rows::{comment_from_row, nul_free, user_from_row};
 use crate::{Result, format_timestamp};
 
@@ -378,12 +378,7 @@ for_both_backends! {
         now: Timestamp,
     ) -> Result<std::result::Result<i64, Refusal>> {
         let mut tx = self.pool.begin_with(Self::DIALECT.begin_write()).await?;
-        let exists: Option<bool> =
-            sqlx::query_scalar("SELECT TRUE FROM papers WHERE id = $1 AND NOT hidden")
-                .bind(paper.base())
-                .fetch_optional(&mut *tx)
-                .await?;
-        if exists.is_none() {
+        if !Self::paper_visible(&mut tx, paper).await? {
             return Ok(Err(Refusal::NoSuchPaper));
         }
         let changed = if up {
@@ -434,12 +429,8 @@ for_both_backends! {
         on: bool,
         now: Timestamp,
     ) -> Result<std::result::Result<bool, Refusal>> {
-        let exists: Option<bool> =
-            sqlx::query_scalar("SELECT TRUE FROM papers WHERE id = $1 AND NOT hidden")
-                .bind(paper.base())
-                .fetch_optional(&self.pool)
-                .await?;
-        if exists.is_none() {
+        let mut tx = self.pool.begin().await?;
+        if !Self::paper_visible(&mut tx, paper).await? {
             return Ok(Err(Refusal::NoSuchPaper));
         }
         let done = if on {
@@ -450,16 +441,30 @@ for_both_backends! {
             .bind(user_id)
             .bind(paper.base())
             .bind(format_timestamp(now))
-            .execute(&self.pool)
+            .execute(&mut *tx)
             .await?
         } else {
             sqlx::query("DELETE FROM not_interested WHERE user_id = $1 AND paper_id = $2")
                 .bind(user_id)
                 .bind(paper.base())
-                .execute(&self.pool)
+                .execute(&mut *tx)
                 .await?
         };
+        tx.commit().await?;
         Ok(Ok(done.rows_affected() > 0))
+    }
+
+    /// Whether the paper exists and is not hidden (what a reader may act on).
+    async fn paper_visible(
+        tx: &mut sqlx::Transaction<'_, <Self as HasDb>::Db>,
+        paper: &ArxivId,
+    ) -> Result<bool> {
+        let exists: Option<bool> =
+            sqlx::query_scalar("SELECT TRUE FROM papers WHERE id = $1 AND NOT hidden")
+                .bind(paper.base())
+                .fetch_optional(&mut **tx)
+                .await?;
+        Ok(exists.is_some())
     }
 
     /// The papers a user is not interested in: (paper id, when), oldest first.

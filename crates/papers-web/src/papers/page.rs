@@ -179,13 +179,8 @@ async fn markdown_page(state: &AppState, raw: &str) -> Response {
     let mut resp = state
         .cache
         .respond(key, "text/markdown; charset=utf-8", async {
-            let id = parse_paper_id(raw)?;
-            let lp = state
-                .catalog
-                .paper(&id)
-                .await?
-                .ok_or_else(|| not_found(id.base()))?;
-            let comments = state.community.comment_thread(id.base()).await?;
+            let lp = known_paper(state, raw).await?;
+            let comments = state.community.comment_thread(lp.paper.id.base()).await?;
             Ok::<_, ApiError>(paper_markdown(&lp, &comments, &state.config.base_url))
         })
         .await;
@@ -203,16 +198,21 @@ async fn bibtex_page(state: &AppState, raw: &str) -> Response {
             format!("bib:{raw}"),
             "application/x-bibtex; charset=utf-8",
             async {
-                let id = parse_paper_id(raw)?;
-                let lp = state
-                    .catalog
-                    .paper(&id)
-                    .await?
-                    .ok_or_else(|| not_found(id.base()))?;
+                let lp = known_paper(state, raw).await?;
                 Ok::<_, ApiError>(super::bibtex::paper_bibtex(&lp.paper))
             },
         )
         .await
+}
+
+/// The paper `raw` names: 400 when it is no arXiv id, 404 when we lack it.
+async fn known_paper(state: &AppState, raw: &str) -> Result<papers_app::ListedPaper, ApiError> {
+    let id = parse_paper_id(raw)?;
+    state
+        .catalog
+        .paper(&id)
+        .await?
+        .ok_or_else(|| not_found(id.base()))
 }
 
 /// Whether `Accept` asks for Markdown: `text/markdown` with a quality

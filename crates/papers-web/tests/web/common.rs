@@ -202,6 +202,31 @@ async fn reply(r: reqwest::Response) -> Reply {
 }
 
 impl Site {
+    /// An account `name` (`name@example.org`, the password whose argon2
+    /// `hash` is given) made through the use cases, not HTTP, so that many
+    /// accounts cost one hash; and an API token.
+    pub async fn account_with_token(&self, name: &str, hash: &str) -> String {
+        let user = self
+            .store
+            .create_user(
+                name,
+                &format!("{name}@example.org"),
+                hash,
+                papers_core::Role::User,
+                self.clock_now(),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        let (_, token) = self
+            .state
+            .community
+            .create_api_token(&user, "t")
+            .await
+            .unwrap();
+        token
+    }
+
     pub async fn get(&self, path: &str) -> (u16, String, reqwest::header::HeaderMap) {
         let r = reply(
             self.client

@@ -13,25 +13,7 @@ async fn two_hundred_users_vote_at_once_and_the_totals_are_exact() {
     let hash = papers_app::hash_password("correct horse battery").unwrap();
     let mut tokens = Vec::new();
     for i in 0..200 {
-        let user = site
-            .store
-            .create_user(
-                &format!("voter{i}"),
-                &format!("v{i}@example.org"),
-                &hash,
-                papers_core::Role::User,
-                site.clock_now(),
-            )
-            .await
-            .unwrap()
-            .unwrap();
-        let (_, token) = site
-            .state
-            .community
-            .create_api_token(&user, "t")
-            .await
-            .unwrap();
-        tokens.push(token);
+        tokens.push(site.account_with_token(&format!("voter{i}"), &hash).await);
     }
     let papers = ["2608.00001", "2608.00002"];
     let mut tasks = Vec::new();
@@ -877,27 +859,9 @@ async fn readiness_and_the_jobs_page() {
 #[tokio::test]
 async fn export_then_delete_an_account() {
     let site = site(sample()).await;
-    let hash = papers_app::hash_password("correct horse battery").unwrap();
     let mut tokens = Vec::new();
     for name in ["leaving", "staying"] {
-        let user = site
-            .store
-            .create_user(
-                name,
-                &format!("{name}@example.org"),
-                &hash,
-                papers_core::Role::User,
-                site.clock_now(),
-            )
-            .await
-            .unwrap()
-            .unwrap();
-        let (_, token) = site
-            .state
-            .community
-            .create_api_token(&user, "t")
-            .await
-            .unwrap();
+        let token = site.user_with_token(name).await;
         for paper in ["2608.00001", "2608.00002"] {
             let r = site
                 .api(
@@ -944,7 +908,7 @@ async fn export_then_delete_an_account() {
         export["comments"][0]["body"],
         "A comment that stays as [deleted]."
     );
-    assert_eq!(export["apiTokens"][0]["name"], "t");
+    assert_eq!(export["apiTokens"][0]["name"], "api");
     assert!(!r.body.contains(leaving.as_str()), "no token in the export");
     assert_eq!(
         site.api("GET", "/api/me/export", None, None).await.status,
@@ -997,25 +961,7 @@ async fn export_then_delete_an_account() {
 #[tokio::test]
 async fn not_interested_is_undoable_and_in_the_export() {
     let site = site(sample()).await;
-    let hash = papers_app::hash_password("correct horse battery").unwrap();
-    let user = site
-        .store
-        .create_user(
-            "reader",
-            "reader@example.org",
-            &hash,
-            papers_core::Role::User,
-            site.clock_now(),
-        )
-        .await
-        .unwrap()
-        .unwrap();
-    let (_, token) = site
-        .state
-        .community
-        .create_api_token(&user, "t")
-        .await
-        .unwrap();
+    let token = site.user_with_token("reader").await;
     let path = "/api/papers/2608.00002/not-interested";
     let r = site.api("POST", path, Some(&token), None).await;
     assert_eq!(
