@@ -429,31 +429,9 @@ fn kill_9_mid_import_then_rerun_gives_identical_counts() {
 fn serve_demo_answers_pages_and_api() {
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let mut child = Command::new(BIN)
-        .arg("--data-dir")
-        .arg(dir.path())
-        .args([
-            "--quiet",
-            "serve",
-            "--demo",
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-        ])
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
+    let mut child = serve_demo(dir.path(), port).spawn().unwrap();
     let get = |path: &str| common::get(port, path);
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let mut home = None;
-    while Instant::now() < deadline {
-        if let Some(r) = get("/") {
-            home = Some(r);
-            break;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    let (status, body) = home.expect("server came up");
+    let (status, body) = first_answer(port, "/", 60).expect("server came up");
     assert_eq!(status, 200);
     assert!(
         body.contains("August 21, 2026"),
@@ -779,29 +757,13 @@ fn a_fresh_machine_fetches_the_model_without_python() {
     });
     let dir = tempfile::tempdir().unwrap();
     let port = free_port();
-    let mut child = Command::new(BIN)
-        .arg("--data-dir")
-        .arg(dir.path())
-        .args([
-            "--quiet",
-            "serve",
-            "--demo",
-            "--bind",
-            &format!("127.0.0.1:{port}"),
-        ])
+    let mut child = serve_demo(dir.path(), port)
         .env_clear()
         .env("PATH", "")
         .env("PAPERS_PACKAGE_INDEX", format!("http://127.0.0.1:{index}"))
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(300);
-    let mut page = None;
-    while Instant::now() < deadline && page.is_none() {
-        page = common::get(port, "/papers?q=speech+recognition&mode=semantic");
-        std::thread::sleep(Duration::from_millis(250));
-    }
+    let page = first_answer(port, "/papers?q=speech+recognition&mode=semantic", 300);
     child.kill().unwrap();
     let _ = child.wait();
     let (status, body) = page.expect("the server came up");
@@ -817,4 +779,33 @@ fn a_fresh_machine_fetches_the_model_without_python() {
     ] {
         assert!(models.join(f).exists(), "{f} was fetched");
     }
+}
+
+/// `papers --data-dir DIR --quiet serve --demo` on `port`, output dropped.
+fn serve_demo(dir: &Path, port: u16) -> Command {
+    let mut cmd = Command::new(BIN);
+    cmd.arg("--data-dir")
+        .arg(dir)
+        .args([
+            "--quiet",
+            "serve",
+            "--demo",
+            "--bind",
+            &format!("127.0.0.1:{port}"),
+        ])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null());
+    cmd
+}
+
+/// The first answer to `GET path` within `seconds` (the server starting).
+fn first_answer(port: u16, path: &str, seconds: u64) -> Option<(u16, String)> {
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    while Instant::now() < deadline {
+        if let Some(r) = common::get(port, path) {
+            return Some(r);
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    None
 }
