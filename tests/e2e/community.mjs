@@ -1,7 +1,8 @@
 // End-to-end: a real browser (Debian's chromium, driven by playwright-core)
 // signs up, signs out, signs in, upvotes, submits a paper (metadata from a
 // recorded arXiv API response replayed on loopback), comments, subscribes,
-// manages a subscription, moderates, and signs out.
+// manages a subscription, downloads its data and BibTeX, deletes its account
+// (its comment stays as [deleted]), moderates, and signs out.
 //
 // On the way, every kind of page (day, week, month, paper, search, trending,
 // category, the forms with and without their errors, settings, subscription
@@ -283,9 +284,22 @@ try {
   check("a new token is shown", (await page.locator("code.token").count()) === 1);
   await audit(page, "settings (new token)");
 
-  // Sign out.
-  await Promise.all([page.waitForURL(base + "/"), page.click(".user-nav button:has-text('Sign out')")]);
-  check("signed out", (await page.textContent(".user-nav")).includes("Sign in"));
+  // Your data: the settings page's download, then BibTeX from a paper page.
+  const download = await page.request.get(base + (await page.getAttribute("a:has-text('Download your data')", "href")));
+  const mine = await download.json();
+  check("the export is the signed-in user's", mine.profile.username === "e2e_user" && mine.votes.length === 1 && mine.comments.length === 2, JSON.stringify(mine).slice(0, 300));
+  check("the export is offered as a file", (download.headers()["content-disposition"] || "").startsWith("attachment"));
+  await page.goto(base + "/papers/2104.12255");
+  const bib = await page.request.get(base + (await page.getAttribute("a:has-text('BibTeX')", "href")));
+  check("the paper's BibTeX", (await bib.text()).startsWith("@misc{nguyen2021") && bib.headers()["content-type"].startsWith("application/x-bibtex"));
+
+  // Delete the account from settings: signed out, and its comment stays as [deleted].
+  await page.goto(base + "/settings");
+  await page.fill("#delete-password", "a long enough password");
+  await Promise.all([page.waitForURL(base + "/"), page.click("button:has-text('Delete my account')")]);
+  check("deleted and signed out", (await page.textContent(".user-nav")).includes("Sign in"));
+  await page.goto(base + "/papers/2104.12255");
+  check("the deleted account's comment reads [deleted]", (await page.textContent("#comments")).includes("[deleted]") && !(await page.textContent("#comments")).includes("e2e_user"));
 
   // An admin's pages: hide and ban controls.
   await page.goto(base + "/signin");
