@@ -8,7 +8,6 @@ use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, Salt
 use jiff::{SignedDuration, Timestamp};
 use papers_core::{Role, User};
 use papers_store::Refusal;
-use sha2::{Digest, Sha256};
 
 use crate::{AppError, AppResult, Community, Fault};
 
@@ -31,12 +30,7 @@ pub fn random_token(prefix: &str) -> AppResult<String> {
     Ok(s)
 }
 
-pub fn sha256_hex(s: &str) -> String {
-    Sha256::digest(s.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+pub use papers_core::sha256_hex;
 
 /// Hashes a password with argon2id (PHC string).
 pub fn hash_password(password: &str) -> AppResult<String> {

@@ -11,6 +11,7 @@
 #![warn(clippy::string_slice, clippy::indexing_slicing)]
 
 pub mod clock;
+pub mod digest;
 pub mod id;
 pub mod link;
 pub mod paper;
@@ -20,6 +21,7 @@ pub mod user;
 pub mod window;
 
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use digest::sha256_hex;
 pub use id::{ArxivId, IdError};
 pub use link::{LinkError, http_url, parse_http_url};
 pub use paper::{Author, DailyListing, IngestRecord, Paper, Submitter};

@@ -19,6 +19,23 @@ pub struct DeletedUser {
     pub comments: u64,
 }
 
+/// A user's mark on a paper: a row `(user_id, paper_id, created_at)` in
+/// its own table.
+#[derive(Clone, Copy, Debug)]
+enum Mark {
+    Vote,
+    NotInterested,
+}
+
+impl Mark {
+    fn table(self) -> &'static str {
+        match self {
+            Mark::Vote => "votes",
+            Mark::NotInterested => "not_interested",
+        }
+    }
+}
+
 /// The placeholder account that deleted accounts' comments belong to.
 pub const DELETED_USERNAME: &str = "[deleted]";
 
@@ -381,26 +398,8 @@ for_both_backends! {
         if !Self::paper_visible(&mut tx, paper).await? {
             return Ok(Err(Refusal::NoSuchPaper));
         }
-        let changed = if up {
-            sqlx::query(
-                "INSERT INTO votes (user_id, paper_id, created_at) VALUES ($1, $2, $3)
-                 ON CONFLICT DO NOTHING",
-            )
-            .bind(user_id)
-            .bind(paper.base())
-            .bind(format_timestamp(now))
-            .execute(&mut *tx)
-            .await?
-            .rows_affected()
-        } else {
-            sqlx::query("DELETE FROM votes WHERE user_id = $1 AND paper_id = $2")
-                .bind(user_id)
-                .bind(paper.base())
-                .execute(&mut *tx)
-                .await?
-                .rows_affected()
-        };
-        let total: i64 = if changed > 0 {
+        let changed = Self::set_mark(&mut tx, Mark::Vote, user_id, paper, up, now).await?;
+        let total: i64 = if changed {
             let delta: i64 = if up { 1 } else { -1 };
             sqlx::query_scalar(
                 "UPDATE papers SET local_votes = local_votes + $1 WHERE id = $2
@@ -433,25 +432,42 @@ for_both_backends! {
         if !Self::paper_visible(&mut tx, paper).await? {
             return Ok(Err(Refusal::NoSuchPaper));
         }
+        let changed =
+            Self::set_mark(&mut tx, Mark::NotInterested, user_id, paper, on, now).await?;
+        tx.commit().await?;
+        Ok(Ok(changed))
+    }
+
+    /// Sets (`on`) or clears a user's mark on a paper: whether it changed.
+    async fn set_mark(
+        tx: &mut sqlx::Transaction<'_, <Self as HasDb>::Db>,
+        mark: Mark,
+        user_id: i64,
+        paper: &ArxivId,
+        on: bool,
+        now: Timestamp,
+    ) -> Result<bool> {
+        let table = mark.table();
         let done = if on {
-            sqlx::query(
-                "INSERT INTO not_interested (user_id, paper_id, created_at) VALUES ($1, $2, $3)
-                 ON CONFLICT DO NOTHING",
-            )
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "INSERT INTO {table} (user_id, paper_id, created_at) VALUES ($1, $2, $3)
+                 ON CONFLICT DO NOTHING"
+            )))
             .bind(user_id)
             .bind(paper.base())
             .bind(format_timestamp(now))
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?
         } else {
-            sqlx::query("DELETE FROM not_interested WHERE user_id = $1 AND paper_id = $2")
-                .bind(user_id)
-                .bind(paper.base())
-                .execute(&mut *tx)
-                .await?
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM {table} WHERE user_id = $1 AND paper_id = $2"
+            )))
+            .bind(user_id)
+            .bind(paper.base())
+            .execute(&mut **tx)
+            .await?
         };
-        tx.commit().await?;
-        Ok(Ok(done.rows_affected() > 0))
+        Ok(done.rows_affected() > 0)
     }
 
     /// Whether the paper exists and is not hidden (what a reader may act on).

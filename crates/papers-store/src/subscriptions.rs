@@ -7,7 +7,7 @@ use crate::rows::{Cols, nul_free, opt_nul_free};
 use crate::{ListedPaper, Result, StoreError, format_timestamp, rows};
 use jiff::Timestamp;
 use jiff::civil::Date;
-use papers_core::{Cadence, SubscriptionStatus};
+use papers_core::{Cadence, SubscriptionStatus, sha256_hex};
 
 /// A subscription as stored.
 #[derive(Clone, Debug, PartialEq)]
@@ -96,14 +96,6 @@ pub(crate) const SUB_COLS: &str = "id, email, cadence, query, categories, status
 /// How `subscriptions.manage_token` marks a hash (migration 0008); a value
 /// without it is a token stored in the clear by an earlier version.
 const HASHED: &str = "sha256:";
-
-fn sha256_hex(s: &str) -> String {
-    use sha2::{Digest, Sha256};
-    Sha256::digest(s.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
 
 pub(crate) fn dedup_key(n: &NewSubscription) -> String {
     let mut cats = n.categories.clone();

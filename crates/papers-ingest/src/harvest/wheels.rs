@@ -13,7 +13,7 @@
 use std::io::Read;
 use std::path::Path;
 
-use sha2::{Digest, Sha256};
+use papers_core::sha256_hex;
 
 use super::{HarvestError, HttpFetcher};
 
@@ -50,13 +50,6 @@ struct File {
     hashes: std::collections::BTreeMap<String, String>,
     #[serde(default)]
     yanked: serde_json::Value,
-}
-
-fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
 }
 
 /// Where the wheel is: its URL on the index (relative URLs resolved).

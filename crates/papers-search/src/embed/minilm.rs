@@ -12,7 +12,6 @@ use std::path::{Path, PathBuf};
 use candle_core::{DType, Device, Tensor};
 use candle_nn::VarBuilder;
 use candle_transformers::models::bert::{BertModel, Config};
-use sha2::{Digest, Sha256};
 use tokenizers::{PaddingParams, PaddingStrategy, Tokenizer, TruncationParams};
 
 use super::Embedder;
@@ -87,12 +86,7 @@ pub(super) fn read_file(path: &Path) -> Result<Vec<u8>, SearchError> {
     })
 }
 
-pub(super) fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
-}
+pub(super) use papers_core::sha256_hex;
 
 pub(super) fn verified(
     path: &Path,

@@ -4,7 +4,7 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, HeaderValue, header};
+use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use papers_app::{UserExport, format_timestamp};
 use serde::Deserialize;
@@ -36,17 +36,14 @@ pub(super) async fn export(
         )
     })?;
     let data = state.community.export_user(&user).await?;
-    let mut resp = Json(export_json(data, state.clock.now())).into_response();
-    let h = resp.headers_mut();
-    h.insert(
-        header::CONTENT_DISPOSITION,
-        HeaderValue::from_static("attachment; filename=\"daily-papers-export.json\""),
-    );
-    h.insert(
-        header::CACHE_CONTROL,
-        HeaderValue::from_static("private, no-store"),
-    );
-    Ok(resp)
+    let headers = [
+        (
+            header::CONTENT_DISPOSITION,
+            "attachment; filename=\"daily-papers-export.json\"",
+        ),
+        (header::CACHE_CONTROL, "private, no-store"),
+    ];
+    Ok((headers, Json(export_json(data, state.clock.now()))).into_response())
 }
 
 fn export_json(d: UserExport, now: jiff::Timestamp) -> ExportJson {
