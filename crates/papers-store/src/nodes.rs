@@ -320,6 +320,23 @@ for_both_backends! {
                 break;
             }
         }
+        // On PostgreSQL the statement above reads one snapshot: a node that
+        // stored its vectors (and so dropped its claims) after that snapshot
+        // but before this insert leaves papers that look unembedded and
+        // unclaimed. A new statement sees those vectors: such claims are
+        // given back, and those papers are not embedded twice.
+        let done: Vec<String> = sqlx::query_scalar(
+            "DELETE FROM embed_claims
+             WHERE model_id = $1 AND holder = $2
+               AND EXISTS (SELECT 1 FROM paper_vectors v
+                           WHERE v.paper_id = embed_claims.paper_id AND v.model_id = $1)
+             RETURNING paper_id",
+        )
+        .bind(model_id)
+        .bind(holder)
+        .fetch_all(&self.pool)
+        .await?;
+        ids.retain(|id| !done.contains(id));
         ids.sort();
         self.papers_by_ids(&ids).await
     }
