@@ -481,3 +481,54 @@ def test_every_paper_parses_as_bibtex(server):
             assert len(e["author"].split(" and ")) == len(names), e
             checked += 1
     assert checked > 20
+
+
+def api_token(server, name):
+    """Signs `name` up through our API and answers a fresh API token."""
+    def post(path, body):
+        req = urllib.request.Request(
+            server + path, data=json.dumps(body).encode(), headers={"Content-Type": "application/json"}
+        )
+        with urllib.request.urlopen(req, timeout=10) as r:
+            return json.loads(r.read())
+
+    password = "correct horse battery"
+    post("/api/auth/signup", {"username": name, "email": f"{name}@example.org", "password": password})
+    return post("/api/auth/token", {"username": name, "password": password})["token"]
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")
+def test_collections_through_the_hf_client(server):
+    """Issue 14: huggingface_hub's collection calls work against our server: create,
+    add papers with a note, read back in order, list by the paper it holds, move and
+    remove an item, delete; and the collection's BibTeX parses, one entry per paper."""
+    import bibtexparser
+
+    api = HfApi(endpoint=server, token=api_token(server, "collector"))
+    papers = [item["paper"]["id"] for item in load_day(DAYS[-1])[:3]]
+    c = api.create_collection("Reading & <notes>", namespace="collector", description="mine")
+    assert c.slug.startswith("collector/reading-notes-") and c.owner["name"] == "collector"
+    for p in papers:
+        c = api.add_collection_item(c.slug, item_id=p, item_type="paper", note=f"why {p}")
+    assert [i.item_id for i in c.items] == papers
+    assert [i.item_type for i in c.items] == ["paper"] * 3
+    assert c.items[0].note == f"why {papers[0]}"
+    again = api.add_collection_item(c.slug, item_id=papers[0], item_type="paper", exists_ok=True)
+    assert len(again.items) == 3
+    listed = list(api.list_collections(item=f"papers/{papers[1]}"))
+    assert [x.slug for x in listed] == [c.slug]
+    assert listed[0].title == "Reading & <notes>"
+    api.update_collection_item(c.slug, c.items[2].item_object_id, position=0)
+    api.delete_collection_item(c.slug, c.items[1].item_object_id)
+    got = api.get_collection(c.slug)
+    assert [i.item_id for i in got.items] == [papers[2], papers[0]]
+    assert got.url.endswith(f"/collections/{c.slug}")
+
+    cid = c.slug.rsplit("-", 1)[1]
+    with urllib.request.urlopen(f"{server}/collections/{cid}.bib", timeout=10) as r:
+        entries = bibtexparser.loads(r.read().decode()).entries
+    assert sorted(e["eprint"] for e in entries) == sorted([papers[2], papers[0]])
+    assert len({e["ID"] for e in entries}) == 2
+
+    api.delete_collection(c.slug)
+    assert list(api.list_collections(item=f"papers/{papers[1]}")) == []

@@ -2,7 +2,7 @@
 //! deletion of their account (confirmed with the password).
 
 use papers_core::User;
-use papers_store::{DeletedUser, Subscription};
+use papers_store::{Collection, CollectionItem, DeletedUser, Subscription};
 
 use crate::{AppResult, Community};
 
@@ -17,6 +17,8 @@ pub struct UserExport {
     pub comments: Vec<papers_core::Comment>,
     /// The subscriptions made while signed in.
     pub subscriptions: Vec<Subscription>,
+    /// Every collection, private ones too, with its papers in order.
+    pub collections: Vec<(Collection, Vec<CollectionItem>)>,
     /// (id, name, created, revoked) of the API tokens (never the tokens).
     pub api_tokens: Vec<(i64, String, String, bool)>,
 }
@@ -24,19 +26,26 @@ pub struct UserExport {
 impl Community {
     /// Everything about `user`, read from the primary.
     pub async fn export_user(&self, user: &User) -> AppResult<UserExport> {
-        let (votes, not_interested, comments, subscriptions, api_tokens) = tokio::try_join!(
+        let (votes, not_interested, comments, subscriptions, api_tokens, owned) = tokio::try_join!(
             self.store.votes_of(user.id),
             self.store.not_interested_of(user.id),
             self.store.comments_of(user.id),
             self.store.subscriptions_of_user(user.id),
             self.store.api_tokens(user.id),
+            self.store.collections_of(user.id),
         )?;
+        let mut collections = Vec::with_capacity(owned.len());
+        for c in owned {
+            let items = self.store.collection_items(&c.id).await?;
+            collections.push((c, items));
+        }
         Ok(UserExport {
             user: user.clone(),
             votes,
             not_interested,
             comments,
             subscriptions,
+            collections,
             api_tokens,
         })
     }

@@ -415,6 +415,17 @@ pub(crate) fn refusal_error(r: Refusal) -> AppError {
             "invalid_parent",
             "The parent comment is not on this paper.",
         ),
+        Refusal::NoSuchCollection => {
+            AppError::refused(Fault::NotFound, "not_found", "No such collection.")
+        }
+        Refusal::CollectionFull => AppError::refused(
+            Fault::TooMany,
+            "collection_full",
+            format!(
+                "A collection holds at most {} papers.",
+                crate::collections::MAX_COLLECTION_ITEMS
+            ),
+        ),
     }
 }
 

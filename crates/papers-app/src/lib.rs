@@ -7,9 +7,11 @@
 
 mod account;
 mod auth;
+mod collections;
 mod comments;
 mod community;
 mod finder;
+mod for_you;
 mod jobs;
 mod markdown;
 mod papers;
@@ -24,9 +26,13 @@ use papers_store::{Store, StoreError};
 
 pub use account::UserExport;
 pub use auth::{NewSession, hash_password, random_token, sha256_hex, verify_password};
+pub use collections::{
+    CollectionView, MAX_COLLECTION_ITEMS, MAX_COLLECTIONS, collection_id_of, collection_slug,
+};
 pub use comments::CommentView;
 pub use community::{Indexed, Submission, TrendingItem, rank_trending};
 pub use finder::{Finder, Found, Highlights};
+pub use for_you::{ForYou, ForYouItem, ForYouRequest, Liked, Reason};
 pub use jobs::{Every, Job, JobFn, JobOutcome, Readiness, Scheduler, SchedulerConfig};
 pub use markdown::render_markdown;
 pub use papers::{Catalog, FeedOrder, FeedRequest, PapersPage};
@@ -34,8 +40,8 @@ pub use search::{SearchService, SyncReport, index_dir, load_embedder, search_doc
 // What the web layer needs of the layers below: papers-app is its one door.
 pub use papers_search::{Explain, SearchMode, SearchRequest, SearchResult, Segment};
 pub use papers_store::{
-    DELETED_USERNAME, DeletedUser, JobRecord, ListedPaper, Subscription, format_timestamp,
-    on_primary,
+    Collection, CollectionEdit, CollectionItem, DELETED_USERNAME, DeletedUser, JobRecord,
+    ListedPaper, Subscription, format_timestamp, on_primary,
 };
 pub use subscriptions::{
     DIGEST_SIZE, DigestReport, MailContext, Period, SavedSearch, SubscribeResult, default_period,
@@ -133,6 +139,9 @@ pub struct CommunitySettings {
     /// store (so the limit holds across processes and app nodes); `None`
     /// with rate limits off.
     pub sign_in_attempts: Option<u64>,
+    /// How much "For you" weighs the community's trending rank against the
+    /// reader's own model (0 = only the model, 1 = only trending).
+    pub for_you_trending_weight: f32,
 }
 
 impl Default for CommunitySettings {
@@ -145,6 +154,7 @@ impl Default for CommunitySettings {
             duplicate_window_days: 7,
             trending: papers_core::TrendingParams::default(),
             sign_in_attempts: Some(10),
+            for_you_trending_weight: 0.3,
         }
     }
 }

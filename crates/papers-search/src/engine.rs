@@ -191,6 +191,33 @@ impl SearchEngine {
             .unwrap_or_default()
     }
 
+    /// The stored vectors of `ids`, in their order (`None` where a paper
+    /// has none, and for all without semantic search), under one lock.
+    pub fn vectors_of(&self, ids: &[String]) -> Vec<Option<Vec<f32>>> {
+        match &self.semantic {
+            Some(s) => {
+                let vectors = read(&s.vectors);
+                ids.iter().map(|id| vectors.get(id)).collect()
+            }
+            None => vec![None; ids.len()],
+        }
+    }
+
+    /// The `k` papers whose vectors have the largest inner product with
+    /// `query` (a unit vector, e.g. a reader model's direction), best first,
+    /// among those `keep` accepts; none without semantic search.
+    pub fn nearest(
+        &self,
+        query: &[f32],
+        k: usize,
+        keep: &(dyn Fn(&str) -> bool + Sync),
+    ) -> Vec<(String, f32)> {
+        match &self.semantic {
+            Some(s) => read(&s.vectors).search_filtered(query, k, keep),
+            None => Vec::new(),
+        }
+    }
+
     /// The stored vectors, for persisting (None without semantic search).
     pub fn vector_set(&self) -> Option<VectorSet> {
         let semantic = self.semantic.as_ref()?;

@@ -48,6 +48,10 @@ pub enum Refusal {
     NotYours,
     Deleted,
     BadParent,
+    /// No collection with that id belongs to the user.
+    NoSuchCollection,
+    /// The collection holds as many papers as it may.
+    CollectionFull,
 }
 
 pub(crate) const USER_COLS: &str = "u.id, u.username, u.email, u.role, u.banned, u.created_at";
@@ -471,7 +475,7 @@ for_both_backends! {
     }
 
     /// Whether the paper exists and is not hidden (what a reader may act on).
-    async fn paper_visible(
+    pub(crate) async fn paper_visible(
         tx: &mut sqlx::Transaction<'_, <Self as HasDb>::Db>,
         paper: &ArxivId,
     ) -> Result<bool> {
@@ -679,6 +683,8 @@ for_both_backends! {
             "DELETE FROM api_tokens WHERE user_id = $1",
             "DELETE FROM password_resets WHERE user_id = $1",
             "DELETE FROM not_interested WHERE user_id = $1",
+            "DELETE FROM collection_items WHERE collection_id IN (SELECT id FROM collections WHERE owner_id = $1)",
+            "DELETE FROM collections WHERE owner_id = $1",
         ] {
             sqlx::query(sql).bind(user_id).execute(&mut *tx).await?;
         }
@@ -1004,6 +1010,30 @@ mod tests {
             )
             .await
             .unwrap();
+        store
+            .set_not_interested(me, &paper, true, now)
+            .await
+            .unwrap()
+            .unwrap();
+        store
+            .create_collection("c0ffee", me, "Zanzibar's reading", "mine", true, now)
+            .await
+            .unwrap();
+        store
+            .add_collection_item(
+                "c0ffee",
+                me,
+                crate::NewCollectionItem {
+                    item_id: "item-1",
+                    paper: &paper,
+                    note: "zanzibar notes",
+                },
+                10,
+                now,
+            )
+            .await
+            .unwrap()
+            .unwrap();
 
         let gone = store.delete_user(me, later).await.unwrap().unwrap();
         assert_eq!(
@@ -1042,7 +1072,7 @@ mod tests {
             for c in cols {
                 let hits: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
                     "SELECT CAST(\"{c}\" AS TEXT) FROM \"{t}\" WHERE lower(CAST(\"{c}\" AS TEXT)) LIKE '%zanzibar%'
-                       OR CAST(\"{c}\" AS TEXT) IN ('sess-hash', 'tok-hash', 'reset-hash', 'manage-hash', 'secret words')"
+                       OR CAST(\"{c}\" AS TEXT) IN ('sess-hash', 'tok-hash', 'reset-hash', 'manage-hash', 'secret words', 'c0ffee', 'item-1')"
                 )))
                 .fetch_all(&store.pool)
                 .await

@@ -160,6 +160,31 @@ const TABLES: &[Table] = &[
         key: 2,
         columns: &[("user_id", Int), ("paper_id", Text), ("created_at", Text)],
     },
+    Table {
+        name: "collections",
+        key: 1,
+        columns: &[
+            ("id", Text),
+            ("owner_id", Int),
+            ("title", Text),
+            ("description", Text),
+            ("private", Flag),
+            ("created_at", Text),
+            ("updated_at", Text),
+        ],
+    },
+    Table {
+        name: "collection_items",
+        key: 2,
+        columns: &[
+            ("collection_id", Text),
+            ("paper_id", Text),
+            ("item_id", Text),
+            ("position", Int),
+            ("note", Text),
+            ("added_at", Text),
+        ],
+    },
     // In id order a reply comes after its parent (a parent exists before
     // anyone answers it).
     Table {

@@ -251,6 +251,11 @@ macro_rules! embedded_migrations {
                 "reader",
                 include_str!(concat!("../migrations/", $dir, "/0009_reader.sql")),
             ),
+            (
+                10,
+                "collections",
+                include_str!(concat!("../migrations/", $dir, "/0010_collections.sql")),
+            ),
         ]
     };
 }

@@ -9,6 +9,7 @@
 
 mod backup;
 mod catalog;
+mod collections;
 mod community;
 mod copy;
 mod dialect;
@@ -24,6 +25,7 @@ use jiff::civil::Date;
 use papers_core::{ArxivId, Comment, DailyListing, IngestRecord, Paper, Role, User};
 
 pub use backup::{RestoreReport, restore};
+pub use collections::{Collection, CollectionEdit, CollectionItem, NewCollectionItem};
 pub use community::{DELETED_USERNAME, DeletedUser, Refusal};
 pub use copy::{CopyEvent, CopyOptions, CopyReport, DEFAULT_BATCH_ROWS, TableCheck, TableSummary};
 pub use nodes::{CHANGES_CHANNEL, Change, ChangeKind, ChangeListener, JobRecord, Notice};
@@ -338,6 +340,28 @@ dispatch! {
     fn set_not_interested(&self, user_id: i64, paper: &ArxivId, on: bool, now: Timestamp) -> Result<Refused<bool>>;
     /// The papers a user is not interested in: (paper id, when).
     fn not_interested_of(&self, user_id: i64) -> Result<Vec<(String, String)>>;
+    /// Makes a collection owned by `owner_id`, with the id the caller drew.
+    fn create_collection(&self, id: &str, owner_id: i64, title: &str, description: &str, private: bool, now: Timestamp) -> Result<Collection>;
+    /// One collection, private or not.
+    fn collection(&self, id: &str) -> Result<Option<Collection>>;
+    /// A user's collections, private ones too, the last changed first.
+    fn collections_of(&self, owner_id: i64) -> Result<Vec<Collection>>;
+    /// Public collections holding `paper` and owned by `owner`, where given.
+    fn public_collections(&self, paper: Option<&ArxivId>, owner: Option<&str>, limit: u32) -> Result<Vec<Collection>>;
+    /// Changes a collection of `owner_id`'s: false when there is none.
+    fn update_collection(&self, id: &str, owner_id: i64, edit: CollectionEdit<'_>, now: Timestamp) -> Result<bool>;
+    /// Deletes a collection of `owner_id`'s and its items: false when there is none.
+    fn delete_collection(&self, id: &str, owner_id: i64) -> Result<bool>;
+    /// The papers of a collection, in its order.
+    fn collection_items(&self, id: &str) -> Result<Vec<CollectionItem>>;
+    /// Adds a paper at the end of a collection: the item, and whether it is new.
+    fn add_collection_item(&self, id: &str, owner_id: i64, item: NewCollectionItem<'_>, max_items: u32, now: Timestamp) -> Result<Refused<(CollectionItem, bool)>>;
+    /// Changes an item's note or place: false when the owner's collection lacks it.
+    fn update_collection_item(&self, id: &str, owner_id: i64, item_id: &str, note: Option<&str>, position: Option<usize>, now: Timestamp) -> Result<bool>;
+    /// Takes an item out of a collection: false when the owner's collection lacks it.
+    fn remove_collection_item(&self, id: &str, owner_id: i64, item_id: &str, now: Timestamp) -> Result<bool>;
+    /// Every paper a user saved to a collection: (paper id, when first saved).
+    fn saved_papers_of(&self, owner_id: i64) -> Result<Vec<(String, String)>>;
     /// Every vote of a user: (paper id, when), oldest first.
     fn votes_of(&self, user_id: i64) -> Result<Vec<(String, String)>>;
     /// Every comment a user wrote, deleted and hidden ones too.

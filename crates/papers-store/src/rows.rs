@@ -174,7 +174,7 @@ fn corrupt(id: &str, detail: impl std::fmt::Display) -> StoreError {
     }
 }
 
-fn ts(v: Option<String>) -> Option<Timestamp> {
+pub(crate) fn ts(v: Option<String>) -> Option<Timestamp> {
     v.and_then(|s| s.parse().ok())
 }
 

@@ -152,6 +152,7 @@ on_both_backends!(
     a_reader_of_the_change_feed_misses_nothing,
     a_due_job_is_taken_by_one_node_until_its_lease_lapses,
     embedding_claims_are_disjoint,
+    collections_keep_their_order_notes_and_owner,
 );
 
 fn paper(id: &str, title: &str, upvotes: Option<i64>) -> Paper {
@@ -449,6 +450,248 @@ async fn papers_by_ids_is_one_read_in_the_order_asked(f: Fixture) {
         "asked order kept; hidden and unknown ids left out"
     );
     assert!(store.papers_by_ids(&[]).await.unwrap().is_empty());
+}
+
+/// Issue 14: a collection keeps its papers in order with their notes; only
+/// its owner changes it; a paper is in it once; a full one refuses more;
+/// only public ones are listed, by paper and by owner in any case.
+async fn collections_keep_their_order_notes_and_owner(f: Fixture) {
+    use papers_store::{CollectionEdit, Refusal};
+    let store = f.store.clone();
+    let batch: Vec<IngestRecord> = (1..=4)
+        .map(|i| paper(&format!("2608.0000{i}"), &format!("T{i}"), None).into())
+        .collect();
+    store.upsert_batch(&batch, now()).await.unwrap();
+    let ids = users(&store, 2).await;
+    let (ada, bob) = (ids[0], ids[1]);
+    let p = |n: usize| ArxivId::parse(&format!("2608.0000{n}")).unwrap();
+    let c = store
+        .create_collection("aaaa", ada, "Reading", "why", false, now())
+        .await
+        .unwrap();
+    assert_eq!((c.owner.as_str(), c.items, c.private), ("voter0", 0, false));
+    for (n, item) in [(1, "i1"), (2, "i2"), (3, "i3")] {
+        let (it, new) = store
+            .add_collection_item(
+                "aaaa",
+                ada,
+                papers_store::NewCollectionItem {
+                    item_id: item,
+                    paper: &p(n),
+                    note: "",
+                },
+                3,
+                now(),
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        assert!(new);
+        assert_eq!(it.position, i64::try_from(n).unwrap() - 1);
+    }
+    let (again, new) = store
+        .add_collection_item(
+            "aaaa",
+            ada,
+            papers_store::NewCollectionItem {
+                item_id: "i9",
+                paper: &p(1),
+                note: "",
+            },
+            3,
+            now(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(
+        !new && again.item_id == "i1",
+        "a paper is in a collection once"
+    );
+    assert_eq!(
+        store
+            .add_collection_item(
+                "aaaa",
+                ada,
+                papers_store::NewCollectionItem {
+                    item_id: "i4",
+                    paper: &p(4),
+                    note: ""
+                },
+                3,
+                now()
+            )
+            .await
+            .unwrap(),
+        Err(Refusal::CollectionFull)
+    );
+    assert_eq!(
+        store
+            .add_collection_item(
+                "aaaa",
+                bob,
+                papers_store::NewCollectionItem {
+                    item_id: "i5",
+                    paper: &p(4),
+                    note: ""
+                },
+                10,
+                now()
+            )
+            .await
+            .unwrap(),
+        Err(Refusal::NoSuchCollection),
+        "only the owner adds"
+    );
+    let nine = ArxivId::parse("2608.00009").unwrap();
+    assert_eq!(
+        store
+            .add_collection_item(
+                "aaaa",
+                ada,
+                papers_store::NewCollectionItem {
+                    item_id: "i6",
+                    paper: &nine,
+                    note: ""
+                },
+                10,
+                now()
+            )
+            .await
+            .unwrap(),
+        Err(Refusal::NoSuchPaper)
+    );
+    // Move the last first, note the middle one.
+    assert!(
+        store
+            .update_collection_item("aaaa", ada, "i3", Some("start here"), Some(0), now())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .update_collection_item("aaaa", bob, "i3", Some("mine now"), None, now())
+            .await
+            .unwrap()
+    );
+    let order: Vec<(String, String)> = store
+        .collection_items("aaaa")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|i| (i.paper_id, i.note))
+        .collect();
+    assert_eq!(
+        order,
+        [
+            ("2608.00003".to_string(), "start here".to_string()),
+            ("2608.00001".to_string(), String::new()),
+            ("2608.00002".to_string(), String::new()),
+        ]
+    );
+    assert!(
+        store
+            .remove_collection_item("aaaa", ada, "i1", now())
+            .await
+            .unwrap()
+    );
+    assert!(
+        !store
+            .remove_collection_item("aaaa", bob, "i2", now())
+            .await
+            .unwrap()
+    );
+    // Public ones are listed by paper and owner; private ones are not.
+    store
+        .create_collection("bbbb", bob, "Secret", "", true, now())
+        .await
+        .unwrap();
+    store
+        .add_collection_item(
+            "bbbb",
+            bob,
+            papers_store::NewCollectionItem {
+                item_id: "j1",
+                paper: &p(2),
+                note: "",
+            },
+            10,
+            now(),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    let listed =
+        |v: Vec<papers_store::Collection>| -> Vec<String> { v.into_iter().map(|c| c.id).collect() };
+    assert_eq!(
+        listed(
+            store
+                .public_collections(Some(&p(2)), None, 10)
+                .await
+                .unwrap()
+        ),
+        ["aaaa"]
+    );
+    assert_eq!(
+        listed(
+            store
+                .public_collections(None, Some("VOTER0"), 10)
+                .await
+                .unwrap()
+        ),
+        ["aaaa"]
+    );
+    assert!(
+        store
+            .public_collections(Some(&p(1)), None, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        !store
+            .update_collection(
+                "aaaa",
+                bob,
+                CollectionEdit {
+                    private: Some(true),
+                    ..Default::default()
+                },
+                now()
+            )
+            .await
+            .unwrap()
+    );
+    assert!(
+        store
+            .update_collection(
+                "bbbb",
+                bob,
+                CollectionEdit {
+                    title: Some("Open"),
+                    private: Some(false),
+                    ..Default::default()
+                },
+                now()
+            )
+            .await
+            .unwrap()
+    );
+    let open = store.collection("bbbb").await.unwrap().unwrap();
+    assert_eq!(
+        (open.title.as_str(), open.private, open.items),
+        ("Open", false, 1)
+    );
+    assert_eq!(store.collections_of(bob).await.unwrap().len(), 1);
+    assert_eq!(
+        store.saved_papers_of(ada).await.unwrap().len(),
+        2,
+        "papers 3 and 2 remain saved"
+    );
+    assert!(!store.delete_collection("aaaa", bob).await.unwrap());
+    assert!(store.delete_collection("aaaa", ada).await.unwrap());
+    assert!(store.collection("aaaa").await.unwrap().is_none());
+    assert!(store.collection_items("aaaa").await.unwrap().is_empty());
 }
 
 async fn three_hard_bounces_pause_a_subscription(f: Fixture) {

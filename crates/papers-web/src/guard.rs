@@ -245,6 +245,43 @@ impl FromRequestParts<AppState> for ApiUser {
     }
 }
 
+/// The caller of the JSON API by Bearer token, or else by the session
+/// cookie (the site's own links and scripts); `None` when neither. A token
+/// that is invalid or revoked is a 401, never an anonymous read.
+#[derive(Debug)]
+pub(crate) struct ApiReader(pub Option<User>);
+
+impl ApiReader {
+    /// The caller, or a 401 saying how to be one.
+    pub(crate) fn required(self) -> Result<User, ApiError> {
+        self.0.ok_or_else(|| {
+            ApiError::Unauthorized(
+                "sign in, or send `Authorization: Bearer <token>` (POST /api/auth/token)".into(),
+            )
+        })
+    }
+}
+
+impl FromRequestParts<AppState> for ApiReader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        match bearer(&parts.headers) {
+            Some(token) => match state.community.bearer_user(token).await? {
+                Some(user) => Ok(ApiReader(Some(user))),
+                None => Err(ApiError::Unauthorized(
+                    "this token is invalid or revoked".into(),
+                )),
+            },
+            None => Ok(ApiReader(
+                crate::session::viewer(state, &parts.headers)
+                    .await
+                    .map(|v| v.user),
+            )),
+        }
+    }
+}
+
 async fn api_limit(
     parts: &mut Parts,
     state: &AppState,

@@ -13,11 +13,13 @@ mod assets;
 mod auth;
 mod cache;
 mod category;
+mod collections;
 mod comments;
 mod daily;
 mod error;
 mod extract;
 mod feeds;
+mod for_you;
 mod guard;
 mod hardening;
 mod health;
@@ -71,6 +73,8 @@ pub fn router(state: AppState) -> Router {
         .merge(submit::routes())
         .merge(votes::routes())
         .merge(comments::routes())
+        .merge(collections::routes())
+        .merge(for_you::routes())
         .merge(admin::routes())
         .merge(health::routes())
         .merge(assets::routes())

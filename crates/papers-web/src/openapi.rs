@@ -34,6 +34,7 @@ use crate::view::render;
         (name = "community", description = "Votes, comments and submissions (Bearer token)"),
         (name = "accounts", description = "Accounts and API tokens"),
         (name = "mail", description = "Digest subscriptions"),
+        (name = "collections", description = "Reading lists, in Hugging Face's shape"),
     )
 )]
 struct Root;
@@ -51,6 +52,8 @@ pub(crate) fn document() -> &'static Document {
             crate::submit::ApiDoc::openapi(),
             crate::auth::ApiDoc::openapi(),
             crate::subscriptions::ApiDoc::openapi(),
+            crate::collections::ApiDoc::openapi(),
+            crate::for_you::ApiDoc::openapi(),
         ] {
             doc.merge(part);
         }

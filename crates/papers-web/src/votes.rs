@@ -24,7 +24,9 @@ use crate::wire::{NotInterestedJson, UpvotesJson, VoteJson};
 pub(crate) struct ApiDoc;
 
 pub(crate) fn routes() -> Router<AppState> {
-    let r = Router::new().route("/vote", post(vote));
+    let r = Router::new()
+        .route("/vote", post(vote))
+        .route("/not-interested", post(not_interested));
     let r = at_paper(r, "/api/papers", "/upvote", post(api_vote).delete(api_vote));
     at_paper(
         r,
@@ -79,6 +81,28 @@ async fn vote(
         Json(VoteJson {
             upvotes: total,
             voted: up,
+        })
+        .into_response()
+    } else {
+        Redirect::to(&back_to(&headers, &format!("/papers/{}", f.paper))).into_response()
+    })
+}
+
+/// A paper row's "Not interested" button (`action=on`) and its undo
+/// (`action=off`): JSON to the page's script, else back to the page.
+async fn not_interested(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    SignedInForm { who, form: f }: SignedInForm<VoteForm>,
+) -> Result<Response, PageError> {
+    let on = f.action.as_deref() != Some("off");
+    let marked = state
+        .community
+        .not_interested(&who.user, &f.paper, on)
+        .await?;
+    Ok(if wants_json(&headers) {
+        Json(NotInterestedJson {
+            not_interested: marked,
         })
         .into_response()
     } else {

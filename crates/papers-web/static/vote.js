@@ -12,3 +12,21 @@ document.addEventListener("submit", async (e) => {
     f.classList.toggle("voted", j.voted);
   } catch (_) { f.submit(); }
 });
+
+// "Not interested": fold the paper away in place, with an undo; the form
+// posts normally without JavaScript.
+document.addEventListener("submit", async (e) => {
+  const f = e.target;
+  if (!f.classList || !f.classList.contains("not-interested-form")) return;
+  e.preventDefault();
+  try {
+    const r = await fetch(f.action, { method: "POST", body: new URLSearchParams(new FormData(f)), headers: { "Accept": "application/json" } });
+    if (!r.ok) { f.submit(); return; }
+    const j = await r.json();
+    const card = f.closest(".paper-card");
+    if (card) card.classList.toggle("dismissed", j.notInterested);
+    f.querySelector("input[name=action]").value = j.notInterested ? "off" : "on";
+    const b = f.querySelector("button");
+    b.textContent = j.notInterested ? "Undo: show it again" : "Not interested";
+  } catch (_) { f.submit(); }
+});

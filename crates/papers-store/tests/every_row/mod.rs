@@ -81,7 +81,8 @@ fn record(n: usize, day: &str) -> IngestRecord {
 
 /// Fills `store` with `papers` papers (at least 6) and every other kind of
 /// row: users (one admin, one banned), sessions, API tokens (one revoked),
-/// password resets (one used), votes, "not interested", a comment thread (edited, deleted,
+/// password resets (one used), votes, "not interested", collections (one
+/// private) with items, a comment thread (edited, deleted,
 /// hidden), a submission, subscriptions with digests sent, failed and
 /// empty, vectors of two models, a harvest cursor, mail and rate throttles.
 pub async fn fill(store: &Store, papers: usize, now: Timestamp) -> Filled {
@@ -183,6 +184,38 @@ pub async fn fill(store: &Store, papers: usize, now: Timestamp) -> Filled {
         .expect("a visible paper");
 
     let first = ArxivId::parse("2608.00001").expect("id");
+    store
+        .create_collection(
+            "0123456789abcdef01234567",
+            alan,
+            "Alan's list",
+            "a description",
+            false,
+            now,
+        )
+        .await
+        .expect("a collection");
+    store
+        .create_collection("76543210fedcba9876543210", grace, "Private", "", true, now)
+        .await
+        .expect("a private collection");
+    for (n, paper) in [&fifth, &first].into_iter().enumerate() {
+        store
+            .add_collection_item(
+                "0123456789abcdef01234567",
+                alan,
+                papers_store::NewCollectionItem {
+                    item_id: &format!("{n:024x}"),
+                    paper,
+                    note: "a *note*",
+                },
+                1000,
+                now,
+            )
+            .await
+            .expect("an item")
+            .expect("a visible paper");
+    }
     let top = store
         .add_comment(&first, grace, None, "**First!**", now)
         .await

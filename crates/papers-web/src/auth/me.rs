@@ -4,37 +4,26 @@
 
 use axum::Json;
 use axum::extract::State;
-use axum::http::{HeaderMap, header};
+use axum::http::header;
 use axum::response::{IntoResponse, Redirect, Response};
 use papers_app::{UserExport, format_timestamp};
 use serde::Deserialize;
 
 use crate::error::{ApiError, PageError};
-use crate::extract::MaybeViewer;
-use crate::guard::{ApiUser, JsonBody, SignedInForm, csrf_form};
-use crate::session::bearer;
+use crate::guard::{ApiReader, ApiUser, JsonBody, SignedInForm, csrf_form};
 use crate::state::AppState;
 use crate::wire::{
     DeletedJson, ExportCommentJson, ExportJson, ExportProfileJson, ExportSubscriptionJson,
-    ExportTokenJson, ExportVoteJson,
+    ExportTokenJson, ExportVoteJson, collection_json,
 };
 
 /// `GET /api/me/export`: everything about the caller as one JSON document,
 /// offered as a download.
 pub(super) async fn export(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    MaybeViewer(viewer): MaybeViewer,
+    reader: ApiReader,
 ) -> Result<Response, ApiError> {
-    let user = match bearer(&headers) {
-        Some(token) => state.community.bearer_user(token).await?,
-        None => viewer.map(|v| v.user),
-    }
-    .ok_or_else(|| {
-        ApiError::Unauthorized(
-            "sign in, or send `Authorization: Bearer <token>` (POST /api/auth/token)".into(),
-        )
-    })?;
+    let user = reader.required()?;
     let data = state.community.export_user(&user).await?;
     let headers = [
         (
@@ -43,10 +32,11 @@ pub(super) async fn export(
         ),
         (header::CACHE_CONTROL, "private, no-store"),
     ];
-    Ok((headers, Json(export_json(data, state.clock.now()))).into_response())
+    let json = export_json(data, &state.config.base_url, state.clock.now());
+    Ok((headers, Json(json)).into_response())
 }
 
-fn export_json(d: UserExport, now: jiff::Timestamp) -> ExportJson {
+fn export_json(d: UserExport, base_url: &str, now: jiff::Timestamp) -> ExportJson {
     ExportJson {
         api_tokens: d
             .api_tokens
@@ -56,6 +46,15 @@ fn export_json(d: UserExport, now: jiff::Timestamp) -> ExportJson {
                 id,
                 name,
                 revoked,
+            })
+            .collect(),
+        collections: d
+            .collections
+            .iter()
+            .enumerate()
+            .map(|(n, (c, items))| {
+                let items: Vec<_> = items.iter().map(|i| (i.clone(), None)).collect();
+                collection_json(base_url, c, &items, Some(n))
             })
             .collect(),
         comments: d

@@ -11,6 +11,37 @@ use papers_core::Paper;
 
 /// The paper as one BibTeX entry, ending with a newline.
 pub(crate) fn paper_bibtex(p: &Paper) -> String {
+    entry(p, &key(p))
+}
+
+/// Papers as one `.bib` file, in order, each key unique: a key met again
+/// gets a letter (`lovelace2026scalinga`, `…b`), as bibliography tools do.
+pub(crate) fn bibliography(papers: &[&Paper]) -> String {
+    let mut seen: std::collections::HashMap<String, usize> = std::collections::HashMap::new();
+    let mut out = String::new();
+    for p in papers {
+        let base = key(p);
+        let n = seen.entry(base.clone()).or_insert(0);
+        *n += 1;
+        let key = if *n == 1 {
+            base
+        } else {
+            // 2 → a, 3 → b, …; past z, the count itself.
+            match u8::try_from(*n - 2).ok().filter(|k| *k < 26) {
+                Some(k) => format!("{base}{}", char::from(b'a' + k)),
+                None => format!("{base}{n}"),
+            }
+        };
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        out.push_str(&entry(p, &key));
+    }
+    out
+}
+
+/// One entry under `key`.
+fn entry(p: &Paper, key: &str) -> String {
     let id = p.id.base();
     let mut fields: Vec<(&str, String)> = vec![("title", escape(&p.title))];
     let authors: Vec<String> = p
@@ -32,7 +63,7 @@ pub(crate) fn paper_bibtex(p: &Paper) -> String {
         fields.push(("doi", escape(doi)));
     }
     fields.push(("url", p.id.unversioned().abs_url()));
-    let mut out = format!("@misc{{{},\n", key(p));
+    let mut out = format!("@misc{{{key},\n");
     for (name, value) in fields {
         out.push_str(&format!("  {name} = {{{value}}},\n"));
     }

@@ -9,6 +9,7 @@ mod api;
 mod bibtex;
 mod markdown;
 
+pub(crate) use bibtex::bibliography;
 pub(crate) use markdown::paper_markdown;
 mod page;
 

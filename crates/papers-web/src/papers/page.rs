@@ -95,6 +95,10 @@ struct PaperPage {
     comments: Vec<CommentRow>,
     /// (id, title) of papers near this one by meaning.
     similar: Vec<(String, String)>,
+    /// The viewer's collections, to save the paper to: (id, title).
+    my_collections: Vec<(String, String)>,
+    /// Public collections holding the paper: (id, title, owner).
+    in_collections: Vec<(String, String, String)>,
 }
 
 async fn paper_page(
@@ -132,12 +136,28 @@ async fn paper_page(
         .into_iter()
         .map(|(p, _)| (p.paper.id.base().to_string(), p.paper.title))
         .collect();
+    let my_collections = match who {
+        Some(v) => state.community.my_collections(&v.user).await?,
+        None => Vec::new(),
+    };
+    let in_collections = state
+        .community
+        .public_collections(Some(lp.paper.id.base()), None, 10)
+        .await?;
     Ok(render(&PaperPage {
         layout: Layout::for_viewer(latest, who),
         p: PaperView::new(&lp),
         voted,
         comments,
         similar,
+        my_collections: my_collections
+            .into_iter()
+            .map(|c| (c.id, c.title))
+            .collect(),
+        in_collections: in_collections
+            .into_iter()
+            .map(|c| (c.id, c.title, c.owner))
+            .collect(),
     }))
 }
 

@@ -108,6 +108,7 @@ pub struct EmptyJson {}
 #[serde(rename_all = "camelCase")]
 pub struct ExportJson {
     pub api_tokens: Vec<ExportTokenJson>,
+    pub collections: Vec<super::CollectionJson>,
     pub comments: Vec<ExportCommentJson>,
     pub exported_at: String,
     pub not_interested: Vec<ExportVoteJson>,

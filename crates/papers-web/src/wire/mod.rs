@@ -7,9 +7,13 @@ use serde::Serialize;
 use serde_json::Value;
 
 mod answers;
+mod collections;
+mod for_you;
 mod search;
 
 pub use answers::*;
+pub use collections::*;
+pub use for_you::*;
 pub use search::*;
 
 /// `paper{…}`: the object `GET /api/papers/{id}` answers with, and the

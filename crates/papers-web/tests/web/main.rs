@@ -11,6 +11,7 @@ mod hf_api;
 mod hf_markdown;
 mod http_encoding;
 mod pages;
+mod reader;
 mod search;
 mod security;
 mod snapshots;

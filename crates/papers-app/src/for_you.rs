@@ -1,0 +1,319 @@
+//! "For you": recent papers ranked for one reader by a blend of their own
+//! model and the community's trending rank, each with the reason it is
+//! there; then older papers near the reader's taste.
+//!
+//! The reader model (papers-recs) is trained on each request from the
+//! reader's signals — upvoted and saved papers against "not interested"
+//! ones and a seeded sample of the window's papers — which takes
+//! milliseconds, so it always reflects the latest click. The two rankings
+//! are blended by reciprocal rank, `(1 − w)/(k + model rank) + w/(k +
+//! trending rank)`, so neither scale dominates by accident; `w` is
+//! `CommunitySettings::for_you_trending_weight` unless a request sets it.
+
+use std::collections::{HashMap, HashSet};
+
+use jiff::ToSpan;
+use papers_core::{User, today_in_new_york};
+use papers_recs::{Because, ReaderModel, ReaderSignals, Rng, SvmParams};
+use papers_store::{ListedPaper, ListingQuery, ListingSort};
+
+use crate::community::rank_trending;
+use crate::{AppError, AppResult, Community, Fault, SearchService};
+
+/// Papers of the window considered at most (the most upvoted first).
+const MAX_CANDIDATES: u64 = 5000;
+/// The most recent liked papers the model trains on.
+const MAX_LIKED: usize = 500;
+/// Window papers drawn as the model's background.
+const BACKGROUND: usize = 300;
+/// The `k` of the reciprocal-rank blend.
+const BLEND_K: f32 = 10.0;
+/// A liked paper this near (cosine) is named as the reason.
+const BECAUSE_MIN_SIMILARITY: f32 = 0.3;
+
+/// What "For you" is asked for.
+#[derive(Clone, Copy, Debug)]
+pub struct ForYouRequest {
+    pub limit: usize,
+    /// Days of listings, up to the latest listing day.
+    pub days: i64,
+    /// Overrides the site's trending weight (0–1).
+    pub trending_weight: Option<f32>,
+}
+
+impl Default for ForYouRequest {
+    fn default() -> Self {
+        ForYouRequest {
+            limit: 30,
+            days: 7,
+            trending_weight: None,
+        }
+    }
+}
+
+/// How the reader showed they liked a paper.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Liked {
+    Upvoted,
+    Saved,
+}
+
+/// Why a paper is in the feed.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Reason {
+    /// Near a paper the reader liked.
+    Because {
+        paper_id: String,
+        title: String,
+        how: Liked,
+        similarity: f32,
+    },
+    /// The community's trending rank put it here.
+    Trending,
+}
+
+#[derive(Clone, Debug)]
+pub struct ForYouItem {
+    pub paper: ListedPaper,
+    pub score: f32,
+    pub reason: Reason,
+}
+
+/// The feed, and how it was made.
+#[derive(Clone, Debug)]
+pub struct ForYou {
+    pub items: Vec<ForYouItem>,
+    /// Whether a reader model ranked it (false: trending only, for a reader
+    /// with no signals yet or a site without semantic search).
+    pub personal: bool,
+    /// Liked papers the model learned from.
+    pub liked: usize,
+    pub trending_weight: f32,
+}
+
+impl Community {
+    /// "For you" for `user`: see the module's documentation.
+    pub async fn for_you(
+        &self,
+        search: Option<&SearchService>,
+        user: &User,
+        req: ForYouRequest,
+    ) -> AppResult<ForYou> {
+        let w = req
+            .trending_weight
+            .unwrap_or(self.settings.for_you_trending_weight);
+        if !(0.0..=1.0).contains(&w) {
+            return Err(AppError::refused(
+                Fault::BadInput,
+                "invalid_blend",
+                "The trending weight is a number from 0 to 1.",
+            ));
+        }
+        let days = req.days.clamp(1, 365);
+        let now = self.clock.now();
+        let latest = self
+            .store
+            .latest_listing_day()
+            .await?
+            .unwrap_or_else(|| today_in_new_york(now));
+        let window = ListingQuery {
+            from: latest.saturating_sub((days - 1).days()),
+            to: latest,
+            submitter: None,
+            sort: ListingSort::Upvotes,
+            offset: 0,
+            limit: MAX_CANDIDATES,
+        };
+        let (listed, votes, saved, unwanted) = tokio::try_join!(
+            self.store.listings(&window),
+            self.store.votes_of(user.id),
+            self.store.saved_papers_of(user.id),
+            self.store.not_interested_of(user.id),
+        )?;
+        // The most recent signals first; a paper both upvoted and saved
+        // counts once, as upvoted.
+        let mut liked: Vec<(String, Liked)> = Vec::new();
+        let mut seen: HashSet<String> = HashSet::new();
+        let mut dated: Vec<(&String, &String, Liked)> = votes
+            .iter()
+            .map(|(p, t)| (p, t, Liked::Upvoted))
+            .chain(saved.iter().map(|(p, t)| (p, t, Liked::Saved)))
+            .collect();
+        dated.sort_by(|a, b| b.1.cmp(a.1));
+        for (p, _, how) in dated {
+            if seen.insert(p.clone()) {
+                liked.push((p.clone(), how));
+            }
+        }
+        liked.truncate(MAX_LIKED);
+        let unwanted: Vec<String> = unwanted.into_iter().map(|(p, _)| p).collect();
+        let mut excluded: HashSet<String> = seen;
+        excluded.extend(unwanted.iter().cloned());
+
+        // The window's papers in trending order, each once, minus those the
+        // reader already acted on.
+        let mut in_window = HashSet::new();
+        let candidates: Vec<ListedPaper> =
+            rank_trending(&self.settings.trending, listed.items, now)
+                .into_iter()
+                .map(|t| t.paper)
+                .filter(|p| {
+                    let id = p.paper.id.base().to_string();
+                    !excluded.contains(&id) && in_window.insert(id)
+                })
+                .collect();
+
+        let engine = search
+            .map(SearchService::engine)
+            .filter(|e| e.semantic_available() && !liked.is_empty());
+        let Some(engine) = engine else {
+            return Ok(trending_only(candidates, req.limit, w, liked.len()));
+        };
+
+        let liked_ids: Vec<String> = liked.iter().map(|(p, _)| p.clone()).collect();
+        let cand_ids: Vec<String> = candidates
+            .iter()
+            .map(|p| p.paper.id.base().to_string())
+            .collect();
+        let liked_vecs = engine.vectors_of(&liked_ids);
+        let unwanted_vecs = engine.vectors_of(&unwanted);
+        let cand_vecs = engine.vectors_of(&cand_ids);
+        // (index in `liked`, vector) of the liked papers that have one.
+        let liked_with: Vec<(usize, &[f32])> = liked_vecs
+            .iter()
+            .enumerate()
+            .filter_map(|(i, v)| v.as_deref().map(|v| (i, v)))
+            .collect();
+        let mut rng = Rng::new(u64::try_from(user.id).unwrap_or(0) ^ 0x5eed);
+        let with_vec: Vec<usize> = (0..cand_vecs.len())
+            .filter(|i| cand_vecs[*i].is_some())
+            .collect();
+        let mut background: Vec<&[f32]> = with_vec
+            .iter()
+            .filter_map(|i| cand_vecs[*i].as_deref())
+            .collect();
+        rng.shuffle(&mut background);
+        background.truncate(BACKGROUND);
+        let signals = ReaderSignals {
+            liked: liked_with.iter().map(|(_, v)| *v).collect(),
+            disliked: unwanted_vecs.iter().filter_map(|v| v.as_deref()).collect(),
+            background,
+        };
+        let Some(model) = ReaderModel::train(&signals, &SvmParams::default()) else {
+            return Ok(trending_only(candidates, req.limit, w, liked.len()));
+        };
+
+        // Model ranks of the candidates with vectors; the rest rank last.
+        let mut by_model: Vec<(usize, f32)> = with_vec
+            .iter()
+            .filter_map(|i| cand_vecs[*i].as_deref().map(|v| (*i, model.score(v))))
+            .collect();
+        by_model.sort_by(|a, b| b.1.total_cmp(&a.1));
+        let mut model_rank = vec![candidates.len(); candidates.len()];
+        for (rank, (i, _)) in by_model.iter().enumerate() {
+            model_rank[*i] = rank;
+        }
+        let blend = |model_rank: usize, trending_rank: usize| {
+            (1.0 - w) / (BLEND_K + model_rank as f32 + 1.0)
+                + w / (BLEND_K + trending_rank as f32 + 1.0)
+        };
+        let mut scored: Vec<(usize, f32)> = (0..candidates.len())
+            .map(|i| (i, blend(model_rank[i], i)))
+            .collect();
+        scored.sort_by(|a, b| b.1.total_cmp(&a.1));
+        scored.truncate(req.limit);
+
+        let because = |v: Option<&[f32]>| -> Option<Because> {
+            Because::nearest(v?, &signals.liked).filter(|b| b.similarity >= BECAUSE_MIN_SIMILARITY)
+        };
+        let mut picked: Vec<(ListedPaper, f32, Option<Because>)> = Vec::new();
+        let mut candidates: Vec<Option<ListedPaper>> = candidates.into_iter().map(Some).collect();
+        for (i, score) in scored {
+            let model_part = (1.0 - w) / (BLEND_K + model_rank[i] as f32 + 1.0);
+            let reason = because(cand_vecs[i].as_deref()).filter(|_| model_part >= score / 2.0);
+            if let Some(p) = candidates[i].take() {
+                picked.push((p, score, reason));
+            }
+        }
+        // Then older papers near the reader's taste.
+        if picked.len() < req.limit {
+            let need = req.limit - picked.len();
+            let keep = |id: &str| !excluded.contains(id) && !in_window.contains(id);
+            let older = engine.nearest(model.query(), need, &keep);
+            let ids: Vec<String> = older.iter().map(|(id, _)| id.clone()).collect();
+            let vecs = engine.vectors_of(&ids);
+            let papers = self.store.papers_by_ids(&ids).await?;
+            let mut vec_of: HashMap<&str, Option<&[f32]>> = HashMap::new();
+            for (id, v) in ids.iter().zip(&vecs) {
+                vec_of.insert(id, v.as_deref());
+            }
+            for p in papers {
+                let v = vec_of.get(p.paper.id.base()).copied().flatten();
+                let reason = because(v);
+                picked.push((p, 0.0, reason));
+            }
+        }
+
+        // Name the liked papers given as reasons.
+        let named: Vec<String> = picked
+            .iter()
+            .filter_map(|(_, _, b)| b.map(|b| liked_ids[liked_with[b.liked].0].clone()))
+            .collect::<HashSet<_>>()
+            .into_iter()
+            .collect();
+        let titles: HashMap<String, String> = self
+            .store
+            .papers_by_ids(&named)
+            .await?
+            .into_iter()
+            .map(|p| (p.paper.id.base().to_string(), p.paper.title))
+            .collect();
+        let items = picked
+            .into_iter()
+            .map(|(paper, score, b)| {
+                let reason = b
+                    .and_then(|b| {
+                        let (at, _) = liked_with[b.liked];
+                        let (id, how) = &liked[at];
+                        titles.get(id).map(|title| Reason::Because {
+                            paper_id: id.clone(),
+                            title: title.clone(),
+                            how: *how,
+                            similarity: b.similarity,
+                        })
+                    })
+                    .unwrap_or(Reason::Trending);
+                ForYouItem {
+                    paper,
+                    score,
+                    reason,
+                }
+            })
+            .collect();
+        Ok(ForYou {
+            items,
+            personal: true,
+            liked: liked_with.len(),
+            trending_weight: w,
+        })
+    }
+}
+
+/// The window in trending order, every item "trending".
+fn trending_only(candidates: Vec<ListedPaper>, limit: usize, w: f32, liked: usize) -> ForYou {
+    ForYou {
+        items: candidates
+            .into_iter()
+            .take(limit)
+            .enumerate()
+            .map(|(rank, paper)| ForYouItem {
+                paper,
+                score: 1.0 / (BLEND_K + rank as f32 + 1.0),
+                reason: Reason::Trending,
+            })
+            .collect(),
+        personal: false,
+        liked,
+        trending_weight: w,
+    }
+}

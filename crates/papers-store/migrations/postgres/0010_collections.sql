@@ -1,0 +1,25 @@
+-- Collections: a reader's lists of papers, in an order, with a note per
+-- paper; private or public. Ids are random 24-hex strings, like Hugging
+-- Face's, and so are the items' (`_id` in its API), since paper ids of
+-- the old style hold a slash and cannot be a path segment.
+CREATE TABLE collections (
+    id          TEXT COLLATE "C" PRIMARY KEY,
+    owner_id    BIGINT NOT NULL REFERENCES users(id),
+    title       TEXT NOT NULL,
+    description TEXT NOT NULL DEFAULT '',
+    private     BOOLEAN NOT NULL DEFAULT FALSE,
+    created_at  TEXT COLLATE "C" NOT NULL,
+    updated_at  TEXT COLLATE "C" NOT NULL
+);
+CREATE INDEX collections_owner ON collections(owner_id);
+
+CREATE TABLE collection_items (
+    collection_id TEXT COLLATE "C" NOT NULL REFERENCES collections(id),
+    paper_id      TEXT COLLATE "C" NOT NULL REFERENCES papers(id),
+    item_id       TEXT COLLATE "C" NOT NULL UNIQUE,
+    position      BIGINT NOT NULL,
+    note          TEXT NOT NULL DEFAULT '',
+    added_at      TEXT COLLATE "C" NOT NULL,
+    PRIMARY KEY (collection_id, paper_id)
+);
+CREATE INDEX collection_items_paper ON collection_items(paper_id);
