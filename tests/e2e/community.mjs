@@ -1,7 +1,9 @@
 // End-to-end: a real browser (Debian's chromium, driven by playwright-core)
 // signs up, signs out, signs in, upvotes, submits a paper (metadata from a
 // recorded arXiv API response replayed on loopback), comments, subscribes,
-// manages a subscription, downloads its data and BibTeX, deletes its account
+// manages a subscription, dismisses a paper ("not interested") and undoes
+// it, makes a collection from a paper page and orders and notes it, reads
+// "For you", downloads its data and BibTeX, deletes its account
 // (its comment stays as [deleted]), moderates, and signs out.
 //
 // On the way, every kind of page (day, week, month, paper, search, trending,
@@ -284,10 +286,50 @@ try {
   check("a new token is shown", (await page.locator("code.token").count()) === 1);
   await audit(page, "settings (new token)");
 
+  // "Not interested" folds a paper away in place, and undoes.
+  await page.goto(base + "/papers/date/2026-08-21");
+  const dismiss = page.locator("form.not-interested-form").first();
+  await dismiss.locator("button").click();
+  await page.waitForSelector("article.paper-card.dismissed");
+  check("not interested folds the paper in place", (await dismiss.locator("button").textContent()).includes("Undo"));
+  await audit(page, "day (signed in, one paper dismissed)");
+  await dismiss.locator("button").click();
+  await page.waitForFunction(() => document.querySelectorAll("article.paper-card.dismissed").length === 0);
+  check("and undoes", (await dismiss.locator("button").textContent()).trim() === "Not interested");
+
+  // Collections: make one from a paper page, save a second paper to it, reorder, note.
+  await visit(page, "paper (signed in, no collections)", "/papers/2608.19880");
+  await page.fill("#new-collection", "E2E reading <list> & more");
+  await Promise.all([page.waitForURL(/\/collections\/[0-9a-f]{24}$/), page.click("button:has-text('Create and save')")]);
+  const collection = page.url().replace(base, "");
+  check("a new collection holds the paper", (await page.textContent("h1")).includes("E2E reading <list> & more") && (await page.locator(".collection-entry").count()) === 1);
+  await visit(page, "paper (signed in, with a collection)", "/papers/2104.12255");
+  await page.fill("#save-note", "Read after the first.");
+  await Promise.all([page.waitForURL(base + collection), page.click("form.save-form button:has-text('Save')")]);
+  check("the second paper is saved with its note", (await page.locator(".collection-entry").count()) === 2 && (await page.locator(".collection-entry").nth(1).locator(".note").textContent()).includes("Read after the first."));
+  await Promise.all([page.waitForLoadState(), page.locator(".collection-entry").nth(1).locator("button:has-text('Move up')").click()]);
+  check("moved up", (await page.locator(".collection-entry").first().locator("h2 a").getAttribute("href")) === "/papers/2104.12255");
+  await page.locator(".collection-entry").first().locator("details summary").click();
+  await page.locator("details.collection-settings summary").click();
+  await audit(page, "collection (owner, forms open)");
+  await page.screenshot({ path: join(artifacts, "collection.png"), fullPage: true });
+  const collBib = await page.request.get(base + collection + ".bib");
+  check("the collection's BibTeX has both papers", ((await collBib.text()).match(/@misc\{/g) || []).length === 2);
+  await visit(page, "collections (yours)", "/collections");
+  check("your collections list it", (await page.textContent(".collections")).includes("2 papers"));
+  const feedPage = await browser.newPage();
+  await visit(feedPage, "collection (anonymous)", collection);
+  check("a public collection reads the same to anyone, with no owner controls", (await feedPage.locator(".collection-entry").count()) === 2 && (await feedPage.locator("text=Edit this collection").count()) === 0);
+  await feedPage.close();
+
+  // For you: each paper says why it is there.
+  await visit(page, "for you", "/papers/for-you");
+  check("for you lists papers, each with its reason", (await page.locator(".for-you-entry").count()) > 0 && (await page.locator(".for-you-entry .reason").count()) === (await page.locator(".for-you-entry").count()));
+
   // Your data: the settings page's download, then BibTeX from a paper page.
   const download = await page.request.get(base + (await page.getAttribute("a:has-text('Download your data')", "href")));
   const mine = await download.json();
-  check("the export is the signed-in user's", mine.profile.username === "e2e_user" && mine.votes.length === 1 && mine.comments.length === 2, JSON.stringify(mine).slice(0, 300));
+  check("the export is the signed-in user's", mine.profile.username === "e2e_user" && mine.votes.length === 1 && mine.comments.length === 2 && mine.collections.length === 1 && mine.collections[0].items.length === 2, JSON.stringify(mine).slice(0, 300));
   check("the export is offered as a file", (download.headers()["content-disposition"] || "").startsWith("attachment"));
   await page.goto(base + "/papers/2104.12255");
   const bib = await page.request.get(base + (await page.getAttribute("a:has-text('BibTeX')", "href")));

@@ -44,8 +44,8 @@ pub use papers_store::{
     ListedPaper, Subscription, format_timestamp, on_primary,
 };
 pub use subscriptions::{
-    DIGEST_SIZE, DigestReport, MailContext, Period, SavedSearch, SubscribeResult, default_period,
-    default_retry, is_known_category,
+    DIGEST_SIZE, DigestReport, MailContext, Period, SavedSearch, SubscribeResult, Wanted,
+    default_period, default_retry, is_known_category,
 };
 
 /// What kind of refusal an [`AppError::Refused`] is; the web layer maps each

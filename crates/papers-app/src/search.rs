@@ -727,6 +727,10 @@ impl SearchService {
 }
 
 impl SavedSearch for SearchService {
+    fn service(&self) -> Option<&SearchService> {
+        Some(self)
+    }
+
     fn find(&self, query: &str, from: Date, to: Date, limit: usize) -> Vec<String> {
         let mut req = SearchRequest::new(query).limit(limit);
         req.from = Some(from);

@@ -125,6 +125,20 @@ pub struct DigestReport {
 /// match words in titles and abstracts.
 pub trait SavedSearch: Send + Sync {
     fn find(&self, query: &str, from: Date, to: Date, limit: usize) -> Vec<String>;
+
+    /// The search service itself, whose vectors "For you" digests rank by.
+    fn service(&self) -> Option<&crate::SearchService> {
+        None
+    }
+}
+
+/// What a digest sends: papers matching a saved search, new papers in
+/// categories, the reader's own "For you" feed, or (none of them) trending.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Wanted<'a> {
+    pub query: Option<&'a str>,
+    pub categories: &'a [String],
+    pub for_you: bool,
 }
 
 /// Mail plumbing for the community: the mailer and what mails link to.
@@ -145,7 +159,9 @@ impl std::fmt::Debug for MailContext {
 }
 
 fn describe(s: &Subscription) -> String {
-    let what = if let Some(q) = &s.query {
+    let what = if s.for_you {
+        "papers for you".to_string()
+    } else if let Some(q) = &s.query {
         format!("papers matching “{q}”")
     } else if !s.categories.is_empty() {
         format!("new papers in {}", s.categories.join(", "))
@@ -167,10 +183,26 @@ impl Community {
         mail: &MailContext,
         email: &str,
         cadence: &str,
-        query: Option<&str>,
-        categories: &[String],
+        wanted: Wanted<'_>,
         user: Option<&User>,
     ) -> AppResult<SubscribeResult> {
+        let Wanted {
+            query,
+            categories,
+            for_you,
+        } = wanted;
+        if for_you && user.is_none() {
+            return Err(bad(
+                "sign_in_first",
+                "A “For you” digest is your own feed: sign in to subscribe to it.",
+            ));
+        }
+        if for_you && (query.is_some() || !categories.is_empty()) {
+            return Err(bad(
+                "invalid_digest",
+                "A “For you” digest has no query or categories of its own.",
+            ));
+        }
         let email = email.trim();
         if !valid_email(email) {
             return Err(bad(
@@ -217,6 +249,7 @@ impl Community {
             query,
             categories: cats,
             user_id: user.map(|u| u.id),
+            for_you,
             confirm_token_hash: sha256_hex(&confirm),
             confirm_expires_at: now
                 .checked_add(SignedDuration::from_hours(48))
@@ -316,6 +349,27 @@ impl Community {
     ) -> AppResult<Vec<ListedPaper>> {
         let (from, to) = period.bounds();
         let now = self.clock.now();
+        if sub.for_you {
+            let Some(user) = sub.user_id else {
+                return Ok(Vec::new());
+            };
+            let Some(user) = self.store.user_by_id(user).await? else {
+                return Ok(Vec::new());
+            };
+            let days = (to - from).get_days().max(0) + 1;
+            let feed = self
+                .for_you(
+                    search.and_then(SavedSearch::service),
+                    &user,
+                    crate::ForYouRequest {
+                        limit: 3 * DIGEST_SIZE,
+                        days: i64::from(days),
+                        trending_weight: None,
+                    },
+                )
+                .await?;
+            return Ok(feed.items.into_iter().map(|i| i.paper).collect());
+        }
         if let Some(q) = &sub.query {
             let ids = match search {
                 Some(s) => s.find(q, from, to, 200),
@@ -534,7 +588,9 @@ impl Community {
 }
 
 fn describe_label(s: &Subscription) -> String {
-    let base = if let Some(q) = &s.query {
+    let base = if s.for_you {
+        "Papers for you".to_string()
+    } else if let Some(q) = &s.query {
         format!("Papers matching “{q}”")
     } else if !s.categories.is_empty() {
         format!("New in {}", s.categories.join(", "))

@@ -1002,6 +1002,7 @@ mod tests {
                     query: Some("zanzibar's topic".into()),
                     categories: vec![],
                     user_id: Some(me),
+                    for_you: false,
                     confirm_token_hash: "confirm-hash".into(),
                     confirm_expires_at: later,
                     manage_token_hash: "manage-hash".into(),

@@ -220,6 +220,7 @@ const TABLES: &[Table] = &[
             ("hard_bounces", Int),
             ("created_at", Text),
             ("confirmed_at", Text),
+            ("for_you", Flag),
         ],
     },
     // The links in every mail ever sent keep working on the new store.

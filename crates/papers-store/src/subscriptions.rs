@@ -19,6 +19,10 @@ pub struct Subscription {
     pub categories: Vec<String>,
     pub status: SubscriptionStatus,
     pub hard_bounces: i64,
+    /// The account that made it while signed in.
+    pub user_id: Option<i64>,
+    /// A "For you" digest: that account's own feed.
+    pub for_you: bool,
 }
 
 /// The outcome of one digest for one subscription and period.
@@ -41,6 +45,8 @@ pub struct NewSubscription {
     pub query: Option<String>,
     pub categories: Vec<String>,
     pub user_id: Option<i64>,
+    /// A "For you" digest of `user_id`'s feed.
+    pub for_you: bool,
     pub confirm_token_hash: String,
     pub confirm_expires_at: Timestamp,
     /// The SHA-256 (hex) of the first token of the manage and unsubscribe
@@ -79,6 +85,8 @@ pub(crate) fn sub_from_row(row: &impl Cols) -> Result<Subscription> {
             .unwrap_or_default(),
         status: word(row, "status", SubscriptionStatus::parse)?,
         hard_bounces: row.int("hard_bounces")?,
+        user_id: row.opt_int("user_id")?,
+        for_you: row.flag("for_you")?,
     })
 }
 
@@ -91,7 +99,8 @@ fn word<T>(row: &impl Cols, col: &str, parse: fn(&str) -> Option<T>) -> Result<T
     })
 }
 
-pub(crate) const SUB_COLS: &str = "id, email, cadence, query, categories, status, hard_bounces";
+pub(crate) const SUB_COLS: &str =
+    "id, email, cadence, query, categories, status, hard_bounces, user_id, for_you";
 
 /// How `subscriptions.manage_token` marks a hash (migration 0008); a value
 /// without it is a token stored in the clear by an earlier version.
@@ -100,13 +109,19 @@ const HASHED: &str = "sha256:";
 pub(crate) fn dedup_key(n: &NewSubscription) -> String {
     let mut cats = n.categories.clone();
     cats.sort();
-    format!(
+    let key = format!(
         "{}|{}|{}|{}",
         n.email.to_ascii_lowercase(),
         n.cadence,
         n.query.as_deref().unwrap_or("").trim().to_lowercase(),
         cats.join(",")
-    )
+    );
+    // A "For you" digest is its reader's: one per account and cadence
+    // (older keys, without it, stay as they were).
+    match (n.for_you, n.user_id) {
+        (true, Some(user)) => format!("{key}|for-you:{user}"),
+        _ => key,
+    }
 }
 
 for_both_backends! {
@@ -161,8 +176,8 @@ for_both_backends! {
             } else {
                 let id: Option<i64> = sqlx::query_scalar(
                     "INSERT INTO subscriptions (email, cadence, query, categories, dedup_key, status,
-                        confirm_token_hash, confirm_expires_at, manage_token, user_id, created_at)
-                     VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9, $10)
+                        confirm_token_hash, confirm_expires_at, manage_token, user_id, created_at, for_you)
+                     VALUES ($1, $2, $3, $4, $5, 'pending', $6, $7, $8, $9, $10, $11)
                      ON CONFLICT (dedup_key) DO NOTHING
                      RETURNING id",
                 )
@@ -176,6 +191,7 @@ for_both_backends! {
                 .bind(format!("{HASHED}{}", n.manage_token_hash))
                 .bind(n.user_id)
                 .bind(format_timestamp(now))
+                .bind(n.for_you)
                 .fetch_optional(&mut *tx)
                 .await?;
                 let Some(id) = id else {
@@ -192,6 +208,8 @@ for_both_backends! {
                     categories: n.categories.clone(),
                     status: SubscriptionStatus::Pending,
                     hard_bounces: 0,
+                    user_id: n.user_id,
+                    for_you: n.for_you,
                 })
             };
             tx.commit().await?;

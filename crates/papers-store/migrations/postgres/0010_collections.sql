@@ -23,3 +23,7 @@ CREATE TABLE collection_items (
     PRIMARY KEY (collection_id, paper_id)
 );
 CREATE INDEX collection_items_paper ON collection_items(paper_id);
+
+-- A "For you" digest: the reader's own feed by mail (a subscription made
+-- while signed in, of the account in `user_id`).
+ALTER TABLE subscriptions ADD COLUMN for_you BOOLEAN NOT NULL DEFAULT FALSE;

@@ -94,6 +94,7 @@ fn export_json(d: UserExport, base_url: &str, now: jiff::Timestamp) -> ExportJso
                 cadence: s.cadence.as_str().to_string(),
                 categories: s.categories,
                 email: s.email,
+                for_you: s.for_you,
                 id: s.id,
                 query: s.query,
                 status: s.status.as_str().to_string(),

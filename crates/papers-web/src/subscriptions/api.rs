@@ -3,6 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::http::StatusCode;
+use papers_app::Wanted;
 use serde::Deserialize;
 
 use crate::error::ApiError;
@@ -76,12 +77,16 @@ pub(super) async fn subscribe(
             &state.mail,
             &b.email,
             b.cadence.as_deref().unwrap_or("daily"),
-            b.query.as_deref(),
-            &b.categories
-                .unwrap_or_default()
-                .into_iter()
-                .map(|c| c.0)
-                .collect::<Vec<_>>(),
+            Wanted {
+                query: b.query.as_deref(),
+                categories: &b
+                    .categories
+                    .unwrap_or_default()
+                    .into_iter()
+                    .map(|c| c.0)
+                    .collect::<Vec<_>>(),
+                for_you: false,
+            },
             None,
         )
         .await?;

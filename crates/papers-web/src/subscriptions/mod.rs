@@ -37,7 +37,9 @@ pub(crate) fn routes() -> Router<AppState> {
 
 /// What a subscription sends, in words.
 fn label(s: &Subscription) -> String {
-    let what = if let Some(q) = &s.query {
+    let what = if s.for_you {
+        "Papers for you".to_string()
+    } else if let Some(q) = &s.query {
         format!("Papers matching “{q}”")
     } else if !s.categories.is_empty() {
         format!("New papers in {}", s.categories.join(", "))

@@ -4,7 +4,7 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use papers_app::AppError;
+use papers_app::{AppError, Wanted};
 use serde::Deserialize;
 
 use crate::error::{PageError, fault_status};
@@ -23,6 +23,8 @@ struct SubscribePage {
     cadence: String,
     query: String,
     categories: String,
+    /// The "For you" box is ticked.
+    for_you: bool,
     error: Option<String>,
     notice: Option<String>,
 }
@@ -39,6 +41,9 @@ pub(super) struct SubscribeForm {
     query: String,
     #[serde(default)]
     categories: String,
+    /// A checkbox (signed in only): the reader's "For you" feed.
+    #[serde(default)]
+    for_you: Option<String>,
 }
 
 csrf_form!(SubscribeForm);
@@ -76,6 +81,7 @@ async fn subscribe_page(
         cadence: form.cadence.clone().unwrap_or_else(|| "daily".into()),
         query: form.query.clone(),
         categories: form.categories.clone(),
+        for_you: form.for_you.is_some(),
         error,
         notice,
     };
@@ -116,8 +122,11 @@ pub(super) async fn subscribe(
             &state.mail,
             &form.email,
             &cadence,
-            query,
-            &cats,
+            Wanted {
+                query,
+                categories: &cats,
+                for_you: form.for_you.is_some(),
+            },
             who.as_ref().map(|v| &v.user),
         )
         .await;

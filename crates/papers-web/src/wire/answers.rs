@@ -153,6 +153,8 @@ pub struct ExportSubscriptionJson {
     pub cadence: String,
     pub categories: Vec<String>,
     pub email: String,
+    /// A "For you" digest.
+    pub for_you: bool,
     pub id: i64,
     pub query: Option<String>,
     pub status: String,

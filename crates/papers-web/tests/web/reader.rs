@@ -489,3 +489,127 @@ async fn for_you_learns_from_what_a_reader_does() {
     let (s, _, _) = site.get("/papers/for-you").await;
     assert_eq!(s, 303);
 }
+
+/// Issue 14: "For you" as a digest. Only a signed-in reader may subscribe
+/// to it; the mail carries their feed (not what they already upvoted), and
+/// the next run never sends a paper twice.
+#[tokio::test]
+async fn a_for_you_digest_sends_the_readers_feed_never_a_paper_twice() {
+    use std::sync::Arc;
+    let site = site_with(
+        papers(),
+        Options {
+            search: true,
+            ..Options::default()
+        },
+    )
+    .await;
+    let mailbox = site.state.mail.mailer.memory_mailbox().unwrap().clone();
+    let token = site.user_with_token("ada").await;
+    for p in ["2608.00001", "2608.00002"] {
+        site.api(
+            "POST",
+            &format!("/api/papers/{p}/upvote"),
+            Some(&token),
+            None,
+        )
+        .await;
+    }
+    let mut anon = site.browser();
+    let csrf = anon.csrf("/subscribe").await;
+    let r = anon
+        .post(
+            "/subscribe",
+            &[
+                ("csrf", &csrf),
+                ("email", "ada@example.org"),
+                ("for_you", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 400, "signed out: {}", r.body);
+    assert!(r.body.contains("sign in"), "{}", r.body);
+
+    let mut b = site.browser();
+    assert_eq!(b.sign_in("ada", "correct horse battery").await.status, 303);
+    let page = b.get("/subscribe").await.body;
+    assert!(page.contains("my “For you” feed"), "{page}");
+    let csrf = b.csrf("/subscribe").await;
+    let r = b
+        .post(
+            "/subscribe",
+            &[
+                ("csrf", &csrf),
+                ("email", "ada@example.org"),
+                ("cadence", "daily"),
+                ("for_you", "1"),
+            ],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let confirm = mailbox.sent().last().unwrap().mail.text.clone();
+    assert!(confirm.contains("papers for you"), "{confirm}");
+    let token = confirm
+        .split("/subscriptions/confirm?token=")
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect::<String>();
+    let r = site
+        .api(
+            "POST",
+            &format!("/subscriptions/confirm?token={token}"),
+            None,
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+
+    let search = site
+        .state
+        .search
+        .clone()
+        .map(|s| s as Arc<dyn papers_app::SavedSearch>);
+    let run = |day: &'static str| {
+        let search = search.clone();
+        let site = &site;
+        async move {
+            site.state
+                .community
+                .send_digests(
+                    &site.state.mail,
+                    papers_app::Period::Daily(day.parse().unwrap()),
+                    search,
+                    2,
+                    Arc::new(|_: &papers_app::DigestReport| {}),
+                )
+                .await
+                .unwrap()
+        }
+    };
+    let before = mailbox.sent().len();
+    assert_eq!(run("2026-08-21").await.sent, 1);
+    let first = mailbox.sent()[before].mail.text.clone();
+    assert!(first.contains("2608.00005"), "the reader's pick: {first}");
+    assert!(
+        !first.contains("/papers/2608.00001"),
+        "not what they upvoted: {first}"
+    );
+    let sent_first: Vec<&str> = ["2608.00003", "2608.00004", "2608.00005"]
+        .into_iter()
+        .filter(|p| first.contains(&format!("/papers/{p}")))
+        .collect();
+    let report = run("2026-08-24").await;
+    let second = if report.sent == 1 {
+        mailbox.sent().last().unwrap().mail.text.clone()
+    } else {
+        String::new()
+    };
+    for p in sent_first {
+        assert!(
+            !second.contains(&format!("/papers/{p}")),
+            "{p} sent twice: {second}"
+        );
+    }
+}
