@@ -251,6 +251,12 @@ macro_rules! embedded_migrations {
                 "reader",
                 include_str!(concat!("../migrations/", $dir, "/0009_reader.sql")),
             ),
+            // 0010 is taken on another branch.
+            (
+                11,
+                "authors",
+                include_str!(concat!("../migrations/", $dir, "/0011_authors.sql")),
+            ),
         ]
     };
 }
