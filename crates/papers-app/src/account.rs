@@ -19,17 +19,20 @@ pub struct UserExport {
     pub subscriptions: Vec<Subscription>,
     /// (id, name, created, revoked) of the API tokens (never the tokens).
     pub api_tokens: Vec<(i64, String, String, bool)>,
+    /// Claims to be an author of a paper, oldest first.
+    pub authorship_claims: Vec<papers_core::AuthorshipClaim>,
 }
 
 impl Community {
     /// Everything about `user`, read from the primary.
     pub async fn export_user(&self, user: &User) -> AppResult<UserExport> {
-        let (votes, not_interested, comments, subscriptions, api_tokens) = tokio::try_join!(
+        let (votes, not_interested, comments, subscriptions, api_tokens, authorship_claims) = tokio::try_join!(
             self.store.votes_of(user.id),
             self.store.not_interested_of(user.id),
             self.store.comments_of(user.id),
             self.store.subscriptions_of_user(user.id),
             self.store.api_tokens(user.id),
+            self.store.claims_of(user.id),
         )?;
         Ok(UserExport {
             user: user.clone(),
@@ -38,6 +41,7 @@ impl Community {
             comments,
             subscriptions,
             api_tokens,
+            authorship_claims,
         })
     }
 

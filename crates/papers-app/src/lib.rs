@@ -1,12 +1,14 @@
 //! `papers-app` holds the community's use cases, joining the store, the
 //! harvesting clients and the rules: accounts and sessions, API tokens,
 //! upvotes, paper submissions (with their quota and duplicate rules),
+//! authors' pages and authorship claims,
 //! threaded Markdown comments, moderation, password resets, and the trending
 //! ranking. It knows nothing of HTTP: the web layer maps [`AppError`] to
 //! status codes.
 
 mod account;
 mod auth;
+mod authors;
 mod comments;
 mod community;
 mod finder;
@@ -24,6 +26,7 @@ use papers_store::{Store, StoreError};
 
 pub use account::UserExport;
 pub use auth::{NewSession, hash_password, random_token, sha256_hex, verify_password};
+pub use authors::{AuthorPage, Profile};
 pub use comments::CommentView;
 pub use community::{Indexed, Submission, TrendingItem, rank_trending};
 pub use finder::{Finder, Found, Highlights};
@@ -34,8 +37,8 @@ pub use search::{SearchService, SyncReport, index_dir, load_embedder, search_doc
 // What the web layer needs of the layers below: papers-app is its one door.
 pub use papers_search::{Explain, SearchMode, SearchRequest, SearchResult, Segment};
 pub use papers_store::{
-    DELETED_USERNAME, DeletedUser, JobRecord, ListedPaper, Subscription, format_timestamp,
-    on_primary,
+    Coauthor, DELETED_USERNAME, DeletedUser, JobRecord, ListedPaper, Subscription,
+    format_timestamp, on_primary,
 };
 pub use subscriptions::{
     DIGEST_SIZE, DigestReport, MailContext, Period, SavedSearch, SubscribeResult, default_period,

@@ -11,6 +11,7 @@
 mod admin;
 mod assets;
 mod auth;
+mod authors;
 mod cache;
 mod category;
 mod comments;
@@ -72,6 +73,7 @@ pub fn router(state: AppState) -> Router {
         .merge(votes::routes())
         .merge(comments::routes())
         .merge(admin::routes())
+        .merge(authors::routes())
         .merge(health::routes())
         .merge(assets::routes())
         .merge(mcp::routes(state.clone()))
