@@ -36,6 +36,12 @@ pub struct Coauthor {
 /// `paper_authors` rows one statement inserts at most (4 values a row).
 const AUTHOR_ROWS_PER_STATEMENT: usize = 1000;
 
+/// An author's latest papers their co-authors are counted over.
+const COAUTHOR_PAPERS: i64 = 500;
+
+/// Papers with more authors than this (collaborations) make no co-authors.
+const COAUTHOR_MAX_AUTHORS: i64 = 100;
+
 /// Papers one transaction of the backfill covers.
 const BACKFILL_PAPERS: i64 = 2000;
 
@@ -267,18 +273,25 @@ for_both_backends! {
     }
 
     /// The people an author wrote most visible papers with, most first
-    /// (ties by key), `limit` at most.
+    /// (ties by key), `limit` at most: counted over their latest
+    /// [`COAUTHOR_PAPERS`] papers with at most [`COAUTHOR_MAX_AUTHORS`]
+    /// authors, so that the work is bounded for the most prolific authors
+    /// and a collaboration's thousand names are not co-authors.
     pub async fn coauthors(&self, key: &str, limit: u64) -> Result<Vec<Coauthor>> {
         let rows: Vec<(String, String, i64)> = sqlx::query_as(
             "SELECT b.name_key, MIN(b.name), COUNT(DISTINCT b.paper_id) AS n
-             FROM paper_authors a
-             JOIN paper_authors b ON b.paper_id = a.paper_id AND b.name_key <> a.name_key
-             JOIN papers p ON p.id = a.paper_id
-             WHERE a.name_key = $1 AND b.name_key <> '' AND NOT p.hidden
+             FROM (SELECT p.id FROM papers p
+                   WHERE NOT p.hidden AND p.author_count <= $3
+                     AND p.id IN (SELECT a.paper_id FROM paper_authors a WHERE a.name_key = $1)
+                   ORDER BY p.published_at DESC NULLS LAST, p.id DESC LIMIT $4) mine
+             JOIN paper_authors b ON b.paper_id = mine.id
+             WHERE b.name_key <> $1 AND b.name_key <> ''
              GROUP BY b.name_key ORDER BY n DESC, b.name_key LIMIT $2",
         )
         .bind(nul_free(key))
         .bind(i64::try_from(limit).unwrap_or(i64::MAX))
+        .bind(COAUTHOR_MAX_AUTHORS)
+        .bind(COAUTHOR_PAPERS)
         .fetch_all(&self.pool)
         .await?;
         Ok(rows
