@@ -5,6 +5,8 @@
 //! readers make and admins verify or reject. A verified claim shows on the
 //! paper's author entry as it is read ([`Author::claimed_by`]).
 
+use std::collections::HashMap;
+
 use jiff::Timestamp;
 use papers_core::{ArxivId, Author, AuthorshipClaim, ClaimStatus, VerifiedAuthor, author_key};
 use sqlx::Row;
@@ -105,22 +107,16 @@ fn mark_verified(papers: &mut [ListedPaper], verified: &[(String, String, String
 }
 
 for_both_backends! {
-    /// Rewrites the `paper_authors` rows of the papers `ids` from their
-    /// stored authors (after the merge rules chose them), inside the
-    /// caller's write transaction.
+    /// Brings the `paper_authors` rows of the papers `ids` in line with
+    /// their stored authors (after the merge rules chose them), inside the
+    /// caller's write transaction. Papers whose rows already match are left
+    /// alone, so a re-import writes nothing here.
     pub(crate) async fn write_paper_authors(
         tx: &mut sqlx::Transaction<'_, <Self as HasDb>::Db>,
         ids: &[&str],
     ) -> Result<()> {
         let d = Self::DIALECT;
         let list = json_list(ids);
-        sqlx::query(sqlx::AssertSqlSafe(format!(
-            "DELETE FROM paper_authors WHERE paper_id IN (SELECT k.value FROM {ids})",
-            ids = d.json_values("$1", "k")
-        )))
-        .bind(&list)
-        .execute(&mut **tx)
-        .await?;
         let stored: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
             "SELECT id, authors FROM papers WHERE id IN (SELECT k.value FROM {ids})",
             ids = d.json_values("$1", "k")
@@ -128,14 +124,43 @@ for_both_backends! {
         .bind(&list)
         .fetch_all(&mut **tx)
         .await?;
-        let rows: Vec<(String, i64, String, String)> = stored
-            .iter()
-            .flat_map(|(id, authors)| {
-                author_rows(authors)
-                    .into_iter()
-                    .map(move |(i, key, name)| (id.clone(), i, key, name))
-            })
-            .collect();
+        let existing: Vec<(String, String)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT paper_id, name FROM paper_authors
+             WHERE paper_id IN (SELECT k.value FROM {ids}) ORDER BY paper_id, position",
+            ids = d.json_values("$1", "k")
+        )))
+        .bind(&list)
+        .fetch_all(&mut **tx)
+        .await?;
+        let mut had: HashMap<&str, Vec<&str>> = HashMap::new();
+        for (id, name) in &existing {
+            had.entry(id.as_str()).or_default().push(name.as_str());
+        }
+        let mut changed: Vec<&str> = Vec::new();
+        let mut rows: Vec<(String, i64, String, String)> = Vec::new();
+        for (id, authors) in &stored {
+            let want = author_rows(authors);
+            let before = had.get(id.as_str()).map(Vec::as_slice).unwrap_or_default();
+            let same = before
+                .iter()
+                .copied()
+                .eq(want.iter().map(|(_, _, name)| name.as_str()));
+            if same {
+                continue;
+            }
+            changed.push(id);
+            rows.extend(want.into_iter().map(|(i, key, name)| (id.clone(), i, key, name)));
+        }
+        if changed.is_empty() {
+            return Ok(());
+        }
+        sqlx::query(sqlx::AssertSqlSafe(format!(
+            "DELETE FROM paper_authors WHERE paper_id IN (SELECT k.value FROM {ids})",
+            ids = d.json_values("$1", "k")
+        )))
+        .bind(json_list(&changed))
+        .execute(&mut **tx)
+        .await?;
         for chunk in rows.chunks(AUTHOR_ROWS_PER_STATEMENT) {
             let mut q = sqlx::QueryBuilder::new(
                 "INSERT INTO paper_authors (paper_id, position, name_key, name) ",
