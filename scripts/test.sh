@@ -97,3 +97,4 @@ if [ ! -x /usr/bin/chromium ]; then
 fi
 (cd tests/e2e && npm ci --no-audit --no-fund --silent)
 PAPERS_BIN="$PAPERS_BIN" node tests/e2e/community.mjs
+PAPERS_BIN="$PAPERS_BIN" node tests/e2e/authors.mjs

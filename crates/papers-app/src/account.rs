@@ -21,19 +21,23 @@ pub struct UserExport {
     pub collections: Vec<(Collection, Vec<CollectionItem>)>,
     /// (id, name, created, revoked) of the API tokens (never the tokens).
     pub api_tokens: Vec<(i64, String, String, bool)>,
+    /// Claims to be an author of a paper, oldest first.
+    pub authorship_claims: Vec<papers_core::AuthorshipClaim>,
 }
 
 impl Community {
     /// Everything about `user`, read from the primary.
     pub async fn export_user(&self, user: &User) -> AppResult<UserExport> {
-        let (votes, not_interested, comments, subscriptions, api_tokens, owned) = tokio::try_join!(
-            self.store.votes_of(user.id),
-            self.store.not_interested_of(user.id),
-            self.store.comments_of(user.id),
-            self.store.subscriptions_of_user(user.id),
-            self.store.api_tokens(user.id),
-            self.store.collections_of(user.id),
-        )?;
+        let (votes, not_interested, comments, subscriptions, api_tokens, owned, authorship_claims) =
+            tokio::try_join!(
+                self.store.votes_of(user.id),
+                self.store.not_interested_of(user.id),
+                self.store.comments_of(user.id),
+                self.store.subscriptions_of_user(user.id),
+                self.store.api_tokens(user.id),
+                self.store.collections_of(user.id),
+                self.store.claims_of(user.id),
+            )?;
         let mut collections = Vec::with_capacity(owned.len());
         for c in owned {
             let items = self.store.collection_items(&c.id).await?;
@@ -47,6 +51,7 @@ impl Community {
             subscriptions,
             collections,
             api_tokens,
+            authorship_claims,
         })
     }
 

@@ -426,6 +426,24 @@ pub(crate) fn refusal_error(r: Refusal) -> AppError {
                 crate::collections::MAX_COLLECTION_ITEMS
             ),
         ),
+        Refusal::NoSuchAuthor => AppError::refused(
+            Fault::NotFound,
+            "no_such_author",
+            "No author of this paper has that name.",
+        ),
+        Refusal::AuthorClaimed => AppError::refused(
+            Fault::Conflict,
+            "author_claimed",
+            "That author of this paper is already verified as another account.",
+        ),
+        Refusal::ClaimExists => AppError::refused(
+            Fault::Conflict,
+            "claim_exists",
+            "You have already claimed authorship of this paper.",
+        ),
+        Refusal::NoSuchClaim => {
+            AppError::refused(Fault::NotFound, "no_such_claim", "No such claim.")
+        }
     }
 }
 

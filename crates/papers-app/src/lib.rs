@@ -1,12 +1,14 @@
 //! `papers-app` holds the community's use cases, joining the store, the
 //! harvesting clients and the rules: accounts and sessions, API tokens,
 //! upvotes, paper submissions (with their quota and duplicate rules),
+//! authors' pages and authorship claims,
 //! threaded Markdown comments, moderation, password resets, and the trending
 //! ranking. It knows nothing of HTTP: the web layer maps [`AppError`] to
 //! status codes.
 
 mod account;
 mod auth;
+mod authors;
 mod collections;
 mod comments;
 mod community;
@@ -26,6 +28,7 @@ use papers_store::{Store, StoreError};
 
 pub use account::UserExport;
 pub use auth::{NewSession, hash_password, random_token, sha256_hex, verify_password};
+pub use authors::{AuthorPage, Profile};
 pub use collections::{
     CollectionView, MAX_COLLECTION_ITEMS, MAX_COLLECTIONS, collection_id_of, collection_slug,
 };
@@ -40,7 +43,7 @@ pub use search::{SearchService, SyncReport, index_dir, load_embedder, search_doc
 // What the web layer needs of the layers below: papers-app is its one door.
 pub use papers_search::{Explain, SearchMode, SearchRequest, SearchResult, Segment};
 pub use papers_store::{
-    Collection, CollectionEdit, CollectionItem, DELETED_USERNAME, DeletedUser, JobRecord,
+    Coauthor, Collection, CollectionEdit, CollectionItem, DELETED_USERNAME, DeletedUser, JobRecord,
     ListedPaper, Subscription, format_timestamp, on_primary,
 };
 pub use subscriptions::{

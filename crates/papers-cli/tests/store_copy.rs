@@ -57,11 +57,11 @@ fn assert_copied(out: &Output) {
     // The report: a header and one line per table, each the same.
     let lines: Vec<&str> = stdout.lines().collect();
     assert!(lines[0].starts_with("table"), "{stdout}");
-    assert_eq!(lines.len(), 18, "{stdout}");
+    assert_eq!(lines.len(), 22, "{stdout}");
     for line in &lines[1..] {
         assert!(line.ends_with(" same"), "{line}");
     }
-    assert!(stderr.contains("rows in 17 tables checked"), "{stderr}");
+    assert!(stderr.contains("rows in 21 tables checked"), "{stderr}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -243,8 +243,8 @@ async fn a_target_that_is_not_empty_is_refused_in_one_line() {
         stderr.trim_end(),
         format!(
             "error: cannot copy into sqlite://{}: the target is not empty (4 users, 8 papers, \
-             7 daily_listings, 2 sessions, 2 api_tokens, 2 password_resets, 5 votes, \
-             1 not_interested, 4 comments, 3 subscriptions, 3 manage_tokens, 4 digest_sends, \
+             7 daily_listings, 16 paper_authors, 2 authorship_claims, 2 sessions, 2 api_tokens, 2 password_resets, 5 votes, \
+             1 not_interested, 2 collections, 2 collection_items, 4 comments, 3 subscriptions, 3 manage_tokens, 4 digest_sends, \
              2 subscription_papers, \
              8 paper_vectors, 1 harvest_cursors, 1 mail_throttle, 1 rate_counters); \
              copy into a new, empty database",

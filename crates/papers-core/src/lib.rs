@@ -1,5 +1,7 @@
 //! `papers-core` owns the domain vocabulary of Daily Papers: arXiv identifiers
-//! ([`ArxivId`]), papers and their authors ([`Paper`], [`Author`]), a paper's
+//! ([`ArxivId`]), papers and their authors ([`Paper`], [`Author`], the
+//! [`author_key`] that makes spellings of a name one author, and
+//! [`AuthorshipClaim`]s), a paper's
 //! appearance on the daily feed ([`DailyListing`]), and the calendar windows the
 //! feed is browsed by ([`DateWindow`]), and the rule for links taken from data
 //! ([`http_url`]). It is pure: no I/O, no async, no HTTP.
@@ -10,6 +12,7 @@
 
 #![warn(clippy::string_slice, clippy::indexing_slicing)]
 
+pub mod author;
 pub mod clock;
 pub mod digest;
 pub mod id;
@@ -20,6 +23,7 @@ pub mod trending;
 pub mod user;
 pub mod window;
 
+pub use author::{AuthorshipClaim, ClaimStatus, VerifiedAuthor, author_key};
 pub use clock::{Clock, FixedClock, SystemClock};
 pub use digest::sha256_hex;
 pub use id::{ArxivId, IdError};

@@ -28,6 +28,11 @@ pub struct Author {
     pub status_last_changed_at: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub affiliation: Option<String>,
+    /// The account here whose claim to be this author an admin verified
+    /// (the store sets it when it reads the paper; never stored with the
+    /// authors).
+    #[serde(skip)]
+    pub claimed_by: Option<crate::VerifiedAuthor>,
 }
 
 impl Author {

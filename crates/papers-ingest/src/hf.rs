@@ -212,6 +212,7 @@ fn authors(p: &Obj<'_>) -> Result<Vec<Author>, FieldError> {
             status: a.opt_nonblank("status")?,
             status_last_changed_at: a.opt_nonblank("statusLastChangedAt")?,
             affiliation: None,
+            claimed_by: None,
         });
     }
     Ok(authors)

@@ -92,6 +92,9 @@ for_both_backends! {
             q.push(&paper_tail);
             q.build().execute(&mut *tx).await?;
         }
+        // The authors' index follows what the merge rules kept.
+        let ids: Vec<&str> = papers.iter().copied().collect();
+        Self::write_paper_authors(&mut tx, &ids).await?;
         let listed: Vec<&DailyListing> = records.iter().filter_map(|r| r.listing.as_ref()).collect();
         for chunk in chunks_of_distinct(&listed, |l| format!("{} {}", l.day, l.paper_id.base())) {
             let mut q = sqlx::QueryBuilder::new(LISTING_INSERT_HEAD);

@@ -52,6 +52,13 @@ pub enum Refusal {
     NoSuchCollection,
     /// The collection holds as many papers as it may.
     CollectionFull,
+    /// No author of the paper has that name.
+    NoSuchAuthor,
+    /// That author of the paper is verified as someone already.
+    AuthorClaimed,
+    /// The reader has claimed authorship of this paper already.
+    ClaimExists,
+    NoSuchClaim,
 }
 
 pub(crate) const USER_COLS: &str = "u.id, u.username, u.email, u.role, u.banned, u.created_at";
@@ -594,7 +601,8 @@ for_both_backends! {
     /// "[deleted]" (body emptied, written by the `[deleted]` placeholder
     /// account), its submissions stay listed without a submitter, and its
     /// sessions, API tokens, reset links, subscriptions (with their digest
-    /// records and manage tokens), throttles and counters go. `None` when
+    /// records and manage tokens), authorship claims, throttles and
+    /// counters go. `None` when
     /// there is no such user.
     pub async fn delete_user(&self, user_id: i64, now: Timestamp) -> Result<Option<DeletedUser>> {
         let mut tx = self.pool.begin_with(Self::DIALECT.begin_write()).await?;
@@ -685,6 +693,7 @@ for_both_backends! {
             "DELETE FROM not_interested WHERE user_id = $1",
             "DELETE FROM collection_items WHERE collection_id IN (SELECT id FROM collections WHERE owner_id = $1)",
             "DELETE FROM collections WHERE owner_id = $1",
+            "DELETE FROM authorship_claims WHERE user_id = $1",
         ] {
             sqlx::query(sql).bind(user_id).execute(&mut *tx).await?;
         }

@@ -115,6 +115,32 @@ const TABLES: &[Table] = &[
             ("is_author_participating", Flag),
         ],
     },
+    // Derived from `papers.authors`, but copied like any table: the
+    // target's rows then match without a rebuild.
+    Table {
+        name: "paper_authors",
+        key: 2,
+        columns: &[
+            ("paper_id", Text),
+            ("position", Int),
+            ("name_key", Text),
+            ("name", Text),
+        ],
+    },
+    Table {
+        name: "authorship_claims",
+        key: 1,
+        columns: &[
+            ("id", Int),
+            ("user_id", Int),
+            ("paper_id", Text),
+            ("author_name", Text),
+            ("name_key", Text),
+            ("status", Text),
+            ("created_at", Text),
+            ("decided_at", Text),
+        ],
+    },
     Table {
         name: "sessions",
         key: 1,
@@ -299,7 +325,13 @@ const NOT_COPIED: &[&str] = &[
 const GENERATED: &[(&str, &str)] = &[("papers", "seq")];
 
 /// Tables whose `id` is an identity column on PostgreSQL.
-const IDENTITIES: &[&str] = &["users", "api_tokens", "comments", "subscriptions"];
+const IDENTITIES: &[&str] = &[
+    "users",
+    "api_tokens",
+    "comments",
+    "subscriptions",
+    "authorship_claims",
+];
 
 /// Rows per batch (one target transaction) unless told otherwise.
 pub const DEFAULT_BATCH_ROWS: u64 = 1000;

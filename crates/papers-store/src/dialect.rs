@@ -256,6 +256,11 @@ macro_rules! embedded_migrations {
                 "collections",
                 include_str!(concat!("../migrations/", $dir, "/0010_collections.sql")),
             ),
+            (
+                11,
+                "authors",
+                include_str!(concat!("../migrations/", $dir, "/0011_authors.sql")),
+            ),
         ]
     };
 }

@@ -7,6 +7,7 @@
 //! every row of one store into another, of either kind (`papers store
 //! copy`).
 
+mod authors;
 mod backup;
 mod catalog;
 mod collections;
@@ -22,8 +23,11 @@ mod subscriptions;
 
 use jiff::Timestamp;
 use jiff::civil::Date;
-use papers_core::{ArxivId, Comment, DailyListing, IngestRecord, Paper, Role, User};
+use papers_core::{
+    ArxivId, AuthorshipClaim, Comment, DailyListing, IngestRecord, Paper, Role, User,
+};
 
+pub use authors::{AuthorSummary, Coauthor};
 pub use backup::{RestoreReport, restore};
 pub use collections::{Collection, CollectionEdit, CollectionItem, NewCollectionItem};
 pub use community::{DELETED_USERNAME, DeletedUser, Refusal};
@@ -191,6 +195,13 @@ impl Store {
                 "manage tokens stored in the clear are now stored hashed"
             );
         }
+        let filled = on_backend!(store, s => s.backfill_paper_authors().await)?;
+        if filled > 0 {
+            tracing::info!(
+                filled,
+                "papers stored before migration 0011 now have author rows"
+            );
+        }
         Ok(store)
     }
 
@@ -263,19 +274,31 @@ impl Store {
 
     /// Listings in a window of days, with paging.
     pub async fn listings(&self, q: &ListingQuery) -> Result<Page<ListedPaper>> {
-        on_reader!(self, s => s.listings(q).await)
+        on_reader!(self, s => {
+            let mut page = s.listings(q).await?;
+            s.with_verified_authors(&mut page.items).await?;
+            Ok(page)
+        })
     }
 
     /// One paper, with its latest listing if it was ever featured. Hidden
     /// papers are not returned.
     pub async fn paper(&self, id: &ArxivId) -> Result<Option<ListedPaper>> {
-        on_reader!(self, s => s.paper(id).await)
+        on_reader!(self, s => {
+            let mut paper = s.paper(id).await?;
+            s.with_verified_authors(paper.as_mut_slice()).await?;
+            Ok(paper)
+        })
     }
 
     /// Visible papers by id in one query, in the order asked (ids not found
     /// or hidden are left out): a search result page is one read.
     pub async fn papers_by_ids(&self, ids: &[String]) -> Result<Vec<ListedPaper>> {
-        on_reader!(self, s => s.papers_by_ids(ids).await)
+        on_reader!(self, s => {
+            let mut papers = s.papers_by_ids(ids).await?;
+            s.with_verified_authors(&mut papers).await?;
+            Ok(papers)
+        })
     }
 
     /// Papers listed or published in a window, optionally in some categories.
@@ -286,7 +309,44 @@ impl Store {
         categories: &[String],
         limit: u64,
     ) -> Result<Vec<ListedPaper>> {
-        on_reader!(self, s => s.papers_between(from, to, categories, limit).await)
+        on_reader!(self, s => {
+            let mut papers = s.papers_between(from, to, categories, limit).await?;
+            s.with_verified_authors(&mut papers).await?;
+            Ok(papers)
+        })
+    }
+
+    /// An author's visible papers (by [`papers_core::author_key`]), newest
+    /// first, with paging.
+    pub async fn author_papers(
+        &self,
+        key: &str,
+        offset: u64,
+        limit: u64,
+    ) -> Result<Page<ListedPaper>> {
+        on_reader!(self, s => s.author_papers(key, offset, limit).await)
+    }
+
+    /// An author's name as most papers write it, papers and upvotes;
+    /// `None` when no visible paper has them.
+    pub async fn author_summary(&self, key: &str) -> Result<Option<AuthorSummary>> {
+        on_reader!(self, s => s.author_summary(key).await)
+    }
+
+    /// Who an author wrote most papers with.
+    pub async fn coauthors(&self, key: &str, limit: u64) -> Result<Vec<Coauthor>> {
+        on_reader!(self, s => s.coauthors(key, limit).await)
+    }
+
+    /// Papers after an id, in id order, with their hidden flag (index
+    /// builds and `GET /api/papers`).
+    pub async fn papers_after(&self, after: &str, limit: u64) -> Result<Vec<(ListedPaper, bool)>> {
+        on_backend!(self, s => {
+            let rows = s.papers_after(after, limit).await?;
+            let (mut papers, hidden): (Vec<ListedPaper>, Vec<bool>) = rows.into_iter().unzip();
+            s.with_verified_authors(&mut papers).await?;
+            Ok(papers.into_iter().zip(hidden).collect())
+        })
     }
 
     /// Reads a harvest cursor.
@@ -362,6 +422,18 @@ dispatch! {
     fn remove_collection_item(&self, id: &str, owner_id: i64, item_id: &str, now: Timestamp) -> Result<bool>;
     /// Every paper a user saved to a collection: (paper id, when first saved).
     fn saved_papers_of(&self, owner_id: i64) -> Result<Vec<(String, String)>>;
+    /// A reader claims to be one of a paper's authors (by name, in any
+    /// spelling with the same key).
+    fn claim_authorship(&self, user_id: i64, paper: &ArxivId, author: &str, now: Timestamp) -> Result<Refused<AuthorshipClaim>>;
+    fn claim(&self, id: i64) -> Result<Option<AuthorshipClaim>>;
+    /// An admin verifies or rejects a claim (or changes the decision).
+    fn decide_claim(&self, id: i64, verify: bool, now: Timestamp) -> Result<Refused<AuthorshipClaim>>;
+    /// Every claim of a user, oldest first.
+    fn claims_of(&self, user_id: i64) -> Result<Vec<AuthorshipClaim>>;
+    /// Claims waiting for an admin, oldest first.
+    fn pending_claims(&self, limit: u64) -> Result<Vec<AuthorshipClaim>>;
+    /// The account with this username, in any case.
+    fn user_by_name(&self, username: &str) -> Result<Option<User>>;
     /// Every vote of a user: (paper id, when), oldest first.
     fn votes_of(&self, user_id: i64) -> Result<Vec<(String, String)>>;
     /// Every comment a user wrote, deleted and hidden ones too.
@@ -428,8 +500,6 @@ dispatch! {
     /// Records a digest's outcome (and its papers when sent); a failure counts
     /// as a hard bounce, and three pause the subscription.
     fn record_digest(&self, r: &DigestRecord<'_>, now: Timestamp) -> Result<()>;
-    /// Papers after an id, in id order, with their hidden flag (index builds).
-    fn papers_after(&self, after: &str, limit: u64) -> Result<Vec<(ListedPaper, bool)>>;
     fn visible_paper_ids(&self) -> Result<Vec<String>>;
     /// A cheap fingerprint of the visible papers (how many, and the newest
     /// row): when it is unchanged, so is the set of ids, barring a hide and

@@ -6,9 +6,14 @@
 
 #![allow(clippy::unwrap_used)] // tests may panic on broken fixtures
 
+mod authors;
 mod every_row;
 mod nodes;
 
+use authors::{
+    claims_are_verified_once_and_mark_the_author, opening_fills_in_author_rows,
+    spellings_of_a_name_are_one_author,
+};
 use nodes::{
     a_due_job_is_taken_by_one_node_until_its_lease_lapses,
     a_read_replica_serves_pages_and_the_primary_its_writers,
@@ -153,6 +158,9 @@ on_both_backends!(
     a_due_job_is_taken_by_one_node_until_its_lease_lapses,
     embedding_claims_are_disjoint,
     collections_keep_their_order_notes_and_owner,
+    spellings_of_a_name_are_one_author,
+    opening_fills_in_author_rows,
+    claims_are_verified_once_and_mark_the_author,
 );
 
 fn paper(id: &str, title: &str, upvotes: Option<i64>) -> Paper {
@@ -1803,7 +1811,7 @@ async fn a_copy_refuses_a_target_that_is_not_its_own(f: Fixture) {
     );
     assert_eq!(
         msg,
-        "the target is not empty (1 papers); copy into a new, empty database"
+        "the target is not empty (1 papers, 2 paper_authors); copy into a new, empty database"
     );
     assert_eq!(target.table_summaries().await.unwrap(), before);
     target.close().await;

@@ -11,6 +11,7 @@
 mod admin;
 mod assets;
 mod auth;
+mod authors;
 mod cache;
 mod category;
 mod collections;
@@ -76,6 +77,7 @@ pub fn router(state: AppState) -> Router {
         .merge(collections::routes())
         .merge(for_you::routes())
         .merge(admin::routes())
+        .merge(authors::routes())
         .merge(health::routes())
         .merge(assets::routes())
         .merge(mcp::routes(state.clone()))

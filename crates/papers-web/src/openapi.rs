@@ -49,6 +49,7 @@ pub(crate) fn document() -> &'static Document {
             crate::search::ApiDoc::openapi(),
             crate::comments::ApiDoc::openapi(),
             crate::votes::ApiDoc::openapi(),
+            crate::authors::ApiDoc::openapi(),
             crate::submit::ApiDoc::openapi(),
             crate::auth::ApiDoc::openapi(),
             crate::subscriptions::ApiDoc::openapi(),

@@ -97,6 +97,10 @@ pub(crate) struct ItemView {
     pub(crate) abstract_full: String,
     pub(crate) truncated: bool,
     pub(crate) authors_label: String,
+    /// The first authors, linked to their pages.
+    pub(crate) authors: Vec<AuthorLink>,
+    /// Visible authors beyond those.
+    pub(crate) more_authors: usize,
     pub(crate) date_iso: String,
     pub(crate) date_label: String,
     pub(crate) upvotes: i64,
@@ -164,6 +168,28 @@ pub(crate) fn encode_path(s: &str) -> String {
     percent_encoding::utf8_percent_encode(s, PATH).to_string()
 }
 
+/// An author's name, linked to their page, and the account here an admin
+/// verified as them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct AuthorLink {
+    pub(crate) name: String,
+    pub(crate) href: String,
+    pub(crate) verified_as: Option<String>,
+}
+
+/// The path of an author's page: `/authors/` and the name,
+/// percent-encoded (a `/` in a name too). Every spelling with the same key
+/// opens the same page.
+pub(crate) fn author_path(name: &str) -> String {
+    let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+    format!("/authors/{}", encode_query(&name))
+}
+
+/// The path of a reader's profile.
+pub(crate) fn profile_path(username: &str) -> String {
+    format!("/users/{}", encode_query(username))
+}
+
 /// The names of a paper's authors, leaving out hidden ones.
 pub(crate) fn visible_authors(p: &papers_core::Paper) -> Vec<String> {
     p.authors
@@ -172,6 +198,22 @@ pub(crate) fn visible_authors(p: &papers_core::Paper) -> Vec<String> {
         .map(|a| a.name.clone())
         .collect()
 }
+
+/// A paper's authors, leaving out hidden ones, each linked to their page.
+pub(crate) fn author_links(p: &papers_core::Paper) -> Vec<AuthorLink> {
+    p.authors
+        .iter()
+        .filter(|a| !a.hidden)
+        .map(|a| AuthorLink {
+            name: a.name.clone(),
+            href: author_path(&a.name),
+            verified_as: a.claimed_by.as_ref().map(|c| c.username.clone()),
+        })
+        .collect()
+}
+
+/// Authors a row of a list names; the rest are "and N more".
+const AUTHORS_IN_A_ROW: usize = 5;
 
 /// `Aug 19, 2026`.
 pub(crate) fn short_date(d: Date) -> String {
@@ -220,8 +262,13 @@ impl ItemView {
         let n = p.authors.len();
         // `num_comments` is the imported baseline plus the comments made here.
         let here = lp.num_comments - p.num_comments.unwrap_or(0);
+        let mut authors = author_links(p);
+        let more_authors = authors.len().saturating_sub(AUTHORS_IN_A_ROW);
+        authors.truncate(AUTHORS_IN_A_ROW);
         ItemView {
             id: p.id.base().to_string(),
+            authors,
+            more_authors,
             title: p.title.clone(),
             abstract_short,
             abstract_full: p.abstract_text.clone(),

@@ -82,8 +82,9 @@ fn record(n: usize, day: &str) -> IngestRecord {
 /// Fills `store` with `papers` papers (at least 6) and every other kind of
 /// row: users (one admin, one banned), sessions, API tokens (one revoked),
 /// password resets (one used), votes, "not interested", collections (one
-/// private) with items, a comment thread (edited, deleted,
-/// hidden), a submission, subscriptions with digests sent, failed and
+/// private) with items, authorship claims (verified, pending), a comment
+/// thread (edited, deleted, hidden), a submission, subscriptions with
+/// digests sent, failed and
 /// empty, vectors of two models, a harvest cursor, mail and rate throttles.
 pub async fn fill(store: &Store, papers: usize, now: Timestamp) -> Filled {
     assert!(papers >= 6);
@@ -182,6 +183,25 @@ pub async fn fill(store: &Store, papers: usize, now: Timestamp) -> Filled {
         .await
         .expect("not interested")
         .expect("a visible paper");
+
+    // Authorship claims: Alan's verified (in another spelling of his
+    // name), Grace's pending.
+    let second = ArxivId::parse("2608.00002").expect("id");
+    let claim = store
+        .claim_authorship(alan, &second, "alan  TURING", now)
+        .await
+        .expect("claim")
+        .expect("an author of the paper");
+    store
+        .decide_claim(claim.id, true, now)
+        .await
+        .expect("verify")
+        .expect("a claim");
+    store
+        .claim_authorship(grace, &fifth, "Ada Lovelace", now)
+        .await
+        .expect("claim")
+        .expect("an author of the paper");
 
     let first = ArxivId::parse("2608.00001").expect("id");
     store
@@ -475,6 +495,21 @@ pub async fn check_filled(store: &Store, filled: &Filled, now: Timestamp) {
         "the throttle came along"
     );
 
+    let second = store
+        .paper(&ArxivId::parse("2608.00002").expect("id"))
+        .await
+        .expect("paper")
+        .expect("visible");
+    let turing = second.paper.authors[1].claimed_by.as_ref();
+    assert_eq!(turing.map(|c| c.username.as_str()), Some("alan"));
+    let ada = store
+        .author_papers("ada lovelace", 0, 100)
+        .await
+        .expect("author");
+    assert_eq!(ada.total as usize, filled.papers + 1, "every visible paper");
+    let claims = store.claims_of(filled.users[1]).await.expect("claims");
+    assert_eq!(claims.len(), 1, "Grace's pending claim came along");
+
     // New rows take ids after the copied ones (identity sequences).
     let next = store
         .create_user("newcomer", "new@example.org", "h", Role::User, now)
@@ -514,4 +549,15 @@ pub async fn check_filled(store: &Store, filled: &Filled, now: Timestamp) {
         panic!("a new subscription");
     };
     assert!(sub.id > filled.subscription_id + 2);
+    let claim = store
+        .claim_authorship(
+            next.id,
+            &ArxivId::parse("2608.00004").expect("id"),
+            "Alan Turing",
+            now,
+        )
+        .await
+        .expect("claim")
+        .expect("an author");
+    assert!(claim.id > claims[0].id);
 }

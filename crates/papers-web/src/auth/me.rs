@@ -13,8 +13,8 @@ use crate::error::{ApiError, PageError};
 use crate::guard::{ApiReader, ApiUser, JsonBody, SignedInForm, csrf_form};
 use crate::state::AppState;
 use crate::wire::{
-    DeletedJson, ExportCommentJson, ExportJson, ExportProfileJson, ExportSubscriptionJson,
-    ExportTokenJson, ExportVoteJson, collection_json,
+    ClaimJson, DeletedJson, ExportCommentJson, ExportJson, ExportProfileJson,
+    ExportSubscriptionJson, ExportTokenJson, ExportVoteJson, collection_json,
 };
 
 /// `GET /api/me/export`: everything about the caller as one JSON document,
@@ -57,6 +57,7 @@ fn export_json(d: UserExport, base_url: &str, now: jiff::Timestamp) -> ExportJso
                 collection_json(base_url, c, &items, Some(n))
             })
             .collect(),
+        authorship_claims: d.authorship_claims.iter().map(ClaimJson::of).collect(),
         comments: d
             .comments
             .into_iter()
@@ -125,6 +126,8 @@ pub(super) async fn delete(
     JsonBody(b): JsonBody<PasswordBody>,
 ) -> Result<Json<DeletedJson>, ApiError> {
     let gone = state.community.delete_account(&user, &b.password).await?;
+    // Votes, comments and verified authorships changed on cached pages.
+    state.cache.invalidate();
     Ok(Json(DeletedJson {
         comments_left_as_deleted: gone.comments,
         deleted: true,
@@ -153,5 +156,6 @@ pub(super) async fn delete_form(
         .community
         .delete_account(&who.user, &form.password)
         .await?;
+    state.cache.invalidate();
     Ok(Redirect::to("/").into_response())
 }

@@ -15,14 +15,14 @@ use crate::search;
 use crate::session::Viewer;
 use crate::state::AppState;
 use crate::view::{
-    HfDiscussion, Layout, cached_html, day_of, render, submitter_name, visible_authors,
+    AuthorLink, HfDiscussion, Layout, author_links, cached_html, day_of, render, submitter_name,
 };
 
 #[derive(Debug)]
 struct PaperView {
     id: String,
     title: String,
-    authors: Vec<String>,
+    authors: Vec<AuthorLink>,
     abstract_text: String,
     abs_url: String,
     pdf_url: String,
@@ -50,7 +50,7 @@ impl PaperView {
         PaperView {
             id: p.id.base().to_string(),
             title: p.title.clone(),
-            authors: visible_authors(p),
+            authors: author_links(p),
             abstract_text: p.abstract_text.clone(),
             abs_url: p.id.abs_url(),
             pdf_url: p.id.pdf_url(),

@@ -109,6 +109,7 @@ pub struct EmptyJson {}
 pub struct ExportJson {
     pub api_tokens: Vec<ExportTokenJson>,
     pub collections: Vec<super::CollectionJson>,
+    pub authorship_claims: Vec<ClaimJson>,
     pub comments: Vec<ExportCommentJson>,
     pub exported_at: String,
     pub not_interested: Vec<ExportVoteJson>,
@@ -167,6 +168,35 @@ pub struct ExportTokenJson {
     pub id: i64,
     pub name: String,
     pub revoked: bool,
+}
+
+/// A claim to be one of a paper's authors: `POST /api/papers/{id}/claim`
+/// answers it, and the export lists them.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ClaimJson {
+    pub id: i64,
+    pub paper_id: String,
+    /// The name as the paper writes it.
+    pub author: String,
+    /// `pending` until an admin decides, then `verified` or `rejected`.
+    pub status: String,
+    pub created_at: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub decided_at: Option<String>,
+}
+
+impl ClaimJson {
+    pub fn of(c: &papers_core::AuthorshipClaim) -> Self {
+        ClaimJson {
+            id: c.id,
+            paper_id: c.paper_id.clone(),
+            author: c.author_name.clone(),
+            status: c.status.as_str().to_string(),
+            created_at: papers_app::format_timestamp(c.created_at),
+            decided_at: c.decided_at.map(papers_app::format_timestamp),
+        }
+    }
 }
 
 /// `POST|DELETE /api/papers/{id}/not-interested`: whether the paper is now

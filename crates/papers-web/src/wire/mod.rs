@@ -149,11 +149,31 @@ fn synthetic_id(seed: &str) -> String {
 }
 
 fn author_json(paper_id: &str, index: usize, a: &Author) -> AuthorJson {
+    let id = a
+        .hf_id
+        .clone()
+        .unwrap_or_else(|| synthetic_id(&format!("{paper_id}#author{index}")));
+    // An authorship verified here reads as Hugging Face writes a claimed
+    // author: the status, when it changed, and the account.
+    if let Some(c) = &a.claimed_by {
+        return AuthorJson {
+            id,
+            name: a.name.clone(),
+            hidden: a.hidden,
+            user: Some(serde_json::json!({
+                "_id": synthetic_id(&format!("user:{}", c.username)),
+                "fullname": c.username,
+                "isPro": false,
+                "name": c.username,
+                "type": "user",
+                "user": c.username,
+            })),
+            status: Some("claimed_verified".into()),
+            status_last_changed_at: Some(format_timestamp(c.verified_at)),
+        };
+    }
     AuthorJson {
-        id: a
-            .hf_id
-            .clone()
-            .unwrap_or_else(|| synthetic_id(&format!("{paper_id}#author{index}"))),
+        id,
         name: a.name.clone(),
         hidden: a.hidden,
         user: a.user.clone(),

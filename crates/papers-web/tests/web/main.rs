@@ -4,6 +4,7 @@
 
 #![allow(clippy::unwrap_used)] // tests may panic on broken fixtures
 
+mod authors;
 mod common;
 mod community;
 mod feeds_json;

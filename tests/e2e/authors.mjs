@@ -1,0 +1,162 @@
+// End-to-end: authors and authorship claims in a real browser (Debian's
+// chromium, driven by playwright-core). A reader opens an author's page from
+// a paper page, signs up, claims to be that author from the paper page, sees
+// the claim wait on their profile; an admin verifies it at /admin/claims;
+// then the profile lists the paper, the paper page names the account beside
+// the author, and the API says "claimed_verified" as Hugging Face does.
+//
+// Every new page (author, profile, the admin's claims, the paper page's
+// claim form) is checked with axe-core against WCAG 2 A and AA under the
+// light and the dark colour scheme: no violation is allowed. Screenshots are
+// kept in tests/artifacts/.
+//
+//   PAPERS_BIN=target/debug/papers node tests/e2e/authors.mjs
+import { chromium } from "playwright-core";
+import { spawn, execFileSync } from "node:child_process";
+import { createRequire } from "node:module";
+import { mkdtempSync, readFileSync, mkdirSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, dirname } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+const bin = process.env.PAPERS_BIN || join(root, "target", "debug", "papers");
+const data = join(root, "tests", "data");
+const artifacts = join(root, "tests", "artifacts");
+mkdirSync(artifacts, { recursive: true });
+const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
+
+let passed = 0;
+let failed = 0;
+function check(name, ok, detail = "") {
+  if (ok) { passed++; console.log(`ok - ${name}`); }
+  else { failed++; console.log(`not ok - ${name} ${detail}`); }
+}
+
+// The site, with a recorded Hugging Face day, and an admin made on the command line.
+const dataDir = mkdtempSync(join(tmpdir(), "papers-e2e-authors-"));
+const papers = (args, input) => execFileSync(bin, ["--data-dir", dataDir, "--quiet", ...args], { input, env: { ...process.env, RUST_LOG: "warn" } });
+papers(["ingest", "hf-daily", join(data, "hf_daily", "2026-08-21.json")]);
+papers(["user", "create", "--admin", "--email", "admin@example.org", "e2e_admin"], "an admin's long password\n");
+const port = 20000 + Math.floor(Math.random() * 20000);
+const server = spawn(bin, ["--data-dir", dataDir, "serve", "--bind", `127.0.0.1:${port}`], {
+  env: { ...process.env, PAPERS_RATE_LIMITS: "off", RUST_LOG: "warn" },
+  stdio: ["ignore", "ignore", "inherit"],
+});
+const base = `http://127.0.0.1:${port}`;
+for (let i = 0; i < 100; i++) {
+  try { if ((await fetch(`${base}/healthz`)).ok) break; } catch { /* not up yet */ }
+  await new Promise((r) => setTimeout(r, 100));
+}
+
+// axe-core in the page under each colour scheme, evaluated through the
+// DevTools protocol (the CSP allows only same-origin scripts).
+const audited = [];
+async function audit(page, kind) {
+  audited.push(kind);
+  for (const colorScheme of ["light", "dark"]) {
+    await page.emulateMedia({ colorScheme });
+    if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(axeSource);
+    const violations = await page.evaluate(async () => {
+      const r = await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa"] }, resultTypes: ["violations"] });
+      return r.violations.map((v) => ({
+        id: v.id, impact: v.impact, help: v.help,
+        nodes: v.nodes.map((n) => ({ target: n.target.join(" "), html: n.html, summary: n.failureSummary })),
+      }));
+    });
+    const detail = violations.map((v) => `\n    ${v.id} (${v.impact}): ${v.help}` + v.nodes.map((n) =>
+      `\n      at ${n.target}\n        ${n.html.slice(0, 200)}\n        ${(n.summary || "").replace(/\n/g, "\n        ")}`).join("")).join("");
+    check(`axe: ${kind} (${colorScheme}), ${page.url().replace(base, "")}`, violations.length === 0, detail);
+  }
+  await page.emulateMedia({ colorScheme: null });
+}
+
+async function visit(page, kind, path, status = 200) {
+  const r = await page.goto(base + path);
+  check(`${kind}: ${path} answers ${status}`, r.status() === status, `got ${r.status()}`);
+  await audit(page, kind);
+  return r;
+}
+
+async function signIn(page, username, password) {
+  await page.goto(base + "/signin");
+  await page.fill("#username", username);
+  await page.fill("#password", password);
+  await Promise.all([page.waitForURL(base + "/"), page.click("form.stacked button[type=submit]")]);
+}
+
+async function signOut(page) {
+  await Promise.all([page.waitForURL(base + "/"), page.click(".user-nav button:has-text('Sign out')")]);
+}
+
+const paperId = "2608.19880";
+const author = "Chengsong Huang";
+const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
+if (!existsSync(executablePath)) { console.error(`no browser at ${executablePath}`); process.exit(1); }
+const browser = await chromium.launch({
+  executablePath,
+  headless: true,
+  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+});
+try {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+
+  // From a list row and from the paper page to the author's page.
+  await page.goto(base + "/");
+  check("a list row links its authors' names", (await page.locator(`article.paper-card p.authors a:has-text("${author}")`).count()) >= 1);
+  await visit(page, "paper", `/papers/${paperId}`);
+  await Promise.all([page.waitForLoadState(), page.click(`.paper-page p.authors a:has-text("${author}")`)]);
+  check("the author's name opens their page", (await page.textContent("h1")).trim() === author, page.url());
+  check("the author's page lists the paper", (await page.locator(`article.paper-card a[href="/papers/${paperId}"]`).count()) === 1);
+  check("the author's page lists co-authors", (await page.locator("ul.coauthors li").count()) > 0);
+  await audit(page, "author");
+  await page.screenshot({ path: join(artifacts, "author.png") });
+  await visit(page, "author (another spelling)", `/authors/${encodeURIComponent("  chengsong   HUANG ")}`);
+  check("another spelling opens the same page", (await page.textContent("h1")).trim() === author);
+  await visit(page, "author (none)", "/authors/Nobody%20At%20All", 404);
+
+  // Sign up, then claim the authorship from the paper page.
+  await page.goto(base + "/signup");
+  await page.fill("#username", "e2e_author");
+  await page.fill("#email", "author@example.org");
+  await page.fill("#password", "a long enough password");
+  await Promise.all([page.waitForURL(base + "/"), page.click("form.stacked button[type=submit]")]);
+  check("signed up", (await page.textContent(".user-nav")).includes("e2e_author"));
+  await page.goto(base + `/papers/${paperId}`);
+  await page.click("details.claim summary");
+  await audit(page, "paper (claim form open)");
+  await page.selectOption("#claim-author", author);
+  await Promise.all([page.waitForURL(base + "/users/e2e_author"), page.click("form.claim-form button[type=submit]")]);
+  check("the claim waits on the claimant's profile", (await page.textContent(".your-claims")).includes("waiting for an admin"));
+  await audit(page, "profile (own, a claim waiting)");
+  await signOut(page);
+
+  // An admin verifies it.
+  await signIn(page, "e2e_admin", "an admin's long password");
+  await visit(page, "admin claims", "/admin/claims");
+  const row = page.locator("table.claims tbody tr", { hasText: "e2e_author" });
+  check("the admin sees the claim", (await row.count()) === 1);
+  await Promise.all([page.waitForURL(base + "/admin/claims"), row.locator("button:has-text('Verify')").click()]);
+  check("no claim waits any more", (await page.locator("table.claims").count()) === 0);
+  await audit(page, "admin claims (none waiting)");
+  await signOut(page);
+
+  // The profile lists the paper; the paper names the account; the API says so.
+  await visit(page, "profile", "/users/e2e_author");
+  check("the profile lists the verified paper", (await page.locator(`article.paper-card a[href="/papers/${paperId}"]`).count()) === 1);
+  await page.screenshot({ path: join(artifacts, "profile.png") });
+  await visit(page, "paper (a verified author)", `/papers/${paperId}`);
+  check("the paper page names the account beside the author", (await page.locator('.paper-page a.verified[href="/users/e2e_author"]').count()) === 1);
+  const api = await (await fetch(`${base}/api/papers/${paperId}`)).json();
+  const entry = api.authors.find((a) => a.name === author);
+  check("the API marks the author claimed_verified", entry && entry.status === "claimed_verified" && entry.user && entry.user.user === "e2e_author", JSON.stringify(entry));
+  await visit(page, "profile (none)", "/users/nobody_here", 404);
+} catch (e) {
+  check("browser flow", false, String(e.stack || e));
+} finally {
+  await browser.close();
+  server.kill();
+}
+console.log(`axe-core checked ${new Set(audited).size} pages: ${[...new Set(audited)].join("; ")}`);
+console.log(`e2e authors: ${passed} passed, ${failed} failed`);
+process.exit(failed === 0 ? 0 : 1);
