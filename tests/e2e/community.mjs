@@ -237,9 +237,10 @@ try {
   // Upvote the first paper in place (JavaScript on).
   const first = page.locator("form.vote-form").first();
   const before = Number(await first.locator(".count").textContent());
+  await page.evaluate(() => { window.stillThisPage = true; });
   await first.locator("button").click();
   await page.waitForFunction((n) => Number(document.querySelector("form.vote-form .count").textContent) === n + 1, before);
-  check("upvote updated the count in place", Number(await first.locator(".count").textContent()) === before + 1);
+  check("upvote updated the count in place (no page load)", Number(await first.locator(".count").textContent()) === before + 1 && (await page.evaluate(() => window.stillThisPage)) === true);
   await audit(page, "day (signed in, voted)");
 
   // Comment on a paper from Hugging Face: both counts are shown, apart.
@@ -289,9 +290,10 @@ try {
   // "Not interested" folds a paper away in place, and undoes.
   await page.goto(base + "/papers/date/2026-08-21");
   const dismiss = page.locator("form.not-interested-form").first();
+  await page.evaluate(() => { window.stillThisPage = true; });
   await dismiss.locator("button").click();
   await page.waitForSelector("article.paper-card.dismissed");
-  check("not interested folds the paper in place", (await dismiss.locator("button").textContent()).includes("Undo"));
+  check("not interested folds the paper in place (no page load)", (await dismiss.locator("button").textContent()).includes("Undo") && (await page.evaluate(() => window.stillThisPage)) === true);
   await audit(page, "day (signed in, one paper dismissed)");
   await dismiss.locator("button").click();
   await page.waitForFunction(() => document.querySelectorAll("article.paper-card.dismissed").length === 0);
@@ -309,7 +311,7 @@ try {
   check("the second paper is saved with its note", (await page.locator(".collection-entry").count()) === 2 && (await page.locator(".collection-entry").nth(1).locator(".note").textContent()).includes("Read after the first."));
   await Promise.all([page.waitForLoadState(), page.locator(".collection-entry").nth(1).locator("button:has-text('Move up')").click()]);
   check("moved up", (await page.locator(".collection-entry").first().locator("h2 a").getAttribute("href")) === "/papers/2104.12255");
-  await page.locator(".collection-entry").first().locator("details summary").click();
+  await page.locator(".collection-entry").first().locator("details.inline summary").click();
   await page.locator("details.collection-settings summary").click();
   await audit(page, "collection (owner, forms open)");
   await page.screenshot({ path: join(artifacts, "collection.png"), fullPage: true });
@@ -324,7 +326,8 @@ try {
 
   // For you: each paper says why it is there.
   await visit(page, "for you", "/papers/for-you");
-  check("for you lists papers, each with its reason", (await page.locator(".for-you-entry").count()) > 0 && (await page.locator(".for-you-entry .reason").count()) === (await page.locator(".for-you-entry").count()));
+  check("for you lists papers, each with its reason", (await page.locator(".for-you-entry").count()) > 0 && (await page.locator(".for-you-entry .reason").count()) === (await page.locator(".for-you-entry").count()), (await page.textContent("main")).replace(/\s+/g, " ").slice(0, 600));
+  await page.goto(base + "/settings");
 
   // Your data: the settings page's download, then BibTeX from a paper page.
   const download = await page.request.get(base + (await page.getAttribute("a:has-text('Download your data')", "href")));

@@ -167,6 +167,9 @@ impl Community {
             .map(SearchService::engine)
             .filter(|e| e.semantic_available() && !liked.is_empty());
         let Some(engine) = engine else {
+            let candidates = self
+                .reach_back(&window, candidates, &excluded, &mut in_window, req.limit)
+                .await?;
             return Ok(trending_only(candidates, req.limit, w, liked.len()));
         };
 
@@ -200,6 +203,10 @@ impl Community {
             background,
         };
         let Some(model) = ReaderModel::train(&signals, &SvmParams::default()) else {
+            // No liked paper has a vector yet.
+            let candidates = self
+                .reach_back(&window, candidates, &excluded, &mut in_window, req.limit)
+                .await?;
             return Ok(trending_only(candidates, req.limit, w, liked.len()));
         };
 
@@ -296,6 +303,35 @@ impl Community {
             liked: liked_with.len(),
             trending_weight: w,
         })
+    }
+}
+
+impl Community {
+    /// Without a model: when the window holds fewer than `limit` papers,
+    /// the most upvoted papers of the year before it follow.
+    async fn reach_back(
+        &self,
+        window: &ListingQuery,
+        mut candidates: Vec<ListedPaper>,
+        excluded: &HashSet<String>,
+        in_window: &mut HashSet<String>,
+        limit: usize,
+    ) -> AppResult<Vec<ListedPaper>> {
+        if candidates.len() >= limit {
+            return Ok(candidates);
+        }
+        let older = ListingQuery {
+            from: window.from.saturating_sub(365.days()),
+            to: window.from.saturating_sub(1.days()),
+            limit: (limit + excluded.len()) as u64,
+            ..window.clone()
+        };
+        let more = self.store.listings(&older).await?.items;
+        candidates.extend(more.into_iter().filter(|p| {
+            let id = p.paper.id.base().to_string();
+            !excluded.contains(&id) && in_window.insert(id)
+        }));
+        Ok(candidates)
     }
 }
 

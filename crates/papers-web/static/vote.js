@@ -1,10 +1,11 @@
 // Upvote in place when JavaScript is on; the form posts normally without it.
+// (`f.action` would be the form's input named "action": the attribute is read.)
 document.addEventListener("submit", async (e) => {
   const f = e.target;
   if (!f.classList || !f.classList.contains("vote-form")) return;
   e.preventDefault();
   try {
-    const r = await fetch(f.action, { method: "POST", body: new URLSearchParams(new FormData(f)), headers: { "Accept": "application/json" } });
+    const r = await fetch(f.getAttribute("action"), { method: "POST", body: new URLSearchParams(new FormData(f)), headers: { "Accept": "application/json" } });
     if (!r.ok) { f.submit(); return; }
     const j = await r.json();
     f.querySelector(".count").textContent = j.upvotes;
@@ -20,7 +21,7 @@ document.addEventListener("submit", async (e) => {
   if (!f.classList || !f.classList.contains("not-interested-form")) return;
   e.preventDefault();
   try {
-    const r = await fetch(f.action, { method: "POST", body: new URLSearchParams(new FormData(f)), headers: { "Accept": "application/json" } });
+    const r = await fetch(f.getAttribute("action"), { method: "POST", body: new URLSearchParams(new FormData(f)), headers: { "Accept": "application/json" } });
     if (!r.ok) { f.submit(); return; }
     const j = await r.json();
     const card = f.closest(".paper-card");

@@ -613,3 +613,35 @@ async fn a_for_you_digest_sends_the_readers_feed_never_a_paper_twice() {
         );
     }
 }
+
+/// Without a model (no semantic search) and with a window that holds only
+/// what the reader already upvoted, "For you" goes on with the most
+/// upvoted papers of the year before the window.
+#[tokio::test]
+async fn for_you_without_a_model_reaches_back_past_an_empty_window() {
+    let mut records = papers();
+    records.push(record(
+        "2612.00001",
+        "A paper listed months later",
+        "Alone in its week.",
+        "2026-12-01",
+        1,
+        0,
+    ));
+    let site = site(records).await;
+    let token = site.user_with_token("ada").await;
+    site.api("POST", "/api/papers/2612.00001/upvote", Some(&token), None)
+        .await;
+    let r = site
+        .api("GET", "/api/feed/for-you?limit=3", Some(&token), None)
+        .await;
+    assert_eq!(r.status, 200, "{}", r.body);
+    let ids: Vec<String> = r
+        .json()
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["paper"]["id"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(ids, ["2608.00003", "2608.00004", "2608.00001"], "{}", r.body);
+}
