@@ -11,72 +11,11 @@
 // kept in tests/artifacts/.
 //
 //   PAPERS_BIN=target/debug/papers node tests/e2e/authors.mjs
-import { chromium } from "playwright-core";
-import { spawn, execFileSync } from "node:child_process";
-import { createRequire } from "node:module";
-import { mkdtempSync, readFileSync, mkdirSync, existsSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join, dirname } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
+import { artifacts, auditor, check, finish, launchBrowser, startSite } from "./harness.mjs";
 
-const root = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
-const bin = process.env.PAPERS_BIN || join(root, "target", "debug", "papers");
-const data = join(root, "tests", "data");
-const artifacts = join(root, "tests", "artifacts");
-mkdirSync(artifacts, { recursive: true });
-const axeSource = readFileSync(createRequire(import.meta.url).resolve("axe-core/axe.min.js"), "utf8");
-
-let passed = 0;
-let failed = 0;
-function check(name, ok, detail = "") {
-  if (ok) { passed++; console.log(`ok - ${name}`); }
-  else { failed++; console.log(`not ok - ${name} ${detail}`); }
-}
-
-// The site, with a recorded Hugging Face day, and an admin made on the command line.
-const dataDir = mkdtempSync(join(tmpdir(), "papers-e2e-authors-"));
-const papers = (args, input) => execFileSync(bin, ["--data-dir", dataDir, "--quiet", ...args], { input, env: { ...process.env, RUST_LOG: "warn" } });
-papers(["ingest", "hf-daily", join(data, "hf_daily", "2026-08-21.json")]);
-papers(["user", "create", "--admin", "--email", "admin@example.org", "e2e_admin"], "an admin's long password\n");
-const port = 20000 + Math.floor(Math.random() * 20000);
-const server = spawn(bin, ["--data-dir", dataDir, "serve", "--bind", `127.0.0.1:${port}`], {
-  env: { ...process.env, PAPERS_RATE_LIMITS: "off", RUST_LOG: "warn" },
-  stdio: ["ignore", "ignore", "inherit"],
-});
-const base = `http://127.0.0.1:${port}`;
-for (let i = 0; i < 100; i++) {
-  try { if ((await fetch(`${base}/healthz`)).ok) break; } catch { /* not up yet */ }
-  await new Promise((r) => setTimeout(r, 100));
-}
-
-// axe-core in the page under each colour scheme, evaluated through the
-// DevTools protocol (the CSP allows only same-origin scripts).
-const audited = [];
-async function audit(page, kind) {
-  audited.push(kind);
-  for (const colorScheme of ["light", "dark"]) {
-    await page.emulateMedia({ colorScheme });
-    if (!(await page.evaluate(() => typeof window.axe === "object"))) await page.evaluate(axeSource);
-    const violations = await page.evaluate(async () => {
-      const r = await window.axe.run(document, { runOnly: { type: "tag", values: ["wcag2a", "wcag2aa"] }, resultTypes: ["violations"] });
-      return r.violations.map((v) => ({
-        id: v.id, impact: v.impact, help: v.help,
-        nodes: v.nodes.map((n) => ({ target: n.target.join(" "), html: n.html, summary: n.failureSummary })),
-      }));
-    });
-    const detail = violations.map((v) => `\n    ${v.id} (${v.impact}): ${v.help}` + v.nodes.map((n) =>
-      `\n      at ${n.target}\n        ${n.html.slice(0, 200)}\n        ${(n.summary || "").replace(/\n/g, "\n        ")}`).join("")).join("");
-    check(`axe: ${kind} (${colorScheme}), ${page.url().replace(base, "")}`, violations.length === 0, detail);
-  }
-  await page.emulateMedia({ colorScheme: null });
-}
-
-async function visit(page, kind, path, status = 200) {
-  const r = await page.goto(base + path);
-  check(`${kind}: ${path} answers ${status}`, r.status() === status, `got ${r.status()}`);
-  await audit(page, kind);
-  return r;
-}
+const { server, base } = await startSite("papers-e2e-authors-");
+const { audit, visit, audited } = auditor(base);
 
 async function signIn(page, username, password) {
   await page.goto(base + "/signin");
@@ -91,13 +30,7 @@ async function signOut(page) {
 
 const paperId = "2608.19880";
 const author = "Chengsong Huang";
-const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
-if (!existsSync(executablePath)) { console.error(`no browser at ${executablePath}`); process.exit(1); }
-const browser = await chromium.launch({
-  executablePath,
-  headless: true,
-  args: ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-});
+const browser = await launchBrowser();
 try {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
 
@@ -157,6 +90,4 @@ try {
   await browser.close();
   server.kill();
 }
-console.log(`axe-core checked ${new Set(audited).size} pages: ${[...new Set(audited)].join("; ")}`);
-console.log(`e2e authors: ${passed} passed, ${failed} failed`);
-process.exit(failed === 0 ? 0 : 1);
+finish("e2e authors", audited);

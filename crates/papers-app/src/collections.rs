@@ -81,6 +81,14 @@ fn title_of(title: &str) -> AppResult<&str> {
     bounded("title", title, MAX_TITLE_CHARS)
 }
 
+fn no_such_item() -> AppError {
+    AppError::refused(
+        Fault::NotFound,
+        "not_found",
+        "No such item in your collections.",
+    )
+}
+
 fn no_such_collection() -> AppError {
     AppError::refused(Fault::NotFound, "not_found", "No such collection.")
 }
@@ -262,11 +270,7 @@ impl Community {
         {
             Ok(())
         } else {
-            Err(AppError::refused(
-                Fault::NotFound,
-                "not_found",
-                "No such item in your collections.",
-            ))
+            Err(no_such_item())
         }
     }
 
@@ -284,11 +288,7 @@ impl Community {
         {
             Ok(())
         } else {
-            Err(AppError::refused(
-                Fault::NotFound,
-                "not_found",
-                "No such item in your collections.",
-            ))
+            Err(no_such_item())
         }
     }
 }

@@ -441,3 +441,13 @@ pub async fn arxiv_replay() -> String {
     tokio::spawn(async move { axum::serve(listener, app).await });
     base
 }
+
+/// The token that follows `marker` in a mail's text.
+pub fn token_after(text: &str, marker: &str) -> String {
+    text.split(marker)
+        .nth(1)
+        .unwrap()
+        .chars()
+        .take_while(char::is_ascii_alphanumeric)
+        .collect()
+}

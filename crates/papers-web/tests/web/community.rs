@@ -2,7 +2,7 @@
 
 use std::sync::Arc;
 
-use crate::common::{Options, arxiv_replay, csrf_in, record, site, site_with};
+use crate::common::{Options, arxiv_replay, csrf_in, record, site, site_with, token_after};
 use crate::pages::sample;
 
 #[tokio::test]
@@ -643,16 +643,6 @@ async fn subscribed(site: &crate::common::Site, addrs: &[String]) {
             .await;
         assert_eq!(r.status, 200, "{}", r.body);
     }
-}
-
-/// The token that follows `marker` in a mail's text.
-fn token_after(text: &str, marker: &str) -> String {
-    text.split(marker)
-        .nth(1)
-        .unwrap()
-        .chars()
-        .take_while(char::is_ascii_alphanumeric)
-        .collect()
 }
 
 /// One digest run for `day`, as the schedule or `papers digest send` makes it.

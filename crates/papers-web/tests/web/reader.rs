@@ -4,7 +4,7 @@
 
 use serde_json::json;
 
-use crate::common::{Options, record, site, site_with};
+use crate::common::{Options, record, site, site_with, token_after};
 
 fn papers() -> Vec<papers_core::IngestRecord> {
     vec![
@@ -549,13 +549,7 @@ async fn a_for_you_digest_sends_the_readers_feed_never_a_paper_twice() {
     assert_eq!(r.status, 200, "{}", r.body);
     let confirm = mailbox.sent().last().unwrap().mail.text.clone();
     assert!(confirm.contains("papers for you"), "{confirm}");
-    let token = confirm
-        .split("/subscriptions/confirm?token=")
-        .nth(1)
-        .unwrap()
-        .chars()
-        .take_while(char::is_ascii_alphanumeric)
-        .collect::<String>();
+    let token = token_after(&confirm, "/subscriptions/confirm?token=");
     let r = site
         .api(
             "POST",
@@ -643,5 +637,10 @@ async fn for_you_without_a_model_reaches_back_past_an_empty_window() {
         .iter()
         .map(|i| i["paper"]["id"].as_str().unwrap().to_string())
         .collect();
-    assert_eq!(ids, ["2608.00003", "2608.00004", "2608.00001"], "{}", r.body);
+    assert_eq!(
+        ids,
+        ["2608.00003", "2608.00004", "2608.00001"],
+        "{}",
+        r.body
+    );
 }
