@@ -109,7 +109,14 @@ impl Community {
                 "The trending weight is a number from 0 to 1.",
             ));
         }
-        let days = req.days.clamp(1, 365);
+        if !(1..=100).contains(&req.limit) || !(1..=365).contains(&req.days) {
+            return Err(AppError::refused(
+                Fault::BadInput,
+                "invalid_window",
+                "For you answers 1 to 100 papers over 1 to 365 days.",
+            ));
+        }
+        let days = req.days;
         let now = self.clock.now();
         let latest = self
             .store

@@ -107,10 +107,12 @@ fn view_json(
 #[into_params(parameter_in = Query)]
 pub(crate) struct ListParams {
     /// `papers/{id}`: only collections holding this paper.
+    #[param(pattern = "^papers/")]
     item: Option<String>,
     /// Only collections of this user.
     owner: Option<String>,
     /// At most this many (1–100, default 20).
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<u32>,
 }
 
@@ -139,9 +141,17 @@ async fn api_list(
         })?),
         None => None,
     };
+    let limit = q.limit.unwrap_or(20);
+    if !(1..=100).contains(&limit) {
+        return Err(ApiError::bad("invalid_limit", "`limit` is from 1 to 100"));
+    }
+    if paper.is_some_and(|p| papers_core::ArxivId::parse(p).is_err()) {
+        // No paper has that id, so no collection holds it.
+        return Ok(Json(Vec::new()));
+    }
     let found = state
         .community
-        .public_collections(paper, q.owner.as_deref(), q.limit.unwrap_or(20))
+        .public_collections(paper, q.owner.as_deref(), limit)
         .await?;
     let mut out = Vec::with_capacity(found.len());
     for c in &found {
@@ -152,12 +162,16 @@ async fn api_list(
 
 /// `POST /api/collections`.
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
-#[serde(default)]
 pub(crate) struct CreateBody {
+    #[schema(min_length = 1, max_length = 120, pattern = r"\S")]
     title: String,
+    #[schema(max_length = 1000)]
+    #[serde(default)]
     description: Option<String>,
+    #[serde(default)]
     private: Option<bool>,
     /// Hugging Face's owner of the collection: here only the caller.
+    #[serde(default)]
     namespace: Option<String>,
 }
 
@@ -173,7 +187,7 @@ pub(crate) struct CreateBody {
         (status = 200, description = "The new collection; `id` names it", body = crate::wire::CollectionJson),
         (status = 400, description = "The body or a parameter is malformed", body = crate::wire::RefusalJson),
         (status = 401, description = "No valid token", body = crate::wire::RefusalJson),
-        (status = 403, description = "Refused (banned, hidden, not yours)", body = crate::wire::RefusalJson),
+        (status = 403, description = "Refused (banned, or a `namespace` other than yours)", body = crate::wire::RefusalJson),
         (status = 429, description = "Over a rate limit or quota; see `Retry-After`", body = crate::wire::RefusalJson),
     )
 )]
@@ -185,10 +199,11 @@ async fn api_create(
     if let Some(ns) = b.namespace.as_deref()
         && !ns.eq_ignore_ascii_case(&user.username)
     {
-        return Err(ApiError::bad(
+        return Err(ApiError::App(papers_app::AppError::refused(
+            papers_app::Fault::Forbidden,
             "invalid_namespace",
-            "collections are made in your own namespace",
-        ));
+            "Collections are made in your own namespace.",
+        )));
     }
     let c = state
         .community
@@ -237,7 +252,9 @@ async fn api_get(
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub(crate) struct UpdateBody {
+    #[schema(min_length = 1, max_length = 120, pattern = r"\S")]
     title: Option<String>,
+    #[schema(max_length = 1000)]
     description: Option<String>,
     private: Option<bool>,
 }
@@ -311,6 +328,7 @@ async fn api_delete(
 pub(crate) struct AddItemBody {
     paper_id: Option<String>,
     item: Option<ItemRef>,
+    #[schema(max_length = 1000)]
     note: Option<String>,
 }
 
@@ -333,7 +351,7 @@ pub(crate) struct ItemRef {
     security(("bearer" = [])),
     responses(
         (status = 200, description = "The collection now", body = crate::wire::CollectionJson),
-        (status = 400, description = "The body or a parameter is malformed", body = crate::wire::RefusalJson),
+        (status = 400, description = "Neither `paperId` nor a paper `item` names an arXiv id, or the body is malformed", body = crate::wire::RefusalJson),
         (status = 401, description = "No valid token", body = crate::wire::RefusalJson),
         (status = 404, description = "No such collection of yours, or no such paper", body = crate::wire::RefusalJson),
         (status = 409, description = "The paper is in the collection already", body = crate::wire::RefusalJson),
@@ -383,6 +401,7 @@ async fn api_add_item(
 #[derive(Debug, Default, Deserialize, utoipa::ToSchema)]
 #[serde(default)]
 pub(crate) struct UpdateItemBody {
+    #[schema(max_length = 1000)]
     note: Option<String>,
     /// 0 is first.
     position: Option<usize>,

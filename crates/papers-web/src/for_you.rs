@@ -33,12 +33,15 @@ pub(crate) fn routes() -> Router<AppState> {
 #[into_params(parameter_in = Query)]
 pub(crate) struct ForYouParams {
     /// Papers to answer (1–100, default 30).
+    #[param(minimum = 1, maximum = 100)]
     limit: Option<usize>,
     /// Days of listings to rank, up to the latest listing day (1–365,
     /// default 7); older papers near your taste follow.
+    #[param(minimum = 1, maximum = 365)]
     days: Option<i64>,
     /// How much the community's trending rank weighs against your model,
     /// 0–1 (default: the site's setting).
+    #[param(minimum = 0, maximum = 1)]
     blend: Option<f32>,
 }
 
@@ -46,7 +49,7 @@ impl ForYouParams {
     fn request(&self) -> ForYouRequest {
         let d = ForYouRequest::default();
         ForYouRequest {
-            limit: self.limit.unwrap_or(d.limit).clamp(1, 100),
+            limit: self.limit.unwrap_or(d.limit),
             days: self.days.unwrap_or(d.days),
             trending_weight: self.blend,
         }
