@@ -126,6 +126,13 @@ impl Community {
         key: &str,
     ) -> AppResult<CollectionView> {
         let collection = self.visible_collection(viewer, key).await?;
+        self.collection_with_items(collection).await
+    }
+
+    /// The papers of a collection the caller may already see (a public
+    /// one, or the caller's own), read without looking the collection up
+    /// again.
+    pub async fn collection_with_items(&self, collection: Collection) -> AppResult<CollectionView> {
         let items = self.store.collection_items(&collection.id).await?;
         let ids: Vec<String> = items.iter().map(|i| i.paper_id.clone()).collect();
         let mut papers: std::collections::HashMap<String, ListedPaper> = self

@@ -99,9 +99,7 @@ impl Community {
         user: &User,
         req: ForYouRequest,
     ) -> AppResult<ForYou> {
-        let w = req
-            .trending_weight
-            .unwrap_or(self.settings.for_you_trending_weight);
+        let w = self.trending_weight(req);
         if !(0.0..=1.0).contains(&w) {
             return Err(AppError::refused(
                 Fault::BadInput,
@@ -174,10 +172,16 @@ impl Community {
             .map(SearchService::engine)
             .filter(|e| e.semantic_available() && !liked.is_empty());
         let Some(engine) = engine else {
-            let candidates = self
-                .reach_back(&window, candidates, &excluded, &mut in_window, req.limit)
-                .await?;
-            return Ok(trending_only(candidates, req.limit, w, liked.len()));
+            return self
+                .trending_feed(
+                    &window,
+                    candidates,
+                    &excluded,
+                    &mut in_window,
+                    req,
+                    liked.len(),
+                )
+                .await;
         };
 
         let liked_ids: Vec<String> = liked.iter().map(|(p, _)| p.clone()).collect();
@@ -211,10 +215,16 @@ impl Community {
         };
         let Some(model) = ReaderModel::train(&signals, &SvmParams::default()) else {
             // No liked paper has a vector yet.
-            let candidates = self
-                .reach_back(&window, candidates, &excluded, &mut in_window, req.limit)
-                .await?;
-            return Ok(trending_only(candidates, req.limit, w, liked.len()));
+            return self
+                .trending_feed(
+                    &window,
+                    candidates,
+                    &excluded,
+                    &mut in_window,
+                    req,
+                    liked.len(),
+                )
+                .await;
         };
 
         // Model ranks of the candidates with vectors; the rest rank last.
@@ -314,31 +324,39 @@ impl Community {
 }
 
 impl Community {
-    /// Without a model: when the window holds fewer than `limit` papers,
-    /// the most upvoted papers of the year before it follow.
-    async fn reach_back(
+    /// The blend weight a request asks for, else the site's.
+    fn trending_weight(&self, req: ForYouRequest) -> f32 {
+        req.trending_weight
+            .unwrap_or(self.settings.for_you_trending_weight)
+    }
+
+    /// Without a model: the window in trending order, and when it holds
+    /// fewer than the papers asked for, the most upvoted papers of the year
+    /// before it; every item "trending".
+    async fn trending_feed(
         &self,
         window: &ListingQuery,
         mut candidates: Vec<ListedPaper>,
         excluded: &HashSet<String>,
         in_window: &mut HashSet<String>,
-        limit: usize,
-    ) -> AppResult<Vec<ListedPaper>> {
-        if candidates.len() >= limit {
-            return Ok(candidates);
+        req: ForYouRequest,
+        liked: usize,
+    ) -> AppResult<ForYou> {
+        let trending_weight = self.trending_weight(req);
+        if candidates.len() < req.limit {
+            let older = ListingQuery {
+                from: window.from.saturating_sub(365.days()),
+                to: window.from.saturating_sub(1.days()),
+                limit: (req.limit + excluded.len()) as u64,
+                ..window.clone()
+            };
+            let more = self.store.listings(&older).await?.items;
+            candidates.extend(more.into_iter().filter(|p| {
+                let id = p.paper.id.base().to_string();
+                !excluded.contains(&id) && in_window.insert(id)
+            }));
         }
-        let older = ListingQuery {
-            from: window.from.saturating_sub(365.days()),
-            to: window.from.saturating_sub(1.days()),
-            limit: (limit + excluded.len()) as u64,
-            ..window.clone()
-        };
-        let more = self.store.listings(&older).await?.items;
-        candidates.extend(more.into_iter().filter(|p| {
-            let id = p.paper.id.base().to_string();
-            !excluded.contains(&id) && in_window.insert(id)
-        }));
-        Ok(candidates)
+        Ok(trending_only(candidates, req.limit, trending_weight, liked))
     }
 }
 

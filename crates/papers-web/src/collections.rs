@@ -76,16 +76,27 @@ fn named(params: &HashMap<String, String>) -> (String, Option<&str>) {
     (key, params.get("item").map(String::as_str))
 }
 
-/// A collection's papers by paper id, for its JSON.
+/// A visible collection with its first `limit` papers, as JSON.
 async fn with_papers(
     state: &AppState,
-    viewer: Option<&User>,
-    c: &Collection,
+    c: Collection,
     position: Option<usize>,
     limit: usize,
 ) -> Result<CollectionJson, ApiError> {
-    let view = state.community.collection_view(viewer, &c.id).await?;
+    let view = state.community.collection_with_items(c).await?;
     Ok(view_json(state, &view, position, limit))
+}
+
+/// The answer to a change of `user`'s collection: the response cache
+/// emptied, and the whole collection as it is now.
+async fn changed(
+    state: &AppState,
+    user: &User,
+    key: &str,
+) -> Result<Json<CollectionJson>, ApiError> {
+    state.cache.invalidate();
+    let view = state.community.collection_view(Some(user), key).await?;
+    Ok(Json(view_json(state, &view, Some(0), usize::MAX)))
 }
 
 fn view_json(
@@ -154,8 +165,8 @@ async fn api_list(
         .public_collections(paper, q.owner.as_deref(), limit)
         .await?;
     let mut out = Vec::with_capacity(found.len());
-    for c in &found {
-        out.push(with_papers(&state, None, c, None, LISTED_ITEMS).await?);
+    for c in found {
+        out.push(with_papers(&state, c, None, LISTED_ITEMS).await?);
     }
     Ok(Json(out))
 }
@@ -288,11 +299,8 @@ async fn api_update(
         description: b.description.as_deref(),
         private: b.private,
     };
-    let c = state.community.edit_collection(&user, &key, edit).await?;
-    state.cache.invalidate();
-    Ok(Json(
-        with_papers(&state, Some(&user), &c, Some(0), usize::MAX).await?,
-    ))
+    state.community.edit_collection(&user, &key, edit).await?;
+    changed(&state, &user, &key).await
 }
 
 #[utoipa::path(
@@ -392,9 +400,7 @@ async fn api_add_item(
             "The paper is in this collection already.",
         )));
     }
-    state.cache.invalidate();
-    let view = state.community.collection_view(Some(&user), &key).await?;
-    Ok(Json(view_json(&state, &view, Some(0), usize::MAX)))
+    changed(&state, &user, &key).await
 }
 
 /// `PATCH /api/collections/{id}/items/{itemId}`: a new note or place.
@@ -444,9 +450,7 @@ async fn api_update_item(
             b.position,
         )
         .await?;
-    state.cache.invalidate();
-    let view = state.community.collection_view(Some(&user), &key).await?;
-    Ok(Json(view_json(&state, &view, Some(0), usize::MAX)))
+    changed(&state, &user, &key).await
 }
 
 #[utoipa::path(
@@ -477,9 +481,7 @@ async fn api_remove_item(
         .community
         .remove_from_collection(&user, &key, item.unwrap_or(""))
         .await?;
-    state.cache.invalidate();
-    let view = state.community.collection_view(Some(&user), &key).await?;
-    Ok(Json(view_json(&state, &view, Some(0), usize::MAX)))
+    changed(&state, &user, &key).await
 }
 
 // ---- pages ----
@@ -594,11 +596,12 @@ async fn page(
     MaybeViewer(who): MaybeViewer,
     Path(key): Path<String>,
 ) -> Result<Response, PageError> {
-    if let Some(bare) = key.strip_suffix(".bib") {
-        let view = state
-            .community
-            .collection_view(who.as_ref().map(|v| &v.user), bare)
-            .await?;
+    let bare = key.strip_suffix(".bib");
+    let view = state
+        .community
+        .collection_view(who.as_ref().map(|v| &v.user), bare.unwrap_or(&key))
+        .await?;
+    if bare.is_some() {
         let papers: Vec<&papers_core::Paper> = view.items.iter().map(|(_, p)| &p.paper).collect();
         return Ok((
             [
@@ -612,10 +615,6 @@ async fn page(
         )
             .into_response());
     }
-    let view = state
-        .community
-        .collection_view(who.as_ref().map(|v| &v.user), &key)
-        .await?;
     Ok(private(render(
         &collection_page(&state, who.as_ref(), &view).await?,
     )))
