@@ -23,6 +23,10 @@ pub struct UserExport {
     pub api_tokens: Vec<(i64, String, String, bool)>,
     /// Claims to be an author of a paper, oldest first.
     pub authorship_claims: Vec<papers_core::AuthorshipClaim>,
+    /// Followed authors, categories and searches, and seed papers.
+    pub follows: Vec<papers_core::Follow>,
+    /// In-app notifications, newest first.
+    pub notifications: Vec<papers_core::Notification>,
 }
 
 impl Community {
@@ -38,6 +42,10 @@ impl Community {
                 self.store.collections_of(user.id),
                 self.store.claims_of(user.id),
             )?;
+        let (follows, notifications) = tokio::try_join!(
+            self.store.follows_of(user.id),
+            self.store.notifications_of(user.id, u64::MAX >> 1),
+        )?;
         let mut collections = Vec::with_capacity(owned.len());
         for c in owned {
             let items = self.store.collection_items(&c.id).await?;
@@ -52,6 +60,8 @@ impl Community {
             collections,
             api_tokens,
             authorship_claims,
+            follows,
+            notifications,
         })
     }
 

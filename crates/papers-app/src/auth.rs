@@ -444,6 +444,14 @@ pub(crate) fn refusal_error(r: Refusal) -> AppError {
         Refusal::NoSuchClaim => {
             AppError::refused(Fault::NotFound, "no_such_claim", "No such claim.")
         }
+        Refusal::TooManyFollows => AppError::refused(
+            Fault::TooMany,
+            "too_many_follows",
+            format!(
+                "You may follow at most {} authors, categories, searches and papers.",
+                crate::follows::MAX_FOLLOWS
+            ),
+        ),
     }
 }
 

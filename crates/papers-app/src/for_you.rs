@@ -9,11 +9,15 @@
 //! are blended by reciprocal rank, `(1 − w)/(k + model rank) + w/(k +
 //! trending rank)`, so neither scale dominates by accident; `w` is
 //! `CommunitySettings::for_you_trending_weight` unless a request sets it.
+//! Papers by followed authors or in followed categories (the topics chosen
+//! at sign-up) add a third term, [`FOLLOW_WEIGHT`]`/(k + rank among them)`;
+//! seed papers chosen at sign-up count as liked. So a new reader with
+//! topics and no upvotes gets their topics first, then trending.
 
 use std::collections::{HashMap, HashSet};
 
 use jiff::ToSpan;
-use papers_core::{User, today_in_new_york};
+use papers_core::{Follow, FollowKind, User, author_key, today_in_new_york};
 use papers_recs::{Because, ReaderModel, ReaderSignals, Rng, SvmParams};
 use papers_store::{ListedPaper, ListingQuery, ListingSort};
 
@@ -28,6 +32,8 @@ const MAX_LIKED: usize = 500;
 const BACKGROUND: usize = 300;
 /// The `k` of the reciprocal-rank blend.
 const BLEND_K: f32 = 10.0;
+/// The weight of the followed authors' and categories' rank in the blend.
+const FOLLOW_WEIGHT: f32 = 0.5;
 /// A liked paper this near (cosine) is named as the reason.
 const BECAUSE_MIN_SIMILARITY: f32 = 0.3;
 
@@ -56,6 +62,8 @@ impl Default for ForYouRequest {
 pub enum Liked {
     Upvoted,
     Saved,
+    /// Chosen as a seed paper at sign-up or in settings.
+    Chosen,
 }
 
 /// Why a paper is in the feed.
@@ -68,6 +76,8 @@ pub enum Reason {
         how: Liked,
         similarity: f32,
     },
+    /// By an author, or in a category, the reader follows.
+    Follows { kind: FollowKind, label: String },
     /// The community's trending rank put it here.
     Trending,
 }
@@ -129,12 +139,24 @@ impl Community {
             offset: 0,
             limit: MAX_CANDIDATES,
         };
-        let (listed, votes, saved, unwanted) = tokio::try_join!(
+        let (listed, votes, saved, unwanted, follows) = tokio::try_join!(
             self.store.listings(&window),
             self.store.votes_of(user.id),
             self.store.saved_papers_of(user.id),
             self.store.not_interested_of(user.id),
+            self.store.follows_of(user.id),
         )?;
+        let seeds: Vec<(String, String)> = follows
+            .iter()
+            .filter(|f| f.kind == FollowKind::Paper)
+            .map(|f| {
+                (
+                    f.target.clone(),
+                    papers_store::format_timestamp(f.created_at),
+                )
+            })
+            .collect();
+        let followed = Followed::new(&follows);
         // The most recent signals first; a paper both upvoted and saved
         // counts once, as upvoted.
         let mut liked: Vec<(String, Liked)> = Vec::new();
@@ -143,6 +165,7 @@ impl Community {
             .iter()
             .map(|(p, t)| (p, t, Liked::Upvoted))
             .chain(saved.iter().map(|(p, t)| (p, t, Liked::Saved)))
+            .chain(seeds.iter().map(|(p, t)| (p, t, Liked::Chosen)))
             .collect();
         dated.sort_by(|a, b| b.1.cmp(a.1));
         for (p, _, how) in dated {
@@ -176,10 +199,13 @@ impl Community {
                 .trending_feed(
                     &window,
                     candidates,
-                    &excluded,
                     &mut in_window,
                     req,
-                    liked.len(),
+                    Taste {
+                        excluded: &excluded,
+                        liked: liked.len(),
+                        followed: &followed,
+                    },
                 )
                 .await;
         };
@@ -219,10 +245,13 @@ impl Community {
                 .trending_feed(
                     &window,
                     candidates,
-                    &excluded,
                     &mut in_window,
                     req,
-                    liked.len(),
+                    Taste {
+                        excluded: &excluded,
+                        liked: liked.len(),
+                        followed: &followed,
+                    },
                 )
                 .await;
         };
@@ -237,12 +266,14 @@ impl Community {
         for (rank, (i, _)) in by_model.iter().enumerate() {
             model_rank[*i] = rank;
         }
+        let follows_of: Vec<Option<&Follow>> = candidates.iter().map(|p| followed.of(p)).collect();
+        let follow_part = follow_parts(&follows_of);
         let blend = |model_rank: usize, trending_rank: usize| {
             (1.0 - w) / (BLEND_K + model_rank as f32 + 1.0)
                 + w / (BLEND_K + trending_rank as f32 + 1.0)
         };
         let mut scored: Vec<(usize, f32)> = (0..candidates.len())
-            .map(|i| (i, blend(model_rank[i], i)))
+            .map(|i| (i, blend(model_rank[i], i) + follow_part[i]))
             .collect();
         scored.sort_by(|a, b| b.1.total_cmp(&a.1));
         scored.truncate(req.limit);
@@ -250,13 +281,17 @@ impl Community {
         let because = |v: Option<&[f32]>| -> Option<Because> {
             Because::nearest(v?, &signals.liked).filter(|b| b.similarity >= BECAUSE_MIN_SIMILARITY)
         };
-        let mut picked: Vec<(ListedPaper, f32, Option<Because>)> = Vec::new();
+        let mut picked: Vec<(ListedPaper, f32, Option<Because>, Option<Follow>)> = Vec::new();
         let mut candidates: Vec<Option<ListedPaper>> = candidates.into_iter().map(Some).collect();
         for (i, score) in scored {
             let model_part = (1.0 - w) / (BLEND_K + model_rank[i] as f32 + 1.0);
-            let reason = because(cand_vecs[i].as_deref()).filter(|_| model_part >= score / 2.0);
+            // A follow is the plainest reason; else the nearest liked paper
+            // when the model put it here.
+            let follow = follows_of[i].cloned();
+            let reason = because(cand_vecs[i].as_deref())
+                .filter(|_| follow.is_none() && model_part >= score / 2.0);
             if let Some(p) = candidates[i].take() {
-                picked.push((p, score, reason));
+                picked.push((p, score, reason, follow));
             }
         }
         // Then older papers near the reader's taste.
@@ -274,14 +309,15 @@ impl Community {
             for p in papers {
                 let v = vec_of.get(p.paper.id.base()).copied().flatten();
                 let reason = because(v);
-                picked.push((p, 0.0, reason));
+                let follow = followed.of(&p).cloned();
+                picked.push((p, 0.0, reason, follow));
             }
         }
 
         // Name the liked papers given as reasons.
         let named: Vec<String> = picked
             .iter()
-            .filter_map(|(_, _, b)| b.map(|b| liked_ids[liked_with[b.liked].0].clone()))
+            .filter_map(|(_, _, b, _)| b.map(|b| liked_ids[liked_with[b.liked].0].clone()))
             .collect::<HashSet<_>>()
             .into_iter()
             .collect();
@@ -294,7 +330,7 @@ impl Community {
             .collect();
         let items = picked
             .into_iter()
-            .map(|(paper, score, b)| {
+            .map(|(paper, score, b, follow)| {
                 let reason = b
                     .and_then(|b| {
                         let (at, _) = liked_with[b.liked];
@@ -304,6 +340,12 @@ impl Community {
                             title: title.clone(),
                             how: *how,
                             similarity: b.similarity,
+                        })
+                    })
+                    .or_else(|| {
+                        follow.map(|f| Reason::Follows {
+                            kind: f.kind,
+                            label: f.label,
                         })
                     })
                     .unwrap_or(Reason::Trending);
@@ -337,11 +379,15 @@ impl Community {
         &self,
         window: &ListingQuery,
         mut candidates: Vec<ListedPaper>,
-        excluded: &HashSet<String>,
         in_window: &mut HashSet<String>,
         req: ForYouRequest,
-        liked: usize,
+        taste: Taste<'_>,
     ) -> AppResult<ForYou> {
+        let Taste {
+            excluded,
+            liked,
+            followed,
+        } = taste;
         let trending_weight = self.trending_weight(req);
         if candidates.len() < req.limit {
             let older = ListingQuery {
@@ -356,21 +402,120 @@ impl Community {
                 !excluded.contains(&id) && in_window.insert(id)
             }));
         }
-        Ok(trending_only(candidates, req.limit, trending_weight, liked))
+        Ok(trending_only(
+            candidates,
+            followed,
+            req.limit,
+            trending_weight,
+            liked,
+        ))
     }
 }
 
-/// The window in trending order, every item "trending".
-fn trending_only(candidates: Vec<ListedPaper>, limit: usize, w: f32, liked: usize) -> ForYou {
+/// What the model-less feed knows of the reader: the papers they acted
+/// on, how many they liked, what they follow.
+struct Taste<'a> {
+    excluded: &'a HashSet<String>,
+    liked: usize,
+    followed: &'a Followed,
+}
+
+/// What a reader follows that "For you" matches papers against: authors
+/// by key, categories.
+pub(crate) struct Followed {
+    authors: HashMap<String, Follow>,
+    categories: HashMap<String, Follow>,
+}
+
+impl Followed {
+    fn new(follows: &[Follow]) -> Self {
+        let of = |kind: FollowKind| {
+            follows
+                .iter()
+                .filter(|f| f.kind == kind)
+                .map(|f| (f.target.clone(), f.clone()))
+                .collect()
+        };
+        Followed {
+            authors: of(FollowKind::Author),
+            categories: of(FollowKind::Category),
+        }
+    }
+
+    /// The follow a paper matches: a followed author of it first, then a
+    /// followed category.
+    fn of(&self, p: &ListedPaper) -> Option<&Follow> {
+        if self.authors.is_empty() && self.categories.is_empty() {
+            return None;
+        }
+        p.paper
+            .authors
+            .iter()
+            .find_map(|a| self.authors.get(&author_key(&a.name)))
+            .or_else(|| {
+                p.paper
+                    .categories
+                    .iter()
+                    .find_map(|c| self.categories.get(c))
+            })
+    }
+}
+
+/// Each candidate's follow term: [`FOLLOW_WEIGHT`] over `k` plus its rank
+/// among the followed candidates (in their order), 0 when it matches none.
+fn follow_parts(follows_of: &[Option<&Follow>]) -> Vec<f32> {
+    let mut rank = 0usize;
+    follows_of
+        .iter()
+        .map(|f| {
+            f.map_or(0.0, |_| {
+                rank += 1;
+                FOLLOW_WEIGHT / (BLEND_K + rank as f32)
+            })
+        })
+        .collect()
+}
+
+/// Without a model: trending order, with papers of followed authors and
+/// categories brought forward (at full weight: a new reader's topics lead);
+/// each item "trending" or the follow it matches.
+fn trending_only(
+    candidates: Vec<ListedPaper>,
+    followed: &Followed,
+    limit: usize,
+    w: f32,
+    liked: usize,
+) -> ForYou {
+    let follows_of: Vec<Option<&Follow>> = candidates.iter().map(|p| followed.of(p)).collect();
+    let follow_part = follow_parts(&follows_of);
+    let mut scored: Vec<(usize, f32)> = (0..candidates.len())
+        .map(|i| {
+            let part = follow_part[i] / FOLLOW_WEIGHT;
+            (i, 1.0 / (BLEND_K + i as f32 + 1.0) + part)
+        })
+        .collect();
+    scored.sort_by(|a, b| b.1.total_cmp(&a.1));
+    scored.truncate(limit);
+    let reasons: Vec<Reason> = follows_of
+        .iter()
+        .map(|f| match f {
+            Some(f) => Reason::Follows {
+                kind: f.kind,
+                label: f.label.clone(),
+            },
+            None => Reason::Trending,
+        })
+        .collect();
+    let mut candidates: Vec<Option<ListedPaper>> = candidates.into_iter().map(Some).collect();
     ForYou {
-        items: candidates
+        items: scored
             .into_iter()
-            .take(limit)
-            .enumerate()
-            .map(|(rank, paper)| ForYouItem {
-                paper,
-                score: 1.0 / (BLEND_K + rank as f32 + 1.0),
-                reason: Reason::Trending,
+            .filter_map(|(i, score)| {
+                Some(ForYouItem {
+                    paper: candidates[i].take()?,
+                    score,
+                    reason: reasons[i].clone(),
+                })
             })
             .collect(),
         personal: false,

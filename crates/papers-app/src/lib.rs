@@ -1,7 +1,7 @@
 //! `papers-app` holds the community's use cases, joining the store, the
 //! harvesting clients and the rules: accounts and sessions, API tokens,
 //! upvotes, paper submissions (with their quota and duplicate rules),
-//! authors' pages and authorship claims,
+//! authors' pages and authorship claims, follows and notifications,
 //! threaded Markdown comments, moderation, password resets, and the trending
 //! ranking. It knows nothing of HTTP: the web layer maps [`AppError`] to
 //! status codes.
@@ -13,6 +13,7 @@ mod collections;
 mod comments;
 mod community;
 mod finder;
+mod follows;
 mod for_you;
 mod jobs;
 mod markdown;
@@ -35,6 +36,7 @@ pub use collections::{
 pub use comments::CommentView;
 pub use community::{Indexed, Submission, TrendingItem, rank_trending};
 pub use finder::{Finder, Found, Highlights};
+pub use follows::{FollowedPaper, Following, MAX_FOLLOWS};
 pub use for_you::{ForYou, ForYouItem, ForYouRequest, Liked, Reason};
 pub use jobs::{Every, Job, JobFn, JobOutcome, Readiness, Scheduler, SchedulerConfig};
 pub use markdown::render_markdown;

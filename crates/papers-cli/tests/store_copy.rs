@@ -57,11 +57,11 @@ fn assert_copied(out: &Output) {
     // The report: a header and one line per table, each the same.
     let lines: Vec<&str> = stdout.lines().collect();
     assert!(lines[0].starts_with("table"), "{stdout}");
-    assert_eq!(lines.len(), 22, "{stdout}");
+    assert_eq!(lines.len(), 24, "{stdout}");
     for line in &lines[1..] {
         assert!(line.ends_with(" same"), "{line}");
     }
-    assert!(stderr.contains("rows in 21 tables checked"), "{stderr}");
+    assert!(stderr.contains("rows in 23 tables checked"), "{stderr}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

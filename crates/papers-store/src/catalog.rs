@@ -21,6 +21,7 @@ for_both_backends! {
         now: Timestamp,
     ) -> Result<UpsertStats> {
         let d = Self::DIALECT;
+        let now_ts = now;
         let now = format_timestamp(now);
         // What the batch touches, each once: its new rows are those not
         // there before it writes (nothing else inserts papers or listings,
@@ -38,13 +39,23 @@ for_both_backends! {
         if let Some(lock) = d.batch_lock() {
             sqlx::query(lock).execute(&mut *tx).await?;
         }
-        let known_papers: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
-            "SELECT COUNT(*) FROM papers WHERE id IN (SELECT k.value FROM {ids})",
+        // The batch's papers stored before it, and whether each linked code.
+        let before: Vec<(String, bool)> = sqlx::query_as(sqlx::AssertSqlSafe(format!(
+            "SELECT id, COALESCE(github_repo, '') <> '' FROM papers
+             WHERE id IN (SELECT k.value FROM {ids})",
             ids = d.json_values("$1", "k")
         )))
         .bind(json_list(&papers))
-        .fetch_one(&mut *tx)
+        .fetch_all(&mut *tx)
         .await?;
+        let known_papers = before.len() as i64;
+        let known: BTreeSet<&str> = before.iter().map(|(id, _)| id.as_str()).collect();
+        let new_papers: BTreeSet<&str> = papers.difference(&known).copied().collect();
+        let had_no_code: BTreeSet<&str> = before
+            .iter()
+            .filter(|(_, code)| !code)
+            .map(|(id, _)| id.as_str())
+            .collect();
         let known_listings: i64 = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT COUNT(*) FROM daily_listings l
              WHERE l.paper_id IN (SELECT k.value FROM {ids})
@@ -95,6 +106,7 @@ for_both_backends! {
         // The authors' index follows what the merge rules kept.
         let ids: Vec<&str> = papers.iter().copied().collect();
         Self::write_paper_authors(&mut tx, &ids).await?;
+        Self::write_batch_notifications(&mut tx, &new_papers, &had_no_code, now_ts).await?;
         let listed: Vec<&DailyListing> = records.iter().filter_map(|r| r.listing.as_ref()).collect();
         for chunk in chunks_of_distinct(&listed, |l| format!("{} {}", l.day, l.paper_id.base())) {
             let mut q = sqlx::QueryBuilder::new(LISTING_INSERT_HEAD);

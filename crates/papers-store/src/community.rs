@@ -59,6 +59,8 @@ pub enum Refusal {
     /// The reader has claimed authorship of this paper already.
     ClaimExists,
     NoSuchClaim,
+    /// The reader follows as many things as they may.
+    TooManyFollows,
 }
 
 pub(crate) const USER_COLS: &str = "u.id, u.username, u.email, u.role, u.banned, u.created_at";
@@ -559,6 +561,9 @@ for_both_backends! {
             .bind(paper.base())
             .execute(&mut *tx)
             .await?;
+        if let Some(parent) = parent {
+            Self::notify_reply(&mut tx, paper, parent, id, user_id, &format_timestamp(now)).await?;
+        }
         tx.commit().await?;
         Ok(Ok(id))
     }
@@ -694,6 +699,8 @@ for_both_backends! {
             "DELETE FROM collection_items WHERE collection_id IN (SELECT id FROM collections WHERE owner_id = $1)",
             "DELETE FROM collections WHERE owner_id = $1",
             "DELETE FROM authorship_claims WHERE user_id = $1",
+            "DELETE FROM follows WHERE user_id = $1",
+            "DELETE FROM notifications WHERE user_id = $1",
         ] {
             sqlx::query(sql).bind(user_id).execute(&mut *tx).await?;
         }

@@ -211,6 +211,31 @@ const TABLES: &[Table] = &[
             ("added_at", Text),
         ],
     },
+    Table {
+        name: "follows",
+        key: 3,
+        columns: &[
+            ("user_id", Int),
+            ("kind", Text),
+            ("target", Text),
+            ("label", Text),
+            ("created_at", Text),
+        ],
+    },
+    Table {
+        name: "notifications",
+        key: 1,
+        columns: &[
+            ("id", Int),
+            ("user_id", Int),
+            ("kind", Text),
+            ("paper_id", Text),
+            ("detail", Text),
+            ("actor", Text),
+            ("created_at", Text),
+            ("read_at", Text),
+        ],
+    },
     // In id order a reply comes after its parent (a parent exists before
     // anyone answers it).
     Table {
@@ -331,6 +356,7 @@ const IDENTITIES: &[&str] = &[
     "comments",
     "subscriptions",
     "authorship_claims",
+    "notifications",
 ];
 
 /// Rows per batch (one target transaction) unless told otherwise.

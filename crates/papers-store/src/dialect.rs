@@ -261,6 +261,11 @@ macro_rules! embedded_migrations {
                 "authors",
                 include_str!(concat!("../migrations/", $dir, "/0011_authors.sql")),
             ),
+            (
+                12,
+                "follows",
+                include_str!(concat!("../migrations/", $dir, "/0012_follows.sql")),
+            ),
         ]
     };
 }

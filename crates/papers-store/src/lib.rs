@@ -14,6 +14,7 @@ mod collections;
 mod community;
 mod copy;
 mod dialect;
+mod follows;
 mod nodes;
 mod postgres;
 mod rows;
@@ -24,7 +25,8 @@ mod subscriptions;
 use jiff::Timestamp;
 use jiff::civil::Date;
 use papers_core::{
-    ArxivId, AuthorshipClaim, Comment, DailyListing, IngestRecord, Paper, Role, User,
+    ArxivId, AuthorshipClaim, Comment, DailyListing, Follow, FollowKind, IngestRecord,
+    Notification, Paper, Role, User,
 };
 
 pub use authors::{AuthorSummary, Coauthor};
@@ -209,13 +211,17 @@ impl Store {
     /// streaming replica at `read_url` (PostgreSQL only: a hot standby of
     /// the primary; it is never migrated or written).
     pub async fn open_with_replica(url: &str, read_url: Option<&str>) -> Result<Store> {
+        // Checked before anything is opened: a SQLite URL given a replica
+        // must not leave a new database file behind.
+        if let Some(read_url) = read_url
+            && (!is_postgres(url) || !is_postgres(read_url))
+        {
+            return Err(StoreError::UnsupportedUrl(format!(
+                "{read_url} (a read replica needs PostgreSQL for both the store and the replica)"
+            )));
+        }
         let mut store = Store::open(url).await?;
         if let Some(read_url) = read_url {
-            if !is_postgres(url) || !is_postgres(read_url) {
-                return Err(StoreError::UnsupportedUrl(format!(
-                    "{read_url} (a read replica needs PostgreSQL for both the store and the replica)"
-                )));
-            }
             store.replica = Some(Backend::Postgres(PgStore::connect_replica(read_url).await?));
         }
         Ok(store)
@@ -333,6 +339,24 @@ impl Store {
         on_reader!(self, s => s.author_summary(key).await)
     }
 
+    /// Visible papers by any of the authors `keys` (author keys), listed
+    /// or published in `[from, to]`, newest first, each with the key of a
+    /// followed author of it.
+    pub async fn papers_of_authors_between(
+        &self,
+        keys: &[String],
+        from: Date,
+        to: Date,
+        limit: u64,
+    ) -> Result<Vec<(ListedPaper, String)>> {
+        on_reader!(self, s => {
+            let found = s.papers_of_authors_between(keys, from, to, limit).await?;
+            let (mut papers, keys): (Vec<ListedPaper>, Vec<String>) = found.into_iter().unzip();
+            s.with_verified_authors(&mut papers).await?;
+            Ok(papers.into_iter().zip(keys).collect())
+        })
+    }
+
     /// Who an author wrote most papers with.
     pub async fn coauthors(&self, key: &str, limit: u64) -> Result<Vec<Coauthor>> {
         on_reader!(self, s => s.coauthors(key, limit).await)
@@ -432,6 +456,18 @@ dispatch! {
     fn claims_of(&self, user_id: i64) -> Result<Vec<AuthorshipClaim>>;
     /// Claims waiting for an admin, oldest first.
     fn pending_claims(&self, limit: u64) -> Result<Vec<AuthorshipClaim>>;
+    /// Follows something for a reader: whether it is new (refused past
+    /// `max` follows, or for an unknown paper).
+    fn follow(&self, user_id: i64, kind: FollowKind, target: &str, label: &str, max: u32, now: Timestamp) -> Result<Refused<bool>>;
+    /// Stops following: whether there was such a follow.
+    fn unfollow(&self, user_id: i64, kind: FollowKind, target: &str) -> Result<bool>;
+    /// Everything a reader follows, oldest first.
+    fn follows_of(&self, user_id: i64) -> Result<Vec<Follow>>;
+    /// A reader's notifications, newest first.
+    fn notifications_of(&self, user_id: i64, limit: u64) -> Result<Vec<Notification>>;
+    fn unread_notifications(&self, user_id: i64) -> Result<u64>;
+    /// Marks notifications up to an id (all with `None`) read.
+    fn mark_notifications_read(&self, user_id: i64, up_to: Option<i64>, now: Timestamp) -> Result<u64>;
     /// The account with this username, in any case.
     fn user_by_name(&self, username: &str) -> Result<Option<User>>;
     /// Every vote of a user: (paper id, when), oldest first.

@@ -8,12 +8,14 @@
 
 mod authors;
 mod every_row;
+mod follows;
 mod nodes;
 
 use authors::{
     claims_are_verified_once_and_mark_the_author, opening_fills_in_author_rows,
     spellings_of_a_name_are_one_author,
 };
+use follows::{follows_are_limited_and_undone, notifications_come_once_from_their_causes};
 use nodes::{
     a_due_job_is_taken_by_one_node_until_its_lease_lapses,
     a_read_replica_serves_pages_and_the_primary_its_writers,
@@ -130,6 +132,8 @@ macro_rules! on_both_backends {
 }
 
 on_both_backends!(
+    follows_are_limited_and_undone,
+    notifications_come_once_from_their_causes,
     upserts_are_idempotent,
     merging_never_erases_known_fields,
     a_day_is_ordered_by_upvotes_then_position,

@@ -12,11 +12,12 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use papers_app::{Coauthor, format_timestamp};
-use papers_core::{AuthorshipClaim, ClaimStatus};
+use papers_core::{AuthorshipClaim, ClaimStatus, FollowKind, author_key};
 use serde::Deserialize;
 
 use crate::error::{ApiError, PageError};
 use crate::extract::{MaybeViewer, Paging, PaperId, at_paper};
+use crate::follows::FollowButton;
 use crate::guard::{ApiUser, JsonBody, SignedInForm, csrf_form};
 use crate::state::AppState;
 use crate::view::{
@@ -58,6 +59,7 @@ struct AuthorPage {
     items: Vec<ItemView>,
     more_path: Option<String>,
     less_path: Option<String>,
+    follow: FollowButton,
 }
 
 /// `/authors/{name}`: every spelling of the name with the same key is the
@@ -76,6 +78,15 @@ async fn author(
             .await?
             .ok_or_else(|| PageError::NotFound(format!("We have no papers by “{name}”.")))?;
         let path = author_path(&name);
+        let follow = FollowButton::load(
+            &state,
+            who.as_ref(),
+            FollowKind::Author,
+            &found.name,
+            &author_key(&found.name),
+            path.clone(),
+        )
+        .await?;
         let total = found.papers.total;
         let more_path = ((page + 1) * PAGE_SIZE < total).then(|| format!("{path}?p={}", page + 1));
         let less_path = (page > 0).then(|| match page {
@@ -91,6 +102,7 @@ async fn author(
             items: ItemView::list(&found.papers.items),
             more_path,
             less_path,
+            follow,
         }))
     })
     .await

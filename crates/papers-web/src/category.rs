@@ -7,10 +7,12 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderMap, Uri};
 use axum::response::{Html, Response};
 use axum::routing::get;
+use papers_core::FollowKind;
 
 use crate::error::PageError;
 use crate::extract::MaybeViewer;
 use crate::feeds::{FEED_SIZE, Format, cached_feed, not_found, render_feed};
+use crate::follows::FollowButton;
 use crate::state::AppState;
 use crate::view::{ItemView, Layout, render};
 
@@ -28,6 +30,7 @@ struct ListPage {
     subtitle: String,
     feed_base: String,
     items: Vec<ItemView>,
+    follow: FollowButton,
 }
 
 /// The page: listed or published in the last 30 days, most upvoted first.
@@ -40,12 +43,22 @@ async fn page(
     let mut layout = Layout::load(&state, who.as_ref()).await?;
     let path = format!("/papers/category/{cat}");
     layout.feed_path = Some(path.clone());
+    let follow = FollowButton::load(
+        &state,
+        who.as_ref(),
+        FollowKind::Category,
+        &cat,
+        &cat,
+        path.clone(),
+    )
+    .await?;
     Ok(render(&ListPage {
         layout,
         heading: format!("Recent papers in {cat}"),
         subtitle: "Listed or published in the last 30 days, most upvoted first".into(),
         feed_base: path,
         items: ItemView::list(&papers),
+        follow,
     }))
 }
 

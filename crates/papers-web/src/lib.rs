@@ -20,6 +20,7 @@ mod daily;
 mod error;
 mod extract;
 mod feeds;
+mod follows;
 mod for_you;
 mod guard;
 mod hardening;
@@ -76,6 +77,7 @@ pub fn router(state: AppState) -> Router {
         .merge(comments::routes())
         .merge(collections::routes())
         .merge(for_you::routes())
+        .merge(follows::routes())
         .merge(admin::routes())
         .merge(authors::routes())
         .merge(health::routes())

@@ -55,6 +55,7 @@ pub(crate) fn document() -> &'static Document {
             crate::subscriptions::ApiDoc::openapi(),
             crate::collections::ApiDoc::openapi(),
             crate::for_you::ApiDoc::openapi(),
+            crate::follows::ApiDoc::openapi(),
         ] {
             doc.merge(part);
         }

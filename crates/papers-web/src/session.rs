@@ -91,13 +91,25 @@ pub(crate) fn with_cookie(
 pub(crate) struct Viewer {
     pub user: User,
     pub csrf: String,
+    /// Unread notifications, for the header's badge.
+    pub unread: u64,
 }
 
 /// The viewer behind the session cookie, if any.
 pub(crate) async fn viewer(state: &AppState, headers: &HeaderMap) -> Option<Viewer> {
     let value = cookie(headers, session_cookie(state))?;
     match state.community.session(&value).await {
-        Ok(Some((user, csrf))) => Some(Viewer { user, csrf }),
+        Ok(Some((user, csrf))) => {
+            let unread = state
+                .community
+                .unread_notifications(&user)
+                .await
+                .unwrap_or_else(|e| {
+                    tracing::error!(error = %e, "unread notifications lookup failed");
+                    0
+                });
+            Some(Viewer { user, csrf, unread })
+        }
         Ok(None) => None,
         Err(e) => {
             tracing::error!(error = %e, "session lookup failed");

@@ -31,6 +31,8 @@ pub(crate) struct Layout {
     pub is_admin: bool,
     /// The token every form on the page carries.
     pub csrf: String,
+    /// The viewer's unread notifications.
+    pub unread: u64,
     /// The list's path, whose `/feed.atom`, `/feed.rss` and `/feed.json`
     /// are its feeds.
     pub feed_path: Option<String>,
@@ -47,6 +49,7 @@ impl Layout {
             viewer: None,
             is_admin: false,
             csrf: String::new(),
+            unread: 0,
             feed_path: None,
             feed_query: String::new(),
         }
@@ -58,6 +61,7 @@ impl Layout {
             l.viewer = Some(v.user.username.clone());
             l.is_admin = v.user.is_admin();
             l.csrf = v.csrf.clone();
+            l.unread = v.unread;
         }
         l
     }

@@ -5,7 +5,7 @@
 
 use jiff::{SignedDuration, Timestamp};
 use papers_core::{
-    ArxivId, Author, Cadence, DailyListing, IngestRecord, Paper, Role, Submitter,
+    ArxivId, Author, Cadence, DailyListing, FollowKind, IngestRecord, Paper, Role, Submitter,
     SubscriptionStatus,
 };
 use papers_store::{DigestRecord, NewSubscription, Store, SubscribeOutcome};
@@ -236,6 +236,20 @@ pub async fn fill(store: &Store, papers: usize, now: Timestamp) -> Filled {
             .expect("an item")
             .expect("a visible paper");
     }
+    for (kind, target, label) in [
+        (FollowKind::Author, "ada lovelace", "Ada Lovelace"),
+        (FollowKind::Category, "cs.CL", "cs.CL"),
+        (FollowKind::Search, "graph ranking", "graph ranking"),
+        (FollowKind::Paper, "2608.00001", "Paper 1"),
+    ] {
+        assert!(
+            store
+                .follow(alan, kind, target, label, 200, now)
+                .await
+                .expect("follow")
+                .expect("allowed")
+        );
+    }
     let top = store
         .add_comment(&first, grace, None, "**First!**", now)
         .await
@@ -251,6 +265,14 @@ pub async fn fill(store: &Store, papers: usize, now: Timestamp) -> Filled {
         .await
         .expect("comment")
         .expect("accepted");
+    assert_eq!(
+        store
+            .mark_notifications_read(grace, None, now)
+            .await
+            .expect("read"),
+        1,
+        "alan's reply told grace"
+    );
     let gone = store
         .add_comment(
             &ArxivId::parse("2608.00002").expect("id"),

@@ -14,7 +14,8 @@ use crate::guard::{ApiReader, ApiUser, JsonBody, SignedInForm, csrf_form};
 use crate::state::AppState;
 use crate::wire::{
     ClaimJson, DeletedJson, ExportCommentJson, ExportJson, ExportProfileJson,
-    ExportSubscriptionJson, ExportTokenJson, ExportVoteJson, collection_json,
+    ExportSubscriptionJson, ExportTokenJson, ExportVoteJson, collection_json, follow_json,
+    notification_json,
 };
 
 /// `GET /api/me/export`: everything about the caller as one JSON document,
@@ -73,6 +74,8 @@ fn export_json(d: UserExport, base_url: &str, now: jiff::Timestamp) -> ExportJso
             })
             .collect(),
         exported_at: format_timestamp(now),
+        follows: d.follows.iter().map(follow_json).collect(),
+        notifications: d.notifications.iter().map(notification_json).collect(),
         not_interested: d
             .not_interested
             .into_iter()

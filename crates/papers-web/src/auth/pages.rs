@@ -179,6 +179,10 @@ pub(super) async fn enter<const SIGN_UP: bool>(
         c.check_credentials(&f.username, &f.password).await
     };
     match done {
+        // A new account with nowhere else to go chooses its interests.
+        Ok(user) if SIGN_UP && next == "/" => {
+            start_session(&state, &user, "/settings/interests?welcome=1").await
+        }
         Ok(user) => start_session(&state, &user, &next).await,
         Err(e) => {
             let mut v = AuthView::new(if SIGN_UP { "signup" } else { "signin" }, &next);

@@ -4,10 +4,12 @@ use askama::Template;
 use axum::extract::{Query, State};
 use axum::response::Html;
 use papers_app::{SearchMode, SearchRequest};
+use papers_core::FollowKind;
 
 use super::{MAX_QUERY, SearchParams, feed_query, finder, mode_name, parse_mode};
 use crate::error::PageError;
 use crate::extract::MaybeViewer;
+use crate::follows::FollowButton;
 use crate::guard::{PageQuota, Searching};
 use crate::state::AppState;
 use crate::view::{ItemView, Layout, encode_query, render};
@@ -27,6 +29,8 @@ struct SearchPage {
     items: Vec<ItemView>,
     more_path: Option<String>,
     less_path: Option<String>,
+    /// "Follow this search", under a query.
+    follow: Option<FollowButton>,
 }
 
 /// The results of page `page`, and whether more follow; a notice when
@@ -95,8 +99,16 @@ pub(super) async fn page(
         layout.feed_path = Some("/papers".into());
         layout.feed_query = feed_query(&q, from, to);
     }
+    let follow = if q.is_empty() {
+        None
+    } else {
+        let key = q.split_whitespace().collect::<Vec<_>>().join(" ");
+        let back = format!("/papers?q={}", encode_query(&q));
+        Some(FollowButton::load(&state, who.as_ref(), FollowKind::Search, &q, &key, back).await?)
+    };
     Ok(render(&SearchPage {
         layout,
+        follow,
         shown: items.len() + page * PAGE_SIZE,
         q,
         mode: mode_name(mode),

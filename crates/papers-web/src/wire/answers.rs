@@ -112,6 +112,8 @@ pub struct ExportJson {
     pub authorship_claims: Vec<ClaimJson>,
     pub comments: Vec<ExportCommentJson>,
     pub exported_at: String,
+    pub follows: Vec<super::FollowJson>,
+    pub notifications: Vec<super::NotificationJson>,
     pub not_interested: Vec<ExportVoteJson>,
     pub profile: ExportProfileJson,
     pub subscriptions: Vec<ExportSubscriptionJson>,

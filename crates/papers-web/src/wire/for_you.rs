@@ -2,6 +2,7 @@
 //! there.
 
 use papers_app::{ForYouItem, Liked, Reason};
+use papers_core::FollowKind;
 use serde::Serialize;
 
 use super::{DailyItemJson, daily_item_json};
@@ -18,8 +19,9 @@ pub struct ForYouItemJson {
     pub score: f32,
 }
 
-/// Why a paper is in the feed: `because` (near a paper you upvoted or
-/// saved) or `trending`.
+/// Why a paper is in the feed: `because` (near a paper you upvoted, saved
+/// or chose), `follows` (by an author, or in a category, you follow) or
+/// `trending`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReasonJson {
@@ -28,9 +30,12 @@ pub struct ReasonJson {
     pub text: String,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub paper_id: Option<String>,
-    /// `upvoted` or `saved`.
+    /// `upvoted`, `saved` or `chosen` (a seed paper).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub how: Option<&'static str>,
+    /// What is followed: `author` or `category`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub follows: Option<&'static str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub similarity: Option<f32>,
 }
@@ -38,14 +43,21 @@ pub struct ReasonJson {
 /// The words a reader is shown for a reason.
 pub fn reason_text(r: &Reason) -> String {
     match r {
-        Reason::Because { title, how, .. } => format!(
-            "Because you {} “{title}”",
-            match how {
-                Liked::Upvoted => "upvoted",
-                Liked::Saved => "saved",
-            }
-        ),
+        Reason::Because { title, how, .. } => format!("Because you {} “{title}”", how_word(*how)),
+        Reason::Follows {
+            kind: FollowKind::Author,
+            label,
+        } => format!("By {label}, whom you follow"),
+        Reason::Follows { label, .. } => format!("In {label}, which you follow"),
         Reason::Trending => "Trending".to_string(),
+    }
+}
+
+fn how_word(how: Liked) -> &'static str {
+    match how {
+        Liked::Upvoted => "upvoted",
+        Liked::Saved => "saved",
+        Liked::Chosen => "chose",
     }
 }
 
@@ -61,16 +73,26 @@ pub fn for_you_item_json(i: &ForYouItem) -> ForYouItemJson {
             text: reason_text(&i.reason),
             paper_id: Some(paper_id.clone()),
             how: Some(match how {
-                Liked::Upvoted => "upvoted",
-                Liked::Saved => "saved",
+                Liked::Chosen => "chosen",
+                how => how_word(*how),
             }),
+            follows: None,
             similarity: Some(*similarity),
+        },
+        Reason::Follows { kind, .. } => ReasonJson {
+            kind: "follows",
+            text: reason_text(&i.reason),
+            paper_id: None,
+            how: None,
+            follows: Some(kind.as_str()),
+            similarity: None,
         },
         Reason::Trending => ReasonJson {
             kind: "trending",
             text: reason_text(&i.reason),
             paper_id: None,
             how: None,
+            follows: None,
             similarity: None,
         },
     };

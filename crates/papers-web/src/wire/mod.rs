@@ -8,11 +8,13 @@ use serde_json::Value;
 
 mod answers;
 mod collections;
+mod follows;
 mod for_you;
 mod search;
 
 pub use answers::*;
 pub use collections::*;
+pub use follows::*;
 pub use for_you::*;
 pub use search::*;
 

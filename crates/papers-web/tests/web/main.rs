@@ -8,6 +8,7 @@ mod authors;
 mod common;
 mod community;
 mod feeds_json;
+mod follows;
 mod hf_api;
 mod hf_markdown;
 mod http_encoding;
