@@ -1,9 +1,13 @@
-// End-to-end: authors and authorship claims in a real browser (Debian's
-// chromium, driven by playwright-core). A reader opens an author's page from
-// a paper page, signs up, claims to be that author from the paper page, sees
+// End-to-end: authors, follows and authorship claims in a real browser
+// (Debian's chromium, driven by playwright-core). A reader opens an author's
+// page from a paper page, signs up (choosing a seed paper on the welcome
+// page), follows the author and finds their paper on "Following", comments,
+// claims to be that author from the paper page, sees
 // the claim wait on their profile; an admin verifies it at /admin/claims;
-// then the profile lists the paper, the paper page names the account beside
-// the author, and the API says "claimed_verified" as Hugging Face does.
+// the admin also answers the comment, and the reader finds the reply in
+// their notifications (a badge in the header until read); then the profile
+// lists the paper, the paper page names the account beside the author, and
+// the API says "claimed_verified" as Hugging Face does.
 //
 // Every new page (author, profile, the admin's claims, the paper page's
 // claim form) is checked with axe-core against WCAG 2 A and AA under the
@@ -53,8 +57,30 @@ try {
   await page.fill("#username", "e2e_author");
   await page.fill("#email", "author@example.org");
   await page.fill("#password", "a long enough password");
-  await Promise.all([page.waitForURL(base + "/"), page.click("form.stacked button[type=submit]")]);
+  await Promise.all([page.waitForURL(base + "/settings/interests?welcome=1"), page.click("form.stacked button[type=submit]")]);
   check("signed up", (await page.textContent(".user-nav")).includes("e2e_author"));
+  check("a new account chooses its interests", (await page.textContent("h1")).includes("Welcome"));
+  await audit(page, "interests (welcome)");
+  await page.fill("#interest-papers", `https://arxiv.org/abs/${paperId}`);
+  await Promise.all([page.waitForURL(base + "/papers/for-you"), page.click("form[action='/settings/interests'] button[type=submit]")]);
+  await visit(page, "interests (saved)", "/settings/interests");
+  check("the seed paper is kept", (await page.inputValue("#interest-papers")).trim() === paperId);
+
+  // Follow the author from their page; Following lists their paper.
+  await page.goto(base + `/authors/${encodeURIComponent(author)}`);
+  await Promise.all([page.waitForLoadState(), page.click(".title-row button.follow-button")]);
+  check("the button says the author is followed", (await page.textContent(".title-row .follow-button")).includes("Following"));
+  await audit(page, "author (followed)");
+  await visit(page, "following", "/following");
+  check("Following names the author", (await page.textContent("ul.follows")).includes(author));
+  check("Following lists the author's paper, saying why", (await page.locator(".for-you-entry", { hasText: `By ${author}` }).locator(`a[href="/papers/${paperId}"]`).count()) >= 1);
+  await page.screenshot({ path: join(artifacts, "following.png") });
+
+  // A comment, which the admin answers below.
+  await page.goto(base + `/papers/${paperId}`);
+  await page.fill("#comment-body", "Is the code out?");
+  await Promise.all([page.waitForLoadState(), page.click("form.new-comment button[type=submit]")]);
+  check("the comment is posted", (await page.locator("article.comment", { hasText: "Is the code out?" }).count()) === 1);
   await page.goto(base + `/papers/${paperId}`);
   await page.click("details.claim summary");
   await audit(page, "paper (claim form open)");
@@ -72,6 +98,26 @@ try {
   await Promise.all([page.waitForURL(base + "/admin/claims"), row.locator("button:has-text('Verify')").click()]);
   check("no claim waits any more", (await page.locator("table.claims").count()) === 0);
   await audit(page, "admin claims (none waiting)");
+  await page.goto(base + `/papers/${paperId}`);
+  const asked = page.locator("article.comment", { hasText: "Is the code out?" });
+  await asked.locator("details.comment-actions summary:has-text('Reply')").click();
+  await asked.locator("textarea[name=body]").fill("Yes, see the project page.");
+  await Promise.all([page.waitForLoadState(), asked.locator("button:has-text('Reply')").click()]);
+  await signOut(page);
+
+  // The reply waits as a notification, counted in the header.
+  await signIn(page, "e2e_author", "a long enough password");
+  check("the header counts one unread notification", (await page.textContent(".notif-link .badge")).trim() === "1");
+  await audit(page, "day (a notification unread)");
+  await Promise.all([page.waitForURL(base + "/notifications"), page.click(".notif-link")]);
+  const note = page.locator("ul.notifications li.unread a");
+  check("the reply is listed", (await note.textContent()).includes("e2e_admin replied to your comment"));
+  await audit(page, "notifications (unread)");
+  await Promise.all([page.waitForURL(base + "/notifications"), page.click("button:has-text('Mark all as read')")]);
+  check("read now", (await page.locator("ul.notifications li.read").count()) === 1 && (await page.locator(".notif-link .badge").count()) === 0);
+  await page.screenshot({ path: join(artifacts, "notifications.png") });
+  await Promise.all([page.waitForURL(/\/papers\/.*#c\d+$/), page.locator("ul.notifications li a").first().click()]);
+  check("the notification opens the reply", page.url().includes(`/papers/${paperId}#c`), page.url());
   await signOut(page);
 
   // The profile lists the paper; the paper names the account; the API says so.

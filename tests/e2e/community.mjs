@@ -148,8 +148,9 @@ try {
   check("a short password is refused", (await page.locator(".flash.error").count()) === 1);
   await audit(page, "register (refused)");
   await page.fill("#password", "a long enough password");
-  await Promise.all([page.waitForURL(base + "/"), page.click("form.stacked button[type=submit]")]);
+  await Promise.all([page.waitForURL(base + "/settings/interests?welcome=1"), page.click("form.stacked button[type=submit]")]);
   check("signed up and signed in", (await page.textContent(".user-nav")).includes("e2e_user"));
+  await page.goto(base + "/");
   h = await header(page);
   check("header on one line at 1280 px (signed in)", h.oneLine && !h.overflow, JSON.stringify(h));
   await audit(page, "day (signed in)");
@@ -186,7 +187,7 @@ try {
   check("a day shows comments made here beside those on Hugging Face", meta.includes("1 comment ·") && meta.includes("1 comment on Hugging Face"), meta);
 
   // Submit a paper from the recorded arXiv fixture.
-  await page.click("text=Submit a paper");
+  await page.click(".user-nav a[href='/submit']");
   await audit(page, "submit");
   await page.fill("#id", "https://arxiv.org/abs/2104.12255");
   await page.fill("#comment", "Crypto bugs, explained.");

@@ -532,7 +532,27 @@ async fn api_notifications(
 #[serde(default, rename_all = "camelCase")]
 pub(crate) struct MarkReadBody {
     /// Mark those up to this id (the newest you have seen); all when absent.
-    up_to: Option<i64>,
+    #[schema(value_type = Option<i64>)]
+    up_to: Option<serde_json::Number>,
+}
+
+impl MarkReadBody {
+    /// The id, read as JSON Schema reads an integer (`3.0` is 3).
+    fn up_to(&self) -> Result<Option<i64>, ApiError> {
+        let Some(n) = &self.up_to else {
+            return Ok(None);
+        };
+        let whole = |f: &f64| f.fract() == 0.0 && *f > i64::MIN as f64 && *f < i64::MAX as f64;
+        n.as_i64()
+            .or_else(|| n.as_f64().filter(whole).map(|f| f as i64))
+            .map(Some)
+            .ok_or_else(|| {
+                ApiError::bad(
+                    "invalid_up_to",
+                    "upTo is a notification id: a 64-bit whole number.",
+                )
+            })
+    }
 }
 
 #[utoipa::path(
@@ -558,7 +578,7 @@ async fn api_mark_read(
 ) -> Result<Json<MarkedReadJson>, ApiError> {
     let marked = state
         .community
-        .mark_notifications_read(&user, b.up_to)
+        .mark_notifications_read(&user, b.up_to()?)
         .await?;
     Ok(Json(MarkedReadJson { marked }))
 }
