@@ -4,9 +4,12 @@
 #
 #   scripts/bench-search-http.sh MODEL_DIR [CORPUS] [QUERIES]
 #
-# Embedding 104k abstracts takes hours on a CPU, so this benchmark stores
-# random unit vectors for every paper under the model's id: latency and memory
-# are those of the real index and the real query embedder, but the semantic
+# With PAPERS_BENCH_DIR=DIR, the data directory DIR is used as it is: one
+# where `papers ingest papers-jsonl CORPUS` and `papers embed` ran, so every
+# paper has its real MiniLM vector (about 50 minutes of embedding on 2 cores).
+# Without it, the corpus is ingested into a temporary directory and a random
+# unit vector is stored for every paper under the model's id: latency and
+# memory are those of the real index and query embedder, but the semantic
 # ranking is meaningless (quality is measured by `papers eval`). Needs wrk.
 # Measured twice: with the response cache off (every request searches) and
 # on (the server's default; the 300 queries then mostly hit it).
@@ -21,8 +24,11 @@ WORK="$(mktemp -d /tmp/papers-bench-search.XXXXXX)"
 trap 'kill ${SERVER:-} 2>/dev/null || true; rm -rf "$WORK"' EXIT
 cargo build --release --bin papers >/dev/null 2>&1 || cargo build --release --bin papers
 echo "machine: $(nproc) cores, $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | xargs); date: $(date -u +%Y-%m-%dT%H:%MZ)"
-"$BIN" --quiet --data-dir "$WORK/d" ingest papers-jsonl "$CORPUS" 2>/dev/null
-python3 - "$WORK/d/papers.db" <<'PY'
+DATA="${PAPERS_BENCH_DIR:-}"
+if [ -z "$DATA" ]; then
+  DATA="$WORK/d"
+  "$BIN" --quiet --data-dir "$DATA" ingest papers-jsonl "$CORPUS" 2>/dev/null
+python3 - "$DATA/papers.db" <<'PY'
 import math, random, sqlite3, struct, sys
 db = sqlite3.connect(sys.argv[1])
 ids = [r[0] for r in db.execute("SELECT id FROM papers")]
@@ -36,6 +42,9 @@ db.executemany("INSERT INTO paper_vectors (paper_id, model_id, dim, vector) VALU
 db.commit()
 print(f"stored {len(rows)} synthetic vectors")
 PY
+else
+  echo "data: $DATA ($(python3 -c 'import sqlite3, sys; print(sqlite3.connect(sys.argv[1]).execute("SELECT COUNT(*) FROM paper_vectors").fetchone()[0])' "$DATA/papers.db") stored vectors)"
+fi
 cat > "$WORK/queries.lua" <<LUA
 local qs = {}
 for line in io.lines("$QUERIES") do
@@ -53,7 +62,7 @@ LUA
 measure() {
   local label="$1" ttl="$2"; shift 2
   PORT=$((20000 + RANDOM % 20000))
-  PAPERS_CACHE_TTL_MS="$ttl" PAPERS_MODEL_DIR="$MODEL" "$BIN" --quiet --data-dir "$WORK/d" serve --bind "127.0.0.1:$PORT" --log warn &
+  PAPERS_CACHE_TTL_MS="$ttl" PAPERS_MODEL_DIR="$MODEL" "$BIN" --quiet --data-dir "$DATA" serve --bind "127.0.0.1:$PORT" --log warn &
   SERVER=$!
   for _ in $(seq 600); do curl -fs "http://127.0.0.1:$PORT/healthz" >/dev/null && break; sleep 0.2; done
   echo "[$label] server RSS after start, with every vector loaded: $(awk '/VmRSS/ {printf "%.0f MB", $2/1024}' /proc/$SERVER/status)"

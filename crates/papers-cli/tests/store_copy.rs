@@ -244,7 +244,7 @@ async fn a_target_that_is_not_empty_is_refused_in_one_line() {
         format!(
             "error: cannot copy into sqlite://{}: the target is not empty (4 users, 8 papers, \
              7 daily_listings, 16 paper_authors, 2 authorship_claims, 2 sessions, 2 api_tokens, 2 password_resets, 5 votes, \
-             1 not_interested, 2 collections, 2 collection_items, 4 comments, 3 subscriptions, 3 manage_tokens, 4 digest_sends, \
+             1 not_interested, 2 collections, 2 collection_items, 4 follows, 3 notifications, 4 comments, 3 subscriptions, 3 manage_tokens, 4 digest_sends, \
              2 subscription_papers, \
              8 paper_vectors, 1 harvest_cursors, 1 mail_throttle, 1 rate_counters); \
              copy into a new, empty database",

@@ -1051,6 +1051,24 @@ mod tests {
             .await
             .unwrap()
             .unwrap();
+        store
+            .follow(
+                me,
+                papers_core::FollowKind::Search,
+                "zanzibar's search",
+                "zanzibar's search",
+                200,
+                now,
+            )
+            .await
+            .unwrap()
+            .unwrap();
+        store
+            .add_comment(&paper, ids[1], Some(comment), "an answer", now)
+            .await
+            .unwrap()
+            .unwrap();
+        assert_eq!(store.unread_notifications(me).await.unwrap(), 1);
 
         let gone = store.delete_user(me, later).await.unwrap().unwrap();
         assert_eq!(
@@ -1098,5 +1116,14 @@ mod tests {
             }
         }
         assert!(found.is_empty(), "{found:?}");
+        let kept: i64 = sqlx::query_scalar(
+            "SELECT (SELECT COUNT(*) FROM notifications WHERE user_id = $1)
+                  + (SELECT COUNT(*) FROM follows WHERE user_id = $1)",
+        )
+        .bind(me)
+        .fetch_one(&store.pool)
+        .await
+        .unwrap();
+        assert_eq!(kept, 0, "the reply's notification and the follows went too");
     }
 }

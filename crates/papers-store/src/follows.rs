@@ -25,40 +25,42 @@ const NEWS_DAYS: i64 = 30;
 /// older ones.
 const KEEP_READ: i64 = 500;
 
-fn follow_from_row(row: &impl Cols) -> Result<Follow> {
-    let corrupt = |detail: String| StoreError::Corrupt {
-        what: "follow".into(),
+/// The error of a row of `what` whose column does not read.
+fn corrupt(what: &'static str) -> impl Fn(String) -> StoreError {
+    move |detail| StoreError::Corrupt {
+        what: what.into(),
         detail,
-    };
+    }
+}
+
+/// A row's `created_at`.
+fn created_at(row: &impl Cols, what: &'static str) -> Result<Timestamp> {
+    row.text("created_at")?
+        .parse()
+        .map_err(|e| corrupt(what)(format!("created_at: {e}")))
+}
+
+fn follow_from_row(row: &impl Cols) -> Result<Follow> {
     let kind = row.text("kind")?;
     Ok(Follow {
-        kind: FollowKind::parse(&kind).ok_or_else(|| corrupt(format!("kind {kind}")))?,
+        kind: FollowKind::parse(&kind).ok_or_else(|| corrupt("follow")(format!("kind {kind}")))?,
         target: row.text("target")?,
         label: row.text("label")?,
-        created_at: row
-            .text("created_at")?
-            .parse()
-            .map_err(|e| corrupt(format!("created_at: {e}")))?,
+        created_at: created_at(row, "follow")?,
     })
 }
 
 fn notification_from_row(row: &impl Cols) -> Result<Notification> {
-    let corrupt = |detail: String| StoreError::Corrupt {
-        what: "notification".into(),
-        detail,
-    };
     let kind = row.text("kind")?;
     Ok(Notification {
         id: row.int("id")?,
-        kind: NotificationKind::parse(&kind).ok_or_else(|| corrupt(format!("kind {kind}")))?,
+        kind: NotificationKind::parse(&kind)
+            .ok_or_else(|| corrupt("notification")(format!("kind {kind}")))?,
         paper_id: row.text("paper_id")?,
         paper_title: row.text("title")?,
         detail: row.text("detail")?,
         actor: row.text("actor")?,
-        created_at: row
-            .text("created_at")?
-            .parse()
-            .map_err(|e| corrupt(format!("created_at: {e}")))?,
+        created_at: created_at(row, "notification")?,
         read: row.opt_text("read_at")?.is_some(),
     })
 }
