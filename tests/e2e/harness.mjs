@@ -27,6 +27,8 @@ export function check(name, ok, detail = "") {
 // directory holding the recorded day 2026-08-21 and the admin e2e_admin;
 // `env` adds to the server's environment.
 export async function startSite(prefix, env = {}) {
+  // Checked first: a missing browser must not leave a server behind.
+  browserPath();
   const dataDir = mkdtempSync(join(tmpdir(), prefix));
   const papers = (args, input) => execFileSync(bin, ["--data-dir", dataDir, "--quiet", ...args], { input, env: { ...process.env, RUST_LOG: "warn" } });
   papers(["ingest", "hf-daily", join(data, "hf_daily", "2026-08-21.json")]);
@@ -77,9 +79,14 @@ export function auditor(base) {
   return { audit, visit, audited };
 }
 
-export async function launchBrowser() {
+function browserPath() {
   const executablePath = process.env.CHROMIUM || "/usr/bin/chromium";
   if (!existsSync(executablePath)) { console.error(`no browser at ${executablePath}`); process.exit(1); }
+  return executablePath;
+}
+
+export async function launchBrowser() {
+  const executablePath = browserPath();
   return chromium.launch({
     executablePath,
     headless: true,

@@ -166,6 +166,12 @@ fn real_vectors(files: &str) -> Result<(), AnyError> {
             );
         }
     }
+    // The index as the server builds it: its rescoring and `Prefilter::Auto`.
+    let shipped = Int8ScanIndex::from_set(&set)?;
+    println!(
+        "{}",
+        serde_json::json!({"prefilter": "auto (the server's)", "recall_at_10": round3(vector_recall_at_k(&shipped, &set, &queries, 10))})
+    );
     let int8 = base.with_prefilter(Prefilter::Off);
     println!(
         "{}",
