@@ -34,6 +34,12 @@ const BACKGROUND: usize = 300;
 const BLEND_K: f32 = 10.0;
 /// The weight of the followed authors' and categories' rank in the blend.
 const FOLLOW_WEIGHT: f32 = 0.5;
+/// The weight of a paper's best author's share of the liked papers (1 for
+/// a name on every one): about the top reciprocal rank, so a reader's
+/// favourite authors lead, and a one-off co-author moves a paper a little.
+const AUTHOR_WEIGHT: f32 = 1.0 / BLEND_K;
+/// Liked papers with more authors (collaborations) lend none their share.
+const AFFINITY_MAX_AUTHORS: usize = 30;
 /// A liked paper this near (cosine) is named as the reason.
 const BECAUSE_MIN_SIMILARITY: f32 = 0.3;
 
@@ -78,6 +84,8 @@ pub enum Reason {
     },
     /// By an author, or in a category, the reader follows.
     Follows { kind: FollowKind, label: String },
+    /// By an author of `liked` of the papers the reader liked.
+    Author { name: String, liked: usize },
     /// The community's trending rank put it here.
     Trending,
 }
@@ -268,12 +276,17 @@ impl Community {
         }
         let follows_of: Vec<Option<&Follow>> = candidates.iter().map(|p| followed.of(p)).collect();
         let follow_part = follow_parts(&follows_of);
+        let affinity = AuthorAffinity::of(&self.store.papers_by_ids(&liked_ids).await?);
+        let authors_of: Vec<Option<(f32, &str, usize)>> =
+            candidates.iter().map(|p| affinity.best(p)).collect();
+        let author_part =
+            |i: usize| authors_of[i].map_or(0.0, |(share, _, _)| AUTHOR_WEIGHT * share);
         let blend = |model_rank: usize, trending_rank: usize| {
             (1.0 - w) / (BLEND_K + model_rank as f32 + 1.0)
                 + w / (BLEND_K + trending_rank as f32 + 1.0)
         };
         let mut scored: Vec<(usize, f32)> = (0..candidates.len())
-            .map(|i| (i, blend(model_rank[i], i) + follow_part[i]))
+            .map(|i| (i, blend(model_rank[i], i) + follow_part[i] + author_part(i)))
             .collect();
         scored.sort_by(|a, b| b.1.total_cmp(&a.1));
         scored.truncate(req.limit);
@@ -281,17 +294,25 @@ impl Community {
         let because = |v: Option<&[f32]>| -> Option<Because> {
             Because::nearest(v?, &signals.liked).filter(|b| b.similarity >= BECAUSE_MIN_SIMILARITY)
         };
-        let mut picked: Vec<(ListedPaper, f32, Option<Because>, Option<Follow>)> = Vec::new();
+        let mut picked: Vec<(ListedPaper, f32, Option<Because>, Option<Reason>)> = Vec::new();
         let mut candidates: Vec<Option<ListedPaper>> = candidates.into_iter().map(Some).collect();
         for (i, score) in scored {
             let model_part = (1.0 - w) / (BLEND_K + model_rank[i] as f32 + 1.0);
-            // A follow is the plainest reason; else the nearest liked paper
-            // when the model put it here.
-            let follow = follows_of[i].cloned();
+            // A follow is the plainest reason; then a favourite author when
+            // that lifted it more than the model; else the nearest liked
+            // paper when the model put it here.
+            let explicit = follows_of[i].map(follow_reason).or_else(|| {
+                authors_of[i]
+                    .filter(|_| author_part(i) >= model_part)
+                    .map(|(_, name, liked)| Reason::Author {
+                        name: name.to_string(),
+                        liked,
+                    })
+            });
             let reason = because(cand_vecs[i].as_deref())
-                .filter(|_| follow.is_none() && model_part >= score / 2.0);
+                .filter(|_| explicit.is_none() && model_part >= score / 2.0);
             if let Some(p) = candidates[i].take() {
-                picked.push((p, score, reason, follow));
+                picked.push((p, score, reason, explicit));
             }
         }
         // Then older papers near the reader's taste.
@@ -309,7 +330,7 @@ impl Community {
             for p in papers {
                 let v = vec_of.get(p.paper.id.base()).copied().flatten();
                 let reason = because(v);
-                let follow = followed.of(&p).cloned();
+                let follow = followed.of(&p).map(follow_reason);
                 picked.push((p, 0.0, reason, follow));
             }
         }
@@ -342,12 +363,7 @@ impl Community {
                             similarity: b.similarity,
                         })
                     })
-                    .or_else(|| {
-                        follow.map(|f| Reason::Follows {
-                            kind: f.kind,
-                            label: f.label,
-                        })
-                    })
+                    .or(follow)
                     .unwrap_or(Reason::Trending);
                 ForYouItem {
                     paper,
@@ -458,6 +474,57 @@ impl Followed {
                     .iter()
                     .find_map(|c| self.categories.get(c))
             })
+    }
+}
+
+fn follow_reason(f: &Follow) -> Reason {
+    Reason::Follows {
+        kind: f.kind,
+        label: f.label.clone(),
+    }
+}
+
+/// The authors of the papers a reader liked, each with the number of those
+/// papers they are on (by [`author_key`]), and the name as they write it.
+struct AuthorAffinity {
+    authors: HashMap<String, (usize, String)>,
+    liked: usize,
+}
+
+impl AuthorAffinity {
+    fn of(liked: &[ListedPaper]) -> Self {
+        let mut authors: HashMap<String, (usize, String)> = HashMap::new();
+        for p in liked {
+            if p.paper.authors.len() > AFFINITY_MAX_AUTHORS {
+                continue;
+            }
+            let keys: HashMap<String, &str> = p
+                .paper
+                .authors
+                .iter()
+                .map(|a| (author_key(&a.name), a.name.as_str()))
+                .collect();
+            for (key, name) in keys {
+                authors
+                    .entry(key)
+                    .or_insert_with(|| (0, name.to_string()))
+                    .0 += 1;
+            }
+        }
+        AuthorAffinity {
+            authors,
+            liked: liked.len(),
+        }
+    }
+
+    /// A paper's author on most liked papers: (share, name, how many).
+    fn best(&self, p: &ListedPaper) -> Option<(f32, &str, usize)> {
+        p.paper
+            .authors
+            .iter()
+            .filter_map(|a| self.authors.get(&author_key(&a.name)))
+            .max_by_key(|(n, _)| *n)
+            .map(|(n, name)| (*n as f32 / self.liked.max(1) as f32, name.as_str(), *n))
     }
 }
 

@@ -37,8 +37,9 @@ pub struct RecsArgs {
     /// Papers by no sampled reader added to the corpus (seeded).
     #[arg(long, default_value_t = 5000)]
     distractors: usize,
-    /// Background papers each reader model trains against.
-    #[arg(long, default_value_t = 1000)]
+    /// Background papers each reader model trains against (as many as
+    /// "For you" draws).
+    #[arg(long, default_value_t = 300)]
     background: usize,
     /// Weight of the community's upvotes in the blend.
     #[arg(long, default_value_t = 0.1)]

@@ -44,8 +44,9 @@ pub struct EvalParams {
     pub background: usize,
     /// The weight of the community's signal in the blend.
     pub blend: f32,
-    /// How far (in standard deviations of the model's scores) a paper by an
-    /// author of a liked paper is lifted.
+    /// How far (in standard deviations of the model's scores) a paper is
+    /// lifted by its best author's share of the liked papers (5: a name on
+    /// every liked paper outranks the model's whole spread).
     pub author_boost: f32,
     /// The cut-off of recall and nDCG.
     pub k: usize,
@@ -61,9 +62,9 @@ impl Default for EvalParams {
             split_date: "2026-01-01".into(),
             seed: 1,
             max_readers: 200,
-            background: 1000,
+            background: 300,
             blend: 0.1,
-            author_boost: 2.0,
+            author_boost: 5.0,
             k: 50,
             tfidf_svm: true,
         }
@@ -166,26 +167,34 @@ pub fn readers(papers: &[EvalPaper], p: &EvalParams) -> Vec<Reader> {
 }
 
 /// The candidates' indices ordered by score, best first (ties by index).
-fn rank(candidates: &[usize], score: impl Fn(usize) -> f32) -> Vec<usize> {
-    let mut scored: Vec<(f32, usize)> = candidates.iter().map(|&i| (score(i), i)).collect();
-    scored.sort_unstable_by(|a, b| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1)));
+/// The `k` best candidates, best first: `score` gets a candidate's place
+/// in `candidates` and its paper index. Only the top `k` is sorted.
+fn rank(candidates: &[usize], k: usize, score: impl Fn(usize, usize) -> f32) -> Vec<usize> {
+    let mut scored: Vec<(f32, usize)> = candidates
+        .iter()
+        .enumerate()
+        .map(|(pos, &i)| (score(pos, i), i))
+        .collect();
+    let order = |a: &(f32, usize), b: &(f32, usize)| b.0.total_cmp(&a.0).then(a.1.cmp(&b.1));
+    if k < scored.len() {
+        scored.select_nth_unstable_by(k, order);
+        scored.truncate(k);
+    }
+    scored.sort_unstable_by(order);
     scored.into_iter().map(|(_, i)| i).collect()
 }
 
 /// Scores standardised over the candidates (mean 0, deviation 1), so a
 /// model and the community's signal can be mixed.
-fn standardise(candidates: &[usize], score: impl Fn(usize) -> f32) -> HashMap<usize, f32> {
+/// (In the candidates' order.)
+fn standardise(candidates: &[usize], score: impl Fn(usize) -> f32) -> Vec<f32> {
     let raw: Vec<f32> = candidates.iter().map(|&i| score(i)).collect();
     let n = raw.len().max(1) as f32;
     let mean = raw.iter().sum::<f32>() / n;
     let sd = (raw.iter().map(|x| (x - mean).powi(2)).sum::<f32>() / n)
         .sqrt()
         .max(1e-6);
-    candidates
-        .iter()
-        .zip(raw)
-        .map(|(&i, x)| (i, (x - mean) / sd))
-        .collect()
+    raw.into_iter().map(|x| (x - mean) / sd).collect()
 }
 
 #[derive(Default)]
@@ -260,9 +269,23 @@ pub fn evaluate(
             (tfidf.dim(), feats)
         })
     });
-    let authors: Vec<HashSet<String>> = papers
+    // Each paper's authors as numbers (one per author key), each once.
+    let mut author_ids: HashMap<String, u32> = HashMap::new();
+    let authors: Vec<Vec<u32>> = papers
         .iter()
-        .map(|x| x.authors.iter().map(|a| author_key(a)).collect())
+        .map(|x| {
+            let mut ids: Vec<u32> = x
+                .authors
+                .iter()
+                .map(|a| {
+                    let next = author_ids.len() as u32;
+                    *author_ids.entry(author_key(a)).or_insert(next)
+                })
+                .collect();
+            ids.sort_unstable();
+            ids.dedup();
+            ids
+        })
         .collect();
 
     let mut tallies: [Tally; 6] = Default::default();
@@ -276,7 +299,7 @@ pub fn evaluate(
 
         let t = Instant::now();
         let c = centroid(&liked);
-        let ranked = rank(&candidates, |i| {
+        let ranked = rank(&candidates, p.k, |_, i| {
             c.as_deref().map_or(0.0, |c| dot(c, &papers[i].vector))
         });
         tallies[0].add(&ranked, &r.wanted, p.k, t);
@@ -303,25 +326,36 @@ pub fn evaluate(
         };
         let own = standardise(&candidates, score);
         let model_ms = t.elapsed();
-        let ranked = rank(&candidates, |i| own.get(&i).copied().unwrap_or(0.0));
+        let ranked = rank(&candidates, p.k, |pos, _| own[pos]);
         tallies[1].add(&ranked, &r.wanted, p.k, t);
 
-        // With the authors of the liked papers followed: a paper by one of
-        // them is lifted by `author_boost` deviations.
+        // With the authors of the liked papers followed, each by the share
+        // of liked papers they are on: a paper is lifted by `author_boost`
+        // deviations times its best author's share (a name on every liked
+        // paper lifts it fully, a one-off co-author by 1/n).
         let t = Instant::now();
-        let followed: HashSet<&String> = r.liked.iter().flat_map(|i| &authors[*i]).collect();
-        let by_followed = |i: usize| authors[i].iter().any(|a| followed.contains(a));
-        let with_authors = |i: usize| {
-            own.get(&i).copied().unwrap_or(0.0) + if by_followed(i) { p.author_boost } else { 0.0 }
+        let mut on_liked: HashMap<u32, f32> = HashMap::new();
+        for i in &r.liked {
+            for a in &authors[*i] {
+                *on_liked.entry(*a).or_default() += 1.0;
+            }
+        }
+        let n_liked = r.liked.len().max(1) as f32;
+        let affinity = |i: usize| {
+            authors[i]
+                .iter()
+                .filter_map(|a| on_liked.get(a))
+                .fold(0.0f32, |best, c| best.max(c / n_liked))
         };
-        let ranked = rank(&candidates, with_authors);
+        let with_authors = |pos: usize, i: usize| own[pos] + p.author_boost * affinity(i);
+        let ranked = rank(&candidates, p.k, with_authors);
         tallies[2].add_elapsed(&ranked, &r.wanted, p.k, t.elapsed() + model_ms);
 
         // And the community's signal blended in.
         let t = Instant::now();
         let crowd = standardise(&candidates, popularity);
-        let ranked = rank(&candidates, |i| {
-            with_authors(i) + p.blend * crowd.get(&i).copied().unwrap_or(0.0)
+        let ranked = rank(&candidates, p.k, |pos, i| {
+            with_authors(pos, i) + p.blend * crowd[pos]
         });
         tallies[3].add_elapsed(&ranked, &r.wanted, p.k, t.elapsed() + model_ms);
 
@@ -336,7 +370,7 @@ pub fn evaluate(
                 };
                 let rows: Vec<Sparse> = training.iter().map(|i| row(*i)).collect();
                 let machine = LinearSvm::train(&rows, &labels, *dim, &svm);
-                let ranked = rank(&candidates, |i| machine.score(&row(i)));
+                let ranked = rank(&candidates, p.k, |_, i| machine.score(&row(i)));
                 tally.add(&ranked, &r.wanted, p.k, t);
             }
         }

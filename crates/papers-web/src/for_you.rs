@@ -124,7 +124,7 @@ async fn page(
             reason: reason_text(&i.reason),
             because: match &i.reason {
                 Reason::Because { paper_id, .. } => Some(paper_id.clone()),
-                Reason::Follows { .. } | Reason::Trending => None,
+                Reason::Follows { .. } | Reason::Author { .. } | Reason::Trending => None,
             },
         })
         .collect();

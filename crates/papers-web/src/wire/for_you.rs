@@ -20,8 +20,8 @@ pub struct ForYouItemJson {
 }
 
 /// Why a paper is in the feed: `because` (near a paper you upvoted, saved
-/// or chose), `follows` (by an author, or in a category, you follow) or
-/// `trending`.
+/// or chose), `follows` (by an author, or in a category, you follow),
+/// `author` (by an author of papers you liked) or `trending`.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct ReasonJson {
@@ -49,6 +49,10 @@ pub fn reason_text(r: &Reason) -> String {
             label,
         } => format!("By {label}, whom you follow"),
         Reason::Follows { label, .. } => format!("In {label}, which you follow"),
+        Reason::Author { name, liked: 1 } => format!("By {name}, an author of a paper you liked"),
+        Reason::Author { name, liked } => {
+            format!("By {name}, an author of {liked} papers you liked")
+        }
         Reason::Trending => "Trending".to_string(),
     }
 }
@@ -85,6 +89,14 @@ pub fn for_you_item_json(i: &ForYouItem) -> ForYouItemJson {
             paper_id: None,
             how: None,
             follows: Some(kind.as_str()),
+            similarity: None,
+        },
+        Reason::Author { .. } => ReasonJson {
+            kind: "author",
+            text: reason_text(&i.reason),
+            paper_id: None,
+            how: None,
+            follows: None,
             similarity: None,
         },
         Reason::Trending => ReasonJson {

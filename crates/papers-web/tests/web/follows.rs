@@ -227,17 +227,21 @@ async fn interests_start_for_you_and_buttons_follow() {
     assert!(page.body.contains("value=\"cs.AI\""), "{}", page.body);
     assert!(page.body.contains("2608.00003</textarea>"), "{}", page.body);
 
-    // The topic leads For you though it is the least upvoted; the seed
-    // paper is a liked paper, so it is not shown again.
+    // The seed paper's author and the topic lead For you, each saying so;
+    // the seed paper is a liked paper, so it is not shown again.
     let page = b.get("/papers/for-you").await;
     assert_eq!(page.status, 200);
-    let first = page
+    let by_author = page
+        .body
+        .find("By Grace Hopper, an author of a paper you liked")
+        .expect("an author reason");
+    let graphs = page.body.find("Sparse graphs").unwrap();
+    let topic = page
         .body
         .find("In cs.AI, which you follow")
         .expect("a topic reason");
     let machinery = page.body.find("Computing machinery").unwrap();
-    let graphs = page.body.find("Sparse graphs").unwrap();
-    assert!(first < machinery && machinery < graphs, "{}", page.body);
+    assert!(by_author < graphs && topic < machinery, "{}", page.body);
     assert!(
         !page.body.contains("href=\"/papers/2608.00003\""),
         "{}",

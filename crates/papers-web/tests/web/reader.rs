@@ -394,8 +394,14 @@ async fn a_reader_saves_papers_from_their_pages() {
 /// it out; without signals it is the trending list; no caller is a 401.
 #[tokio::test]
 async fn for_you_learns_from_what_a_reader_does() {
+    // Each paper by an author of its own: here the model, not a shared
+    // author, decides (a favourite author's lift is in follows.rs).
+    let mut corpus = papers();
+    for (n, r) in corpus.iter_mut().enumerate() {
+        r.paper.authors = vec![papers_core::Author::named(format!("Author {n}"))];
+    }
     let site = site_with(
-        papers(),
+        corpus,
         Options {
             search: true,
             ..Options::default()
