@@ -5,7 +5,7 @@
 //! code appearing on saved papers (the store writes them where they
 //! happen). "For you" reads the same follows as signals.
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 
 use jiff::ToSpan;
 use papers_core::{ArxivId, Follow, FollowKind, Notification, User, author_key, today_in_new_york};
@@ -46,9 +46,20 @@ fn bad(code: &'static str, message: impl Into<String>) -> AppError {
     AppError::refused(Fault::BadInput, code, message)
 }
 
-/// Spaces collapsed, ends trimmed: one saved search per wording.
-fn normal_query(q: &str) -> String {
-    q.split_whitespace().collect::<Vec<_>>().join(" ")
+/// What the store keeps for `target` of `kind`, however it was written: an
+/// author's key, a category or a query with its spaces collapsed, a paper's
+/// id without its version. Following, unfollowing and the pages' Follow
+/// buttons all read a target through it.
+pub fn follow_key(kind: FollowKind, target: &str) -> String {
+    let target = target.trim();
+    match kind {
+        FollowKind::Author => author_key(target),
+        FollowKind::Category => target.to_string(),
+        FollowKind::Search => target.split_whitespace().collect::<Vec<_>>().join(" "),
+        FollowKind::Paper => ArxivId::parse(target)
+            .map(|id| id.base().to_string())
+            .unwrap_or_else(|_| target.to_string()),
+    }
 }
 
 impl Community {
@@ -57,9 +68,9 @@ impl Community {
     /// query; a visible paper's id and title.
     async fn follow_target(&self, kind: FollowKind, target: &str) -> AppResult<(String, String)> {
         let target = target.trim();
+        let key = follow_key(kind, target);
         match kind {
             FollowKind::Author => {
-                let key = author_key(target);
                 let summary = self.store.author_summary(&key).await?.ok_or_else(|| {
                     AppError::refused(
                         Fault::NotFound,
@@ -76,17 +87,16 @@ impl Community {
                         format!("“{target}” is not an arXiv category (such as cs.CL)."),
                     ));
                 }
-                Ok((target.to_string(), target.to_string()))
+                Ok((key.clone(), key))
             }
             FollowKind::Search => {
-                let q = normal_query(target);
-                if q.is_empty() || q.chars().count() > MAX_QUERY_CHARS {
+                if key.is_empty() || key.chars().count() > MAX_QUERY_CHARS {
                     return Err(bad(
                         "invalid_query",
                         format!("A saved search has 1 to {MAX_QUERY_CHARS} characters."),
                     ));
                 }
-                Ok((q.clone(), q))
+                Ok((key.clone(), key))
             }
             FollowKind::Paper => {
                 let id = ArxivId::parse(target)
@@ -94,7 +104,7 @@ impl Community {
                 let paper = self.store.paper(&id).await?.ok_or_else(|| {
                     AppError::refused(Fault::NotFound, "not_found", "No such paper.")
                 })?;
-                Ok((id.base().to_string(), paper.paper.title))
+                Ok((key, paper.paper.title))
             }
         }
     }
@@ -126,15 +136,10 @@ impl Community {
     /// `user` stops following: whether they did. `target` is read as
     /// [`Community::follow`] reads it (any spelling of an author's name).
     pub async fn unfollow(&self, user: &User, kind: FollowKind, target: &str) -> AppResult<bool> {
-        let target = match kind {
-            FollowKind::Author => author_key(target),
-            FollowKind::Category => target.trim().to_string(),
-            FollowKind::Search => normal_query(target),
-            FollowKind::Paper => ArxivId::parse(target.trim())
-                .map(|id| id.base().to_string())
-                .unwrap_or_else(|_| target.trim().to_string()),
-        };
-        Ok(self.store.unfollow(user.id, kind, &target).await?)
+        Ok(self
+            .store
+            .unfollow(user.id, kind, &follow_key(kind, target))
+            .await?)
     }
 
     pub async fn follows(&self, user: &User) -> AppResult<Vec<Follow>> {
@@ -242,10 +247,24 @@ impl Community {
             add(paper, f);
         }
         if let Some(search) = search {
-            for f in of(FollowKind::Search).take(SEARCHES_RUN) {
-                let ids = search.find(&f.target, from, to, PER_SEARCH);
-                for paper in self.store.papers_by_ids(&ids).await? {
-                    add(paper, Some(f));
+            // Every saved search's matches, then one read for all of them.
+            let found: Vec<(&Follow, Vec<String>)> = of(FollowKind::Search)
+                .take(SEARCHES_RUN)
+                .map(|f| (f, search.find(&f.target, from, to, PER_SEARCH)))
+                .collect();
+            let ids: Vec<String> = found.iter().flat_map(|(_, ids)| ids.clone()).collect();
+            let mut papers: HashMap<String, ListedPaper> = self
+                .store
+                .papers_by_ids(&ids)
+                .await?
+                .into_iter()
+                .map(|p| (p.paper.id.base().to_string(), p))
+                .collect();
+            for (f, ids) in &found {
+                for id in ids {
+                    if let Some(paper) = papers.remove(id) {
+                        add(paper, Some(f));
+                    }
                 }
             }
         }

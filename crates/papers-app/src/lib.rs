@@ -36,7 +36,7 @@ pub use collections::{
 pub use comments::CommentView;
 pub use community::{Indexed, Submission, TrendingItem, rank_trending};
 pub use finder::{Finder, Found, Highlights};
-pub use follows::{FollowedPaper, Following, MAX_FOLLOWS};
+pub use follows::{FollowedPaper, Following, MAX_FOLLOWS, follow_key};
 pub use for_you::{ForYou, ForYouItem, ForYouRequest, Liked, Reason};
 pub use jobs::{Every, Job, JobFn, JobOutcome, Readiness, Scheduler, SchedulerConfig};
 pub use markdown::render_markdown;

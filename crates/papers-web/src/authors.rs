@@ -12,7 +12,7 @@ use axum::http::{StatusCode, Uri};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use papers_app::{Coauthor, format_timestamp};
-use papers_core::{AuthorshipClaim, ClaimStatus, FollowKind, author_key};
+use papers_core::{AuthorshipClaim, ClaimStatus, FollowKind};
 use serde::Deserialize;
 
 use crate::error::{ApiError, PageError};
@@ -83,7 +83,6 @@ async fn author(
             who.as_ref(),
             FollowKind::Author,
             &found.name,
-            &author_key(&found.name),
             path.clone(),
         )
         .await?;

@@ -48,7 +48,6 @@ async fn page(
         who.as_ref(),
         FollowKind::Category,
         &cat,
-        &cat,
         path.clone(),
     )
     .await?;

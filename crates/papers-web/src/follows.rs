@@ -598,16 +598,15 @@ pub(crate) struct FollowButton {
 }
 
 impl FollowButton {
-    /// The button for `target` of `kind` on the page `back`; `key` is
-    /// what the store keeps for it (an author's key).
+    /// The button for `target` of `kind` on the page `back`.
     pub(crate) async fn load(
         state: &AppState,
         who: Option<&crate::session::Viewer>,
         kind: FollowKind,
         target: &str,
-        key: &str,
         back: String,
     ) -> Result<FollowButton, PageError> {
+        let key = papers_app::follow_key(kind, target);
         let following = match who {
             Some(who) => state
                 .community

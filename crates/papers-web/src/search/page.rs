@@ -102,9 +102,8 @@ pub(super) async fn page(
     let follow = if q.is_empty() {
         None
     } else {
-        let key = q.split_whitespace().collect::<Vec<_>>().join(" ");
         let back = format!("/papers?q={}", encode_query(&q));
-        Some(FollowButton::load(&state, who.as_ref(), FollowKind::Search, &q, &key, back).await?)
+        Some(FollowButton::load(&state, who.as_ref(), FollowKind::Search, &q, back).await?)
     };
     Ok(render(&SearchPage {
         layout,
