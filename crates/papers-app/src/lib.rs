@@ -40,7 +40,7 @@ pub use follows::{FollowedPaper, Following, MAX_FOLLOWS, follow_key};
 pub use for_you::{ForYou, ForYouItem, ForYouRequest, Liked, Reason};
 pub use jobs::{Every, Job, JobFn, JobOutcome, Readiness, Scheduler, SchedulerConfig};
 pub use markdown::render_markdown;
-pub use papers::{Catalog, FeedOrder, FeedRequest, PapersPage};
+pub use papers::{Catalog, FeedOrder, FeedRequest, FeedView, PapersPage};
 pub use search::{SearchService, SyncReport, index_dir, load_embedder, search_doc};
 // What the web layer needs of the layers below: papers-app is its one door.
 pub use papers_search::{Explain, SearchMode, SearchRequest, SearchResult, Segment};

@@ -28,6 +28,19 @@ pub enum FeedOrder {
     Newest,
 }
 
+/// A page of the feed by upvotes and what the page shows around it
+/// ([`Catalog::feed_view`]).
+#[derive(Clone, Debug)]
+pub struct FeedView {
+    /// The latest listing day, else today in New York.
+    pub latest: Date,
+    /// The nearest listing days before and after the day asked (none for
+    /// a week or a month).
+    pub prev: Option<Date>,
+    pub next: Option<Date>,
+    pub page: Page<ListedPaper>,
+}
+
 /// One page of every paper in id order, and the cursor of the next page
 /// (none after the last).
 #[derive(Clone, Debug)]
@@ -144,9 +157,27 @@ impl Catalog {
         Ok((latest.saturating_sub(days.days()), latest))
     }
 
-    /// The nearest days with listings before and after `day`.
-    pub async fn neighbour_days(&self, day: Date) -> AppResult<(Option<Date>, Option<Date>)> {
-        Ok(self.store.neighbour_listing_days(day).await?)
+    /// One page of the feed by upvotes with what its page shows around it:
+    /// the latest listing day (else today in New York) and, for a day
+    /// (`around`), the listing days either side; one store read.
+    pub async fn feed_view(&self, req: FeedRequest, around: Option<Date>) -> AppResult<FeedView> {
+        let q = ListingQuery {
+            from: req.from,
+            to: req.to,
+            submitter: req.submitter,
+            sort: ListingSort::Upvotes,
+            offset: req.offset,
+            limit: req.limit,
+        };
+        let v = self.store.feed_view(&q, around).await?;
+        Ok(FeedView {
+            latest: v
+                .latest
+                .unwrap_or_else(|| today_in_new_york(self.clock.now())),
+            prev: v.prev,
+            next: v.next,
+            page: v.page,
+        })
     }
 
     /// One page of the feed in `order`, with the total that matched.

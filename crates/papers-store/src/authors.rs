@@ -86,7 +86,10 @@ fn claim_from_row(row: &impl Cols) -> Result<AuthorshipClaim> {
 
 /// Marks the authors of `papers` that a verified claim names:
 /// `verified` is (paper id, author key, username, when).
-fn mark_verified(papers: &mut [ListedPaper], verified: &[(String, String, String, String)]) {
+pub(crate) fn mark_verified(
+    papers: &mut [ListedPaper],
+    verified: &[(String, String, String, String)],
+) {
     for lp in papers {
         let id = lp.paper.id.base().to_string();
         let mut claims = verified.iter().filter(|c| c.0 == id).peekable();

@@ -11,7 +11,8 @@ use sqlx::Row;
 use crate::dialect::{Dialect, for_both_backends, json_list};
 use crate::rows::{self, ListingColumns, PaperColumns, nul_free, opt_nul_free};
 use crate::{
-    ListedPaper, ListingQuery, ListingSort, Page, Result, Stats, UpsertStats, format_timestamp,
+    FeedView, ListedPaper, ListingQuery, ListingSort, Page, Result, Stats, UpsertStats,
+    format_timestamp,
 };
 
 for_both_backends! {
@@ -158,10 +159,7 @@ for_both_backends! {
     }
 
     pub async fn latest_listing_day(&self) -> Result<Option<Date>> {
-        let day: Option<String> = sqlx::query_scalar(
-            "SELECT l.day FROM daily_listings l JOIN papers p ON p.id = l.paper_id
-             WHERE NOT p.hidden ORDER BY l.day DESC LIMIT 1",
-        )
+        let day: Option<String> = sqlx::query_scalar(LATEST_LISTING_DAY)
         .fetch_optional(&self.pool)
         .await?;
         Ok(day.and_then(|d| d.parse().ok()))
@@ -189,22 +187,8 @@ for_both_backends! {
         let from = q.from.to_string();
         let to = q.to.to_string();
         let submitter = opt_nul_free(q.submitter.as_deref());
-        let filter = format!(
-            "FROM daily_listings l JOIN papers p ON p.id = l.paper_id
-             WHERE l.day BETWEEN $1 AND $2 AND NOT p.hidden
-               AND ($3 IS NULL OR {by})",
-            by = Self::DIALECT.ci_eq("l.submitter_name", "$3")
-        );
-        let order = match q.sort {
-            // The paper id last: a total order, the same on both backends
-            // (ties are otherwise left to each engine's plan).
-            ListingSort::Upvotes => {
-                "(p.upvotes_baseline + p.local_votes) DESC, l.day DESC, l.position ASC, p.id ASC"
-            }
-            ListingSort::PublishedAt => {
-                "p.published_at DESC NULLS LAST, l.day DESC, l.position ASC, p.id ASC"
-            }
-        };
+        let filter = listing_filter(Self::DIALECT);
+        let order = listing_order(q.sort);
         let sql = format!(
             "SELECT {cols} {filter} ORDER BY {order} LIMIT $4 OFFSET $5",
             cols = rows::LISTED_COLUMNS
@@ -281,6 +265,104 @@ for_both_backends! {
             }
         }
         Ok(())
+    }
+}
+
+/// The latest day with a visible paper listed.
+const LATEST_LISTING_DAY: &str =
+    "SELECT l.day FROM daily_listings l JOIN papers p ON p.id = l.paper_id
+     WHERE NOT p.hidden ORDER BY l.day DESC LIMIT 1";
+
+/// The listings of days `$1` to `$2` of visible papers, of submitter `$3`
+/// (any case) when it is not NULL.
+fn listing_filter(d: Dialect) -> String {
+    format!(
+        "FROM daily_listings l JOIN papers p ON p.id = l.paper_id
+         WHERE l.day BETWEEN $1 AND $2 AND NOT p.hidden
+           AND ($3 IS NULL OR {by})",
+        by = d.ci_eq("l.submitter_name", "$3")
+    )
+}
+
+/// The order of a listing. The paper id last: a total order, the same on
+/// both backends (ties are otherwise left to each engine's plan).
+fn listing_order(sort: ListingSort) -> &'static str {
+    match sort {
+        ListingSort::Upvotes => {
+            "(p.upvotes_baseline + p.local_votes) DESC, l.day DESC, l.position ASC, p.id ASC"
+        }
+        ListingSort::PublishedAt => {
+            "p.published_at DESC NULLS LAST, l.day DESC, l.position ASC, p.id ASC"
+        }
+    }
+}
+
+impl crate::postgres::PgStore {
+    /// A feed page in one statement ([`crate::Store::feed_view`]): the
+    /// listings, their total, the verified authors of the page's papers,
+    /// the latest listing day and the listing days either side of
+    /// `around`; one round trip where the separate reads were six.
+    pub async fn feed_view(&self, q: &ListingQuery, around: Option<Date>) -> Result<FeedView> {
+        let filter = listing_filter(Dialect::Postgres);
+        let sql = format!(
+            "WITH page AS (
+                SELECT {cols}, ROW_NUMBER() OVER (ORDER BY {order}) AS page_rank
+                {filter} ORDER BY {order} LIMIT $4 OFFSET $5)
+             SELECT h.latest_day, h.prev_day, h.next_day, h.total, page.*,
+                    (SELECT CAST(json_agg(json_build_array(
+                                c.name_key, u.username, COALESCE(c.decided_at, c.created_at)))
+                              AS TEXT)
+                     FROM authorship_claims c JOIN users u ON u.id = c.user_id
+                     WHERE c.paper_id = page.id AND c.status = 'verified') AS verified_claims
+             FROM (SELECT ({latest}) AS latest_day,
+                          (SELECT MAX(day) FROM daily_listings WHERE day < $6) AS prev_day,
+                          (SELECT MIN(day) FROM daily_listings WHERE day > $6) AS next_day,
+                          (SELECT COUNT(*) {filter}) AS total) h
+             LEFT JOIN page ON TRUE
+             ORDER BY page.page_rank",
+            cols = rows::LISTED_COLUMNS,
+            order = listing_order(q.sort),
+            latest = LATEST_LISTING_DAY,
+        );
+        let rows = sqlx::query(sqlx::AssertSqlSafe(sql))
+            .bind(q.from.to_string())
+            .bind(q.to.to_string())
+            .bind(opt_nul_free(q.submitter.as_deref()).as_deref())
+            .bind(i64::try_from(q.limit).unwrap_or(i64::MAX))
+            .bind(i64::try_from(q.offset).unwrap_or(i64::MAX))
+            .bind(around.map(|d| d.to_string()))
+            .fetch_all(&self.pool)
+            .await?;
+        let day = |v: Option<String>| v.and_then(|d| d.parse::<Date>().ok());
+        let Some(first) = rows.first() else {
+            return Err(crate::StoreError::Corrupt {
+                what: "the feed view".into(),
+                detail: "no row".into(),
+            });
+        };
+        let mut view = FeedView {
+            latest: day(first.try_get("latest_day")?),
+            prev: day(first.try_get("prev_day")?),
+            next: day(first.try_get("next_day")?),
+            page: Page {
+                items: Vec::with_capacity(rows.len()),
+                total: first.try_get::<i64, _>("total")?.max(0) as u64,
+            },
+        };
+        let mut verified = Vec::new();
+        for row in &rows {
+            if row.try_get::<Option<String>, _>("id")?.is_none() {
+                continue; // the header's row alone: an empty page
+            }
+            let paper = rows::listed_from_row(row)?;
+            let claims: Option<String> = row.try_get("verified_claims")?;
+            for (key, username, at) in rows::verified_claims(claims.as_deref())? {
+                verified.push((paper.paper.id.base().to_string(), key, username, at));
+            }
+            view.page.items.push(paper);
+        }
+        crate::authors::mark_verified(&mut view.page.items, &verified);
+        Ok(view)
     }
 }
 

@@ -167,6 +167,18 @@ pub(crate) const PAPERS_WITH_LATEST_LISTING: &str = "papers p
     LEFT JOIN daily_listings l ON l.paper_id = p.id
       AND l.day = (SELECT MAX(day) FROM daily_listings WHERE paper_id = p.id)";
 
+/// The verified claims of a paper as [`crate::dialect::Dialect::json_array_agg`]
+/// wrote them: (author key, username, verified at) each.
+pub(crate) fn verified_claims(json: Option<&str>) -> Result<Vec<(String, String, String)>> {
+    match json {
+        None => Ok(Vec::new()),
+        Some(s) => serde_json::from_str(s).map_err(|e| StoreError::Corrupt {
+            what: "verified claims".into(),
+            detail: e.to_string(),
+        }),
+    }
+}
+
 fn corrupt(id: &str, detail: impl std::fmt::Display) -> StoreError {
     StoreError::Corrupt {
         what: format!("paper {id}"),

@@ -329,6 +329,74 @@ async fn a_day_is_ordered_by_upvotes_then_position(f: Fixture) {
         .unwrap();
     assert_eq!(prev.unwrap().to_string(), "2026-08-20");
     assert!(next.is_none());
+
+    // The feed view (one statement on PostgreSQL) answers what those reads
+    // answer: a day, a later page of it, a day with no listings between
+    // two that have, a week, and a page past the end.
+    let day = |d: &str| d.parse::<Date>().unwrap();
+    let view =
+        feed_view_matches_the_reads(&store, &day_query("2026-08-21"), Some(day("2026-08-21")))
+            .await;
+    let titles: Vec<_> = view
+        .page
+        .items
+        .iter()
+        .map(|i| i.paper.title.as_str())
+        .collect();
+    assert_eq!(titles, ["B", "A", "C"]);
+    assert_eq!(
+        (view.latest, view.prev, view.next, view.page.total),
+        (Some(day("2026-08-21")), Some(day("2026-08-20")), None, 3)
+    );
+    feed_view_matches_the_reads(&store, &q, Some(day("2026-08-21"))).await;
+    store
+        .upsert_batch(
+            &[listed(
+                paper("2608.00005", "E", Some(1)),
+                "2026-08-23",
+                0,
+                None,
+            )],
+            now(),
+        )
+        .await
+        .unwrap();
+    let gap =
+        feed_view_matches_the_reads(&store, &day_query("2026-08-22"), Some(day("2026-08-22")))
+            .await;
+    assert_eq!(
+        (gap.prev, gap.next, gap.page.total),
+        (Some(day("2026-08-21")), Some(day("2026-08-23")), 0)
+    );
+    assert!(gap.page.items.is_empty());
+    let mut week = day_query("2026-08-17");
+    week.to = day("2026-08-23");
+    let view = feed_view_matches_the_reads(&store, &week, None).await;
+    assert_eq!(
+        (view.latest, view.prev, view.next, view.page.total),
+        (Some(day("2026-08-23")), None, None, 5)
+    );
+    week.offset = 10;
+    let past = feed_view_matches_the_reads(&store, &week, None).await;
+    assert_eq!((past.page.items.len(), past.page.total), (0, 5));
+}
+
+/// Checks that [`Store::feed_view`] answers what the separate reads
+/// answer, and answers it.
+async fn feed_view_matches_the_reads(
+    store: &Store,
+    q: &ListingQuery,
+    around: Option<Date>,
+) -> papers_store::FeedView {
+    let view = store.feed_view(q, around).await.unwrap();
+    assert_eq!(view.page, store.listings(q).await.unwrap());
+    assert_eq!(view.latest, store.latest_listing_day().await.unwrap());
+    let days = match around {
+        Some(d) => store.neighbour_listing_days(d).await.unwrap(),
+        None => (None, None),
+    };
+    assert_eq!((view.prev, view.next), days);
+    view
 }
 
 async fn submitter_filter_ignores_case(f: Fixture) {

@@ -245,6 +245,20 @@ pub async fn claims_are_verified_once_and_mark_the_author(f: Fixture) {
         .find(|p| p.paper.id.base() == "2608.00001")
         .unwrap();
     assert!(listed.paper.authors[0].claimed_by.is_some());
+    let view = super::feed_view_matches_the_reads(
+        &store,
+        &super::day_query("2026-08-21"),
+        "2026-08-21".parse().ok(),
+    )
+    .await;
+    let marks: Vec<Option<&str>> = view
+        .page
+        .items
+        .iter()
+        .flat_map(|p| &p.paper.authors)
+        .map(|a| a.claimed_by.as_ref().map(|c| c.username.as_str()))
+        .collect();
+    assert_eq!(marks.iter().flatten().collect::<Vec<_>>(), [&"voter0"]);
     let by_ids = store
         .papers_by_ids(&["2608.00001".to_string()])
         .await

@@ -10,7 +10,7 @@ use axum::http::Uri;
 use axum::response::{Html, Response};
 use axum::routing::get;
 use jiff::civil::Date;
-use papers_app::{FeedOrder, FeedRequest};
+use papers_app::FeedRequest;
 use papers_core::DateWindow;
 
 use crate::error::PageError;
@@ -55,17 +55,20 @@ struct FeedPage {
 /// A link to a neighbouring window: its path and its label.
 type Link = Option<(String, String)>;
 
-/// The windows before and after `window` that have papers.
-async fn neighbours(
-    state: &AppState,
+/// The windows before and after `window` that have papers: a day's
+/// neighbours are the listing days either side (`prev`, `next`); a week's
+/// or a month's are the windows themselves, the next one only when it has
+/// begun by `latest`.
+fn neighbours(
     window: DateWindow,
     latest: Date,
-) -> Result<(Link, Link), PageError> {
-    Ok(match window {
-        DateWindow::Day(day) => {
-            let (p, n) = state.catalog.neighbour_days(day).await?;
+    prev: Option<Date>,
+    next: Option<Date>,
+) -> (Link, Link) {
+    match window {
+        DateWindow::Day(_) => {
             let link = |d: Date| (DateWindow::Day(d).path(), short_date(d));
-            (p.map(link), n.map(link))
+            (prev.map(link), next.map(link))
         }
         _ => {
             let p = window.previous();
@@ -75,7 +78,7 @@ async fn neighbours(
                 (n.bounds().0 <= latest).then(|| (n.path(), n.to_string())),
             )
         }
-    })
+    }
 }
 
 /// The links to the next and the previous page of a list at `path`.
@@ -98,32 +101,20 @@ async fn feed_page(
     who: Option<&Viewer>,
 ) -> Result<Html<String>, PageError> {
     let (from, to) = window.bounds();
-    // The three reads at once: on PostgreSQL (and a replica) each is a
-    // round trip the others need not wait for.
-    let (latest, result, day_links) = tokio::try_join!(
-        async { Ok::<_, PageError>(state.catalog.latest_day().await?) },
-        async {
-            Ok::<_, PageError>(
-                state
-                    .catalog
-                    .feed(
-                        FeedRequest::window(window, page * PAGE_SIZE, PAGE_SIZE),
-                        FeedOrder::Upvotes,
-                    )
-                    .await?,
-            )
-        },
-        async {
-            match window {
-                DateWindow::Day(_) => Ok(Some(neighbours(state, window, to).await?)),
-                _ => Ok(None),
-            }
-        },
-    )?;
-    let (prev, next) = match day_links {
-        Some(links) => links,
-        None => neighbours(state, window, latest).await?,
+    // One store read: on PostgreSQL (and a replica) a round trip.
+    let around = match window {
+        DateWindow::Day(d) => Some(d),
+        _ => None,
     };
+    let view = state
+        .catalog
+        .feed_view(
+            FeedRequest::window(window, page * PAGE_SIZE, PAGE_SIZE),
+            around,
+        )
+        .await?;
+    let (latest, result) = (view.latest, view.page);
+    let (prev, next) = neighbours(window, latest, view.prev, view.next);
     let anchor = match window {
         DateWindow::Day(d) => d,
         _ => to.min(latest).max(from),
