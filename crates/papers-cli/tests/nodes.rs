@@ -4,6 +4,7 @@
 //! through each node, give exact totals on both; a vote on one node shows on
 //! the other's page within 1 s; `kill -9` of one node under load leaves the
 //! other serving every request; and the dead node's jobs are taken over.
+//! Two `papers embed` runs at once embed each paper once between them.
 //! PostgreSQL comes from `PAPERS_TEST_DATABASE_URL` (the test command
 //! starts a throwaway cluster): skipped with a note without it, required
 //! under CI.
@@ -333,6 +334,87 @@ fn two_nodes_on_one_postgresql_serve_as_one_site() {
 
 /// Serves recorded answers on loopback: Hugging Face's daily list (the same
 /// recorded day for any `date=`) and two OAI-PMH pages.
+/// Two `papers embed` runs at once on one PostgreSQL claim disjoint
+/// batches (each names itself like a node): between them every paper gets
+/// its vector once. Needs the model (`PAPERS_MODEL_DIR`).
+#[test]
+fn two_embed_runs_at_once_embed_each_paper_once() {
+    let Some(admin) = papers_testkit::postgres_url("two embed runs on one PostgreSQL") else {
+        return;
+    };
+    let Some(model) = papers_testkit::model_dir("two embed runs on one PostgreSQL") else {
+        return;
+    };
+    let url = papers_testkit::new_database(&admin);
+    let dir = tempfile::tempdir().unwrap();
+    let hf = data("hf_daily");
+    let out = papers(
+        dir.path(),
+        &url,
+        &[
+            "ingest",
+            "hf-daily",
+            hf.to_str().unwrap(),
+            "--embed-max",
+            "0",
+        ],
+    );
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let stats = papers(dir.path(), &url, &["stats", "--json"]);
+    let stats: serde_json::Value = serde_json::from_slice(&stats.stdout).unwrap();
+    let total = stats["papers"].as_u64().unwrap();
+    assert!(total >= 20, "{stats}");
+    let run = |d: &Path| {
+        papers_command(
+            d,
+            Some(&url),
+            &[
+                "--model-dir",
+                model.to_str().unwrap(),
+                "embed",
+                "--batch",
+                "2",
+            ],
+        )
+        .env("PAPERS_FETCH_MODEL", "off")
+        .env("PAPERS_EMBED_THREADS", "1")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap()
+    };
+    let (d1, d2) = (tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap());
+    let runs = [run(d1.path()), run(d2.path())];
+    let counts: Vec<u64> = runs
+        .into_iter()
+        .map(|c| {
+            let out = c.wait_with_output().unwrap();
+            let err = String::from_utf8_lossy(&out.stderr).to_string();
+            assert!(out.status.success(), "{err}");
+            let n = err
+                .split("embedded ")
+                .nth(1)
+                .and_then(|t| t.split(' ').next())
+                .and_then(|n| n.parse().ok());
+            n.unwrap_or_else(|| panic!("no count in: {err}"))
+        })
+        .collect();
+    eprintln!("two embed runs: {counts:?} of {total} papers");
+    assert_eq!(
+        counts.iter().sum::<u64>(),
+        total,
+        "each paper embedded once: {counts:?}"
+    );
+    assert!(
+        counts.iter().all(|&n| n > 0),
+        "both runs took part: {counts:?}"
+    );
+}
+
 fn fixture_server() -> u16 {
     common::fixture_server(|line| {
         let (kind, file) = if line.contains("/api/daily_papers") {
