@@ -289,13 +289,17 @@ impl Store {
         on_reader!(self, s => s.neighbour_listing_days(day).await)
     }
 
-    /// Listings in a window of days, with paging.
+    /// Listings in a window of days, with paging (and their verified
+    /// authors). On PostgreSQL one statement, [`Store::feed_view`]'s.
     pub async fn listings(&self, q: &ListingQuery) -> Result<Page<ListedPaper>> {
-        on_reader!(self, s => {
-            let mut page = s.listings(q).await?;
-            s.with_verified_authors(&mut page.items).await?;
-            Ok(page)
-        })
+        match self.reader() {
+            Backend::Postgres(s) => Ok(s.feed_view(q, None).await?.page),
+            Backend::Sqlite(s) => {
+                let mut page = s.listings(q).await?;
+                s.with_verified_authors(&mut page.items).await?;
+                Ok(page)
+            }
+        }
     }
 
     /// [`Store::listings`] (with verified authors), the latest listing day
