@@ -7,9 +7,10 @@
 # HF_ARCHIVE to ../shared/data/hf_daily_papers/hf_daily_papers_raw_per_day.tar.gz.
 # Starts a throwaway PostgreSQL 15 cluster on loopback (scripts/pg-cluster.sh),
 # then for each backend: imports the HF archive (the counts must be the
-# same), imports the corpus (papers/s), and serves the day page with the
-# 2 s cache and with none (wrk). Needs `wrk`. Prints one line per figure,
-# and the PostgreSQL/SQLite ratios.
+# same), imports the corpus (papers/s), and serves (wrk) the day page with
+# the 2 s cache and with none, and the API's day and the home page with
+# none. Needs `wrk`. Prints one line per figure, and the PostgreSQL/SQLite
+# ratios.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 CORPUS="${1:-../shared/data/benchmark/papers_unified.jsonl.gz}"
@@ -89,6 +90,7 @@ for b in sqlite postgres; do
   serve $b 0
   load "$b: day page (no cache)" /papers/date/2026-08-21; RPS_NOCACHE[$b]=$RPS
   load "$b: api day (no cache)" "/api/daily_papers?date=2026-08-21"
+  load "$b: home page, the latest day (no cache)" /
   kill $SERVER; wait $SERVER 2>/dev/null || true
 done
 ratio() { awk "BEGIN {printf \"%.2f\", $1 / $2}"; }

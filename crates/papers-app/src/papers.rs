@@ -170,14 +170,26 @@ impl Catalog {
             limit: req.limit,
         };
         let v = self.store.feed_view(&q, around).await?;
-        Ok(FeedView {
+        Ok(self.resolved(v))
+    }
+
+    /// [`Catalog::feed_view`] of the latest listing day (else of today in
+    /// New York, empty), `limit` papers from `offset`: one store read.
+    pub async fn latest_feed_view(&self, offset: u64, limit: u64) -> AppResult<FeedView> {
+        let v = self.store.latest_feed_view(offset, limit).await?;
+        Ok(self.resolved(v))
+    }
+
+    /// The store's feed view with its latest day known.
+    fn resolved(&self, v: papers_store::FeedView) -> FeedView {
+        FeedView {
             latest: v
                 .latest
                 .unwrap_or_else(|| today_in_new_york(self.clock.now())),
             prev: v.prev,
             next: v.next,
             page: v.page,
-        })
+        }
     }
 
     /// One page of the feed in `order`, with the total that matched.

@@ -331,6 +331,38 @@ impl Store {
         }
     }
 
+    /// The feed view of the latest listing day (the home page): its
+    /// listings by upvotes, and the listing days before and after it. One
+    /// statement on PostgreSQL; on SQLite the latest day, then
+    /// [`Store::feed_view`].
+    pub async fn latest_feed_view(&self, offset: u64, limit: u64) -> Result<FeedView> {
+        match self.reader() {
+            Backend::Postgres(s) => s.latest_feed_view(offset, limit).await,
+            Backend::Sqlite(_) => match self.latest_listing_day().await? {
+                Some(day) => {
+                    let q = ListingQuery {
+                        from: day,
+                        to: day,
+                        submitter: None,
+                        sort: ListingSort::Upvotes,
+                        offset,
+                        limit,
+                    };
+                    self.feed_view(&q, Some(day)).await
+                }
+                None => Ok(FeedView {
+                    latest: None,
+                    prev: None,
+                    next: None,
+                    page: Page {
+                        items: Vec::new(),
+                        total: 0,
+                    },
+                }),
+            },
+        }
+    }
+
     /// One paper, with its latest listing if it was ever featured. Hidden
     /// papers are not returned.
     pub async fn paper(&self, id: &ArxivId) -> Result<Option<ListedPaper>> {

@@ -295,6 +295,12 @@ async fn merging_never_erases_known_fields(f: Fixture) {
 
 async fn a_day_is_ordered_by_upvotes_then_position(f: Fixture) {
     let store = f.store.clone();
+    let empty = store.latest_feed_view(0, 30).await.unwrap();
+    assert_eq!(
+        (empty.latest, empty.prev, empty.next, empty.page.total),
+        (None, None, None, 0)
+    );
+    assert!(empty.page.items.is_empty());
     let batch = vec![
         listed(paper("2608.00001", "A", Some(5)), "2026-08-21", 0, None),
         listed(paper("2608.00002", "B", Some(9)), "2026-08-21", 1, None),
@@ -379,6 +385,28 @@ async fn a_day_is_ordered_by_upvotes_then_position(f: Fixture) {
     week.offset = 10;
     let past = feed_view_matches_the_reads(&store, &week, None).await;
     assert_eq!((past.page.items.len(), past.page.total), (0, 5));
+
+    // The home page's view: the latest day's, in one statement on
+    // PostgreSQL, the same as asking for that day.
+    let home = store.latest_feed_view(0, 50).await.unwrap();
+    let latest = day("2026-08-23");
+    assert_eq!(
+        home,
+        store
+            .feed_view(&day_query("2026-08-23"), Some(latest))
+            .await
+            .unwrap()
+    );
+    assert_eq!(
+        (home.latest, home.prev, home.next),
+        (Some(latest), Some(day("2026-08-21")), None)
+    );
+    assert_eq!(home.page.items[0].paper.title, "E");
+    let mut paged = day_query("2026-08-23");
+    paged.offset = 1;
+    let second = store.latest_feed_view(1, 50).await.unwrap();
+    assert_eq!(second, store.feed_view(&paged, Some(latest)).await.unwrap());
+    assert!(second.page.items.is_empty());
 }
 
 /// Checks that [`Store::feed_view`] answers what the separate reads

@@ -10,7 +10,7 @@ use axum::http::Uri;
 use axum::response::{Html, Response};
 use axum::routing::get;
 use jiff::civil::Date;
-use papers_app::FeedRequest;
+use papers_app::{FeedRequest, FeedView};
 use papers_core::DateWindow;
 
 use crate::error::PageError;
@@ -100,7 +100,6 @@ async fn feed_page(
     page: u64,
     who: Option<&Viewer>,
 ) -> Result<Html<String>, PageError> {
-    let (from, to) = window.bounds();
     // One store read: on PostgreSQL (and a replica) a round trip.
     let around = match window {
         DateWindow::Day(d) => Some(d),
@@ -113,6 +112,17 @@ async fn feed_page(
             around,
         )
         .await?;
+    Ok(render_feed(window, page, view, who))
+}
+
+/// The page of `window` from its [`FeedView`].
+fn render_feed(
+    window: DateWindow,
+    page: u64,
+    view: FeedView,
+    who: Option<&Viewer>,
+) -> Html<String> {
+    let (from, to) = window.bounds();
     let (latest, result) = (view.latest, view.page);
     let (prev, next) = neighbours(window, latest, view.prev, view.next);
     let anchor = match window {
@@ -123,7 +133,7 @@ async fn feed_page(
     let (more_path, less_path) = page_links(&path, page, result.total);
     let mut layout = Layout::for_viewer(latest, who);
     layout.feed_path = Some(path);
-    Ok(render(&FeedPage {
+    render(&FeedPage {
         layout,
         heading: window.title(),
         kind: window.kind(),
@@ -136,7 +146,7 @@ async fn feed_page(
         items: ItemView::list(&result.items),
         more_path,
         less_path,
-    }))
+    })
 }
 
 /// `/`: the latest day.
@@ -147,8 +157,17 @@ async fn home(
     Paging(page): Paging,
 ) -> Response {
     cached_html(&state, &uri, who.is_some(), async {
-        let day = state.catalog.latest_day().await?;
-        feed_page(&state, DateWindow::Day(day), page, who.as_ref()).await
+        // The latest day and its papers in one store read.
+        let view = state
+            .catalog
+            .latest_feed_view(page * PAGE_SIZE, PAGE_SIZE)
+            .await?;
+        Ok::<_, PageError>(render_feed(
+            DateWindow::Day(view.latest),
+            page,
+            view,
+            who.as_ref(),
+        ))
     })
     .await
 }
