@@ -9,7 +9,7 @@ use jiff::{SignedDuration, Timestamp};
 use papers_core::{Role, User};
 use papers_store::Refusal;
 
-use crate::{AppError, AppResult, Community, Fault};
+use crate::{AppError, AppResult, Community, Fault, bad};
 
 /// The window of the per-account sign-in limit.
 const SIGN_IN_WINDOW: SignedDuration = SignedDuration::from_mins(15);
@@ -92,10 +92,6 @@ pub struct NewSession {
     pub cookie_value: String,
     pub csrf: String,
     pub expires: Timestamp,
-}
-
-fn bad(code: &'static str, message: impl Into<String>) -> AppError {
-    AppError::refused(Fault::BadInput, code, message)
 }
 
 fn valid_username(u: &str) -> bool {

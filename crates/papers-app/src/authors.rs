@@ -3,11 +3,11 @@
 //! paper's authors, an admin's verdict on it, and a reader's public profile
 //! with the papers verified as theirs.
 
-use papers_core::{ArxivId, AuthorshipClaim, ClaimStatus, User, author_key};
+use papers_core::{AuthorshipClaim, ClaimStatus, User, author_key};
 use papers_store::{Coauthor, ListedPaper, Page};
 
 use crate::auth::{refusal_error, require_admin};
-use crate::{AppError, AppResult, Catalog, Community, DELETED_USERNAME, Fault};
+use crate::{AppResult, Catalog, Community, DELETED_USERNAME, paper_id};
 
 /// Co-authors an author's page lists at most.
 const COAUTHORS_SHOWN: u64 = 20;
@@ -73,8 +73,7 @@ impl Community {
         paper: &str,
         author: &str,
     ) -> AppResult<AuthorshipClaim> {
-        let id = ArxivId::parse(paper)
-            .map_err(|e| AppError::refused(Fault::BadInput, "invalid_id", e.to_string()))?;
+        let id = paper_id(paper)?;
         self.store
             .claim_authorship(user.id, &id, author, self.clock.now())
             .await?

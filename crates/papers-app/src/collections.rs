@@ -2,11 +2,11 @@
 //! or public. A private collection is visible to its owner only; to anyone
 //! else it does not exist (not found, never forbidden).
 
-use papers_core::{ArxivId, User};
+use papers_core::User;
 use papers_store::{Collection, CollectionEdit, CollectionItem, ListedPaper, NewCollectionItem};
 
 use crate::auth::refusal_error;
-use crate::{AppError, AppResult, Community, Fault};
+use crate::{AppError, AppResult, Community, Fault, paper_id};
 
 /// Collections one account may hold.
 pub const MAX_COLLECTIONS: usize = 100;
@@ -168,12 +168,7 @@ impl Community {
         owner: Option<&str>,
         limit: u32,
     ) -> AppResult<Vec<Collection>> {
-        let paper = paper
-            .map(|p| {
-                ArxivId::parse(p)
-                    .map_err(|e| AppError::refused(Fault::BadInput, "invalid_id", e.to_string()))
-            })
-            .transpose()?;
+        let paper = paper.map(paper_id).transpose()?;
         Ok(self
             .store
             .public_collections(paper.as_ref(), owner, limit.clamp(1, 100))
@@ -231,8 +226,7 @@ impl Community {
         paper: &str,
         note: &str,
     ) -> AppResult<(CollectionItem, bool)> {
-        let paper = ArxivId::parse(paper)
-            .map_err(|e| AppError::refused(Fault::BadInput, "invalid_id", e.to_string()))?;
+        let paper = paper_id(paper)?;
         let note = bounded("note", note.trim(), MAX_NOTE_CHARS)?;
         let item_id = random_id()?;
         self.store

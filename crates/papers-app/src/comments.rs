@@ -1,11 +1,11 @@
 //! Threaded comments: writing, editing, deleting, and the tree shown on a
 //! paper page and by the API.
 
-use papers_core::{ArxivId, Comment, User};
+use papers_core::{Comment, User};
 
 use crate::auth::refusal_error;
 use crate::markdown::render_markdown;
-use crate::{AppError, AppResult, Community, Fault};
+use crate::{AppError, AppResult, Community, Fault, paper_id};
 
 const MAX_COMMENT_CHARS: usize = 10_000;
 
@@ -42,10 +42,6 @@ fn check_body(body: &str) -> AppResult<&str> {
         ));
     }
     Ok(body)
-}
-
-fn paper_id(raw: &str) -> AppResult<ArxivId> {
-    ArxivId::parse(raw).map_err(|e| AppError::refused(Fault::BadInput, "invalid_id", e.to_string()))
 }
 
 impl Community {

@@ -9,7 +9,7 @@ use papers_ingest::Event;
 use papers_store::{ListedPaper, ListingQuery, ListingSort};
 
 use crate::auth::{refusal_error, require_admin};
-use crate::{AppError, AppResult, Community, Fault};
+use crate::{AppError, AppResult, Community, Fault, paper_id};
 
 /// A paper that was put on today's feed.
 #[derive(Clone, Debug)]
@@ -48,8 +48,7 @@ fn looks_withdrawn(rec: &IngestRecord) -> bool {
 impl Community {
     /// Casts (`up`) or takes back the user's vote; answers the new total.
     pub async fn vote(&self, user: &User, paper: &str, up: bool) -> AppResult<i64> {
-        let id = ArxivId::parse(paper)
-            .map_err(|e| AppError::refused(Fault::BadInput, "invalid_id", e.to_string()))?;
+        let id = paper_id(paper)?;
         self.store
             .set_vote(user.id, &id, up, self.clock.now())
             .await?
@@ -59,8 +58,7 @@ impl Community {
     /// "Not interested" in a paper (`on`), or takes that back: a signal for
     /// the personal feed. Answers whether the paper is now marked.
     pub async fn not_interested(&self, user: &User, paper: &str, on: bool) -> AppResult<bool> {
-        let id = ArxivId::parse(paper)
-            .map_err(|e| AppError::refused(Fault::BadInput, "invalid_id", e.to_string()))?;
+        let id = paper_id(paper)?;
         self.store
             .set_not_interested(user.id, &id, on, self.clock.now())
             .await?
@@ -275,8 +273,7 @@ impl Community {
     /// Hides or shows a paper everywhere (admins only). Nothing is deleted.
     pub async fn hide_paper(&self, admin: &User, paper: &str, hidden: bool) -> AppResult<()> {
         require_admin(admin)?;
-        let id = ArxivId::parse(paper)
-            .map_err(|e| AppError::refused(Fault::BadInput, "invalid_id", e.to_string()))?;
+        let id = paper_id(paper)?;
         if self.store.set_paper_hidden(&id, hidden).await? {
             Ok(())
         } else {

@@ -12,7 +12,7 @@ use papers_core::{ArxivId, Follow, FollowKind, Notification, User, author_key, t
 use papers_store::ListedPaper;
 
 use crate::auth::refusal_error;
-use crate::{AppError, AppResult, Community, Fault, SavedSearch, is_known_category};
+use crate::{AppError, AppResult, Community, Fault, SavedSearch, bad, is_known_category};
 
 /// Things one reader may follow (seed papers included).
 pub const MAX_FOLLOWS: u32 = 200;
@@ -40,10 +40,6 @@ pub struct Following {
     /// New papers from them, newest first.
     pub items: Vec<FollowedPaper>,
     pub days: i64,
-}
-
-fn bad(code: &'static str, message: impl Into<String>) -> AppError {
-    AppError::refused(Fault::BadInput, code, message)
 }
 
 /// What the store keeps for `target` of `kind`, however it was written: an

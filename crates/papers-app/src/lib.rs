@@ -129,6 +129,16 @@ impl AppError {
 
 pub type AppResult<T> = Result<T, AppError>;
 
+/// A refusal of malformed input (400), with its code and message.
+pub(crate) fn bad(code: &'static str, message: impl Into<String>) -> AppError {
+    AppError::refused(Fault::BadInput, code, message)
+}
+
+/// A paper's arXiv id as a reader wrote it, or `invalid_id` (400).
+pub(crate) fn paper_id(raw: &str) -> AppResult<papers_core::ArxivId> {
+    papers_core::ArxivId::parse(raw).map_err(|e| bad("invalid_id", e.to_string()))
+}
+
 /// Tunables of the community rules, from the configuration.
 #[derive(Clone, Debug)]
 pub struct CommunitySettings {

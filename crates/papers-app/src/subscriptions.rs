@@ -19,7 +19,7 @@ use papers_store::{
 };
 
 use crate::auth::{random_token, sha256_hex, valid_email};
-use crate::{AppError, AppResult, Community, Fault};
+use crate::{AppError, AppResult, Community, Fault, bad};
 
 /// The least time between two confirmation mails to one address.
 const CONFIRMATION_GAP: SignedDuration = SignedDuration::from_hours(1);
@@ -169,10 +169,6 @@ fn describe(s: &Subscription) -> String {
         "Trending papers".to_string()
     };
     format!("{what}, {}", s.cadence)
-}
-
-fn bad(code: &'static str, message: impl Into<String>) -> AppError {
-    AppError::refused(Fault::BadInput, code, message)
 }
 
 impl Community {

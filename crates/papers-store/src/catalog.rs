@@ -187,7 +187,7 @@ for_both_backends! {
         let from = q.from.to_string();
         let to = q.to.to_string();
         let submitter = opt_nul_free(q.submitter.as_deref());
-        let filter = listing_filter(Self::DIALECT);
+        let filter = listing_filter(Self::DIALECT, "$1", "$2");
         let order = listing_order(q.sort);
         let sql = format!(
             "SELECT {cols} {filter} ORDER BY {order} LIMIT $4 OFFSET $5",
@@ -273,12 +273,13 @@ const LATEST_LISTING_DAY: &str =
     "SELECT l.day FROM daily_listings l JOIN papers p ON p.id = l.paper_id
      WHERE NOT p.hidden ORDER BY l.day DESC LIMIT 1";
 
-/// The listings of days `$1` to `$2` of visible papers, of submitter `$3`
-/// (any case) when it is not NULL.
-fn listing_filter(d: Dialect) -> String {
+/// The listings of days `lo` to `hi` (SQL expressions: `$1` and `$2` for
+/// a window) of visible papers, of submitter `$3` (any case) when it is
+/// not NULL.
+fn listing_filter(d: Dialect, lo: &str, hi: &str) -> String {
     format!(
         "FROM daily_listings l JOIN papers p ON p.id = l.paper_id
-         WHERE l.day BETWEEN $1 AND $2 AND NOT p.hidden
+         WHERE l.day BETWEEN {lo} AND {hi} AND NOT p.hidden
            AND ($3 IS NULL OR {by})",
         by = d.ci_eq("l.submitter_name", "$3")
     )
@@ -333,12 +334,7 @@ impl crate::postgres::PgStore {
                 "COALESCE($6, (SELECT day FROM latest))",
             ),
         };
-        let filter = format!(
-            "FROM daily_listings l JOIN papers p ON p.id = l.paper_id
-             WHERE l.day BETWEEN {lo} AND {hi} AND NOT p.hidden
-               AND ($3 IS NULL OR {by})",
-            by = Dialect::Postgres.ci_eq("l.submitter_name", "$3")
-        );
+        let filter = listing_filter(Dialect::Postgres, lo, hi);
         let sql = format!(
             "WITH latest AS (SELECT ({latest}) AS day),
              page AS (
